@@ -1,0 +1,13 @@
+"""Event models: what happened, as frozen pydantic models with a schema version."""
+
+from shared.events.base import DomainEvent, NewEvent, RecordedEvent, utc_millis
+from shared.events.registry import EventRegistry, UnknownEventError
+
+__all__ = [
+    "DomainEvent",
+    "EventRegistry",
+    "NewEvent",
+    "RecordedEvent",
+    "UnknownEventError",
+    "utc_millis",
+]

@@ -1,0 +1,30 @@
+"""Settings every service shares, read from JEMPUT_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.eventstore.chain import ChainKeys
+
+DEV_CHAIN_KEY = "dev-only-chain-key-never-in-production"
+
+
+class InfraSettings(BaseSettings):
+    """Where the stack is and how events are sealed. Services subclass this."""
+
+    model_config = SettingsConfigDict(env_prefix="JEMPUT_", extra="ignore")
+
+    mongo_url: str = "mongodb://127.0.0.1:27017/"
+    mongo_db: str = "jemput"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    events_topic: str = "jemput.events.v1"
+    chain_key_id: str = "dev"
+    chain_key: SecretStr = SecretStr(DEV_CHAIN_KEY)
+    production: bool = False
+
+    def chain_keys(self) -> ChainKeys:
+        key = self.chain_key.get_secret_value()
+        if self.production and key == DEV_CHAIN_KEY:
+            raise ValueError("JEMPUT_CHAIN_KEY must be set in production")
+        return ChainKeys.single(self.chain_key_id, key)

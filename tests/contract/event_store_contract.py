@@ -1,0 +1,224 @@
+"""One behaviour, every store: subclasses supply a `store` fixture and raw-tamper helpers.
+
+The tamper helpers act on stored documents directly, as someone with database access
+would (bypassing the store's API), to show the chain exposes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.events.base import NewEvent
+from shared.eventstore.chain import GENESIS_HASH, ChainKeys
+from shared.eventstore.port import (
+    ConcurrencyError,
+    Document,
+    EventStore,
+    IdempotencyConflictError,
+)
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def event(n: int, **payload: Any) -> NewEvent:
+    return NewEvent(
+        event_id=f"evt-{n}", event_type="Tested", schema_version=1,
+        payload={"n": n, **payload}, occurred_at=T0,
+    )
+
+
+class SteppingClock:
+    """A clock that moves one minute each time it is read."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+class EventStoreContract(ABC):
+    @abstractmethod
+    async def tamper_update(self, store: EventStore, event_id: str, changes: Document) -> None: ...
+
+    @abstractmethod
+    async def tamper_delete(self, store: EventStore, event_id: str) -> None: ...
+
+    @abstractmethod
+    async def tamper_insert(self, store: EventStore, doc: Document) -> None: ...
+
+    # ---- appending and reading -----------------------------------------------------------
+    async def test_append_numbers_and_chains_events(self, store: EventStore) -> None:
+        records = await store.append("s-1", [event(1), event(2)], expected_version=0)
+        assert [r.version for r in records] == [1, 2]
+        assert records[0].prev_hash == GENESIS_HASH
+        assert records[1].prev_hash == records[0].hash
+        assert records[0].position < records[1].position
+        assert await store.read_stream("s-1") == records
+        assert await store.stream_version("s-1") == 2
+
+    async def test_read_stream_from_version(self, store: EventStore) -> None:
+        await store.append("s-1", [event(1), event(2), event(3)], expected_version=0)
+        assert [r.payload["n"] for r in await store.read_stream("s-1", from_version=2)] == [2, 3]
+        assert await store.read_stream("nobody") == []
+        assert await store.stream_version("nobody") == 0
+
+    async def test_read_stream_as_of_a_time(self, store: EventStore) -> None:
+        first = await store.append("s-1", [event(1)], expected_version=0)
+        await store.append("s-1", [event(2)], expected_version=1)
+        as_of = first[0].recorded_at
+        assert [r.payload["n"] for r in await store.read_stream("s-1", as_of=as_of)] == [1]
+        assert await store.read_stream("s-1", as_of=as_of - timedelta(seconds=1)) == []
+
+    async def test_read_all_in_position_order_across_streams(self, store: EventStore) -> None:
+        await store.append("a", [event(1)], expected_version=0)
+        await store.append("b", [event(2)], expected_version=0)
+        await store.append("a", [event(3)], expected_version=1)
+        everything = await store.read_all()
+        assert [r.payload["n"] for r in everything] == [1, 2, 3]
+        after_first = await store.read_all(after_position=everything[0].position, limit=1)
+        assert [r.payload["n"] for r in after_first] == [2]
+
+    async def test_occurred_at_and_metadata_are_kept(self, store: EventStore) -> None:
+        offline = NewEvent(
+            event_type="Tested", schema_version=2, payload={"x": [1, "dua"]},
+            occurred_at=T0, causation_id="cause", correlation_id="corr",
+        )
+        [stored] = await store.append("s-1", [offline], expected_version=0)
+        [read] = await store.read_stream("s-1")
+        assert read == stored
+        assert (read.occurred_at, read.causation_id, read.correlation_id) == (T0, "cause", "corr")
+        assert read.schema_version == 2
+
+    # ---- guarding the log ------------------------------------------------------------------
+    async def test_wrong_expected_version_is_a_concurrency_error(self, store: EventStore) -> None:
+        await store.append("s-1", [event(1)], expected_version=0)
+        with pytest.raises(ConcurrencyError) as stale:
+            await store.append("s-1", [event(2)], expected_version=0)
+        assert stale.value.actual_version == 1
+        with pytest.raises(ConcurrencyError) as ahead:
+            await store.append("s-1", [event(3)], expected_version=5)
+        assert ahead.value.actual_version == 1
+        assert [r.payload["n"] for r in await store.read_stream("s-1")] == [1]
+
+    async def test_concurrent_appends_at_one_version_exactly_one_wins(
+        self, store: EventStore
+    ) -> None:
+        await store.append("s-1", [event(0)], expected_version=0)
+        results = await asyncio.gather(
+            *(store.append("s-1", [event(n)], expected_version=1) for n in range(1, 21)),
+            return_exceptions=True,
+        )
+        winners = [r for r in results if not isinstance(r, BaseException)]
+        assert len(winners) == 1
+        assert all(isinstance(r, ConcurrencyError) for r in results if r not in winners)
+        assert await store.stream_version("s-1") == 2
+        assert (await store.verify("s-1")).ok
+
+    async def test_same_events_again_are_a_no_op(self, store: EventStore) -> None:
+        first = await store.append("s-1", [event(1), event(2)], expected_version=0)
+        await store.append("s-1", [event(3)], expected_version=2)
+        again = await store.append("s-1", [event(1), event(2)], expected_version=0)
+        assert again == first
+        assert await store.stream_version("s-1") == 3
+
+    async def test_same_id_with_other_content_is_refused(self, store: EventStore) -> None:
+        await store.append("s-1", [event(1)], expected_version=0)
+        with pytest.raises(IdempotencyConflictError):
+            await store.append("s-1", [event(1, changed=True)], expected_version=0)
+        with pytest.raises(IdempotencyConflictError):
+            await store.append("s-2", [event(1)], expected_version=0)
+        assert [r.payload for r in await store.read_stream("s-1")] == [{"n": 1}]
+        assert await store.read_stream("s-2") == []
+
+    async def test_retry_of_a_partly_stored_batch_completes_it(self, store: EventStore) -> None:
+        await store.append("s-1", [event(1)], expected_version=0)
+        records = await store.append("s-1", [event(1), event(2)], expected_version=0)
+        assert [(r.event_id, r.version) for r in records] == [("evt-1", 1), ("evt-2", 2)]
+        assert (await store.verify("s-1")).ok
+
+    async def test_bad_calls_change_nothing(self, store: EventStore) -> None:
+        with pytest.raises(ValueError, match="nothing to append"):
+            await store.append("s-1", [], expected_version=0)
+        with pytest.raises(ValueError, match="twice"):
+            await store.append("s-1", [event(1), event(1)], expected_version=0)
+        with pytest.raises(ValueError, match="stream id"):
+            await store.append("", [event(1)], expected_version=0)
+        assert await store.read_all() == []
+
+    # ---- publication marks -----------------------------------------------------------------
+    async def test_new_events_are_unpublished_until_marked(self, store: EventStore) -> None:
+        records = await store.append("s-1", [event(1), event(2), event(3)], expected_version=0)
+        assert await store.unpublished(limit=2) == records[:2]
+        await store.mark_published([records[0].event_id])
+        assert [r.event_id for r in await store.unpublished()] == ["evt-2", "evt-3"]
+        await store.mark_published(["evt-2", "evt-3", "never-stored"])
+        assert await store.unpublished() == []
+        assert await store.read_stream("s-1") == records
+        assert (await store.verify()).ok
+
+    # ---- tamper evidence -------------------------------------------------------------------
+    async def _three(self, store: EventStore) -> list[Any]:
+        await store.append("other", [event(100)], expected_version=0)
+        return await store.append("s-1", [event(1), event(2), event(3)], expected_version=0)
+
+    async def test_untouched_store_verifies(self, store: EventStore) -> None:
+        await self._three(store)
+        report = await store.verify()
+        assert report.ok
+        assert (report.streams_checked, report.events_checked) == (2, 4)
+
+    async def test_edited_payload_is_found(self, store: EventStore) -> None:
+        records = await self._three(store)
+        await self.tamper_update(store, records[1].event_id, {"payload": {"n": 999}})
+        report = await store.verify()
+        assert report.first_break is not None
+        assert (report.first_break.stream_id, report.first_break.version) == ("s-1", 2)
+        assert report.first_break.kind == "altered"
+        assert len(report.breaks) == 1  # the other stream is intact
+
+    async def test_deleted_event_is_found(self, store: EventStore) -> None:
+        records = await self._three(store)
+        await self.tamper_delete(store, records[1].event_id)
+        brk = (await store.verify("s-1")).first_break
+        assert brk is not None
+        assert (brk.version, brk.kind) == (2, "missing")
+
+    async def test_forged_event_appended_without_the_key_is_found(
+        self, store: EventStore
+    ) -> None:
+        records = await self._three(store)
+        forger = ChainKeys.single("test", "the-forgers-own-key-xxxxxxxxx")
+        forged: Document = {
+            **records[2].model_dump(),
+            "event_id": "forged", "version": 4, "position": 10_000,
+            "payload": {"n": 4}, "prev_hash": records[2].hash,
+        }
+        forged["hash"] = forger.seal(forged)
+        forged["_id"] = forged.pop("event_id")
+        await self.tamper_insert(store, forged)
+        brk = (await store.verify("s-1")).first_break
+        assert brk is not None
+        assert (brk.version, brk.kind) == (4, "altered")
+
+    async def test_swapped_versions_are_found(self, store: EventStore) -> None:
+        records = await self._three(store)
+        await self.tamper_update(store, records[0].event_id, {"version": 99})
+        await self.tamper_update(store, records[1].event_id, {"version": 1})
+        await self.tamper_update(store, records[0].event_id, {"version": 2})
+        brk = (await store.verify("s-1")).first_break
+        assert brk is not None
+        assert (brk.version, brk.kind) == (1, "altered")
+
+    async def test_relinked_event_is_found(self, store: EventStore) -> None:
+        records = await self._three(store)
+        await self.tamper_update(store, records[2].event_id, {"prev_hash": GENESIS_HASH})
+        brk = (await store.verify("s-1")).first_break
+        assert brk is not None
+        assert (brk.version, brk.kind) == (3, "altered")

@@ -1,0 +1,54 @@
+"""The event store contract against the real MongoDB-wire server, tampering by raw driver."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.eventstore.chain import ChainKeys
+from shared.eventstore.mongo import MongoEventStore
+from shared.eventstore.port import ConcurrencyError, Document, EventStore
+from tests.contract.event_store_contract import EventStoreContract, SteppingClock, event
+
+
+@pytest.fixture
+async def store(mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys) -> MongoEventStore:
+    store = MongoEventStore(mongo_db, chain_keys, clock=SteppingClock())
+    await store.initialize()
+    return store
+
+
+class TestMongoEventStore(EventStoreContract):
+    async def tamper_update(self, store: EventStore, event_id: str, changes: Document) -> None:
+        assert isinstance(store, MongoEventStore)
+        result = await store.events.update_one({"_id": event_id}, {"$set": changes})
+        assert result.modified_count == 1
+
+    async def tamper_delete(self, store: EventStore, event_id: str) -> None:
+        assert isinstance(store, MongoEventStore)
+        assert (await store.events.delete_one({"_id": event_id})).deleted_count == 1
+
+    async def tamper_insert(self, store: EventStore, doc: Document) -> None:
+        assert isinstance(store, MongoEventStore)
+        await store.events.insert_one(doc)
+
+
+async def test_writers_in_separate_processes_race_and_exactly_one_wins(
+    mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys
+) -> None:
+    """Separate store instances share nothing in memory, like separate service replicas."""
+    writers = [MongoEventStore(mongo_db, chain_keys) for _ in range(8)]
+    await writers[0].initialize()
+    await writers[0].append("s-1", [event(0)], expected_version=0)
+    for w in writers:  # every writer has seen version 1
+        assert await w.stream_version("s-1") == 1
+    results = await asyncio.gather(
+        *(w.append("s-1", [event(n + 1)], expected_version=1) for n, w in enumerate(writers)),
+        return_exceptions=True,
+    )
+    assert sum(not isinstance(r, BaseException) for r in results) == 1
+    assert sum(isinstance(r, ConcurrencyError) for r in results) == len(writers) - 1
+    assert [r.version for r in await writers[3].read_stream("s-1")] == [1, 2]
+    assert (await writers[5].verify()).ok
