@@ -19,6 +19,7 @@ class InfraSettings(BaseSettings):
     mongo_db: str = "jemput"
     kafka_bootstrap: str = "127.0.0.1:9092"
     events_topic: str = "jemput.events.v1"
+    relay_batch_size: int = 500
     chain_key_id: str = "dev"
     chain_key: SecretStr = SecretStr(DEV_CHAIN_KEY)
     production: bool = False

@@ -135,8 +135,8 @@ class StreamChecker:
             missing = f"{self._expected_version}..{version - 1}"
             self._break(self._expected_version, "missing", f"versions {missing} are absent")
             return
-        try:  # stored documents keep the event id as `_id`
-            recomputed = self._keys.seal({**doc, "event_id": doc.get("_id")})
+        try:
+            recomputed = self._keys.seal(doc)
         except UnknownKeyError as exc:
             self._break(version, "unknown_key", str(exc))
             return

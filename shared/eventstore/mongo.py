@@ -1,12 +1,14 @@
 """The event store on a MongoDB-wire server (MongoDB in production, FerretDB locally).
 
-One collection, one document per event, `_id` = event id. Only features both servers
-have: unique indexes, ordered inserts, findAndModify with upsert, sorted finds. No
-transactions: the not-yet-published mark lives on the event document itself.
+Only what both servers do well: inserts, point reads by `_id`, unique indexes (checked
+on insert), findAndModify on a one-document counter, deletes in a small collection.
+Event documents are never updated: FerretDB 1.x updates scan the whole collection, and
+an append-only log has no business updating anyway (docs/adr/0003-event-store-layout.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -34,30 +36,45 @@ class MongoEventStore(EventStore):
     ) -> None:
         super().__init__(keys, clock)
         self.events: AsyncCollection[Document] = db[collection]
+        self.outbox: AsyncCollection[Document] = db[f"{collection}_outbox"]
         self._counters: AsyncCollection[Document] = db[f"{collection}_counters"]
 
     async def initialize(self) -> None:
         """Create the indexes the store's guarantees rest on (idempotent)."""
+        await self.events.create_index("event_id", unique=True, name="event_id")
+        await self.events.create_index("position", unique=True, name="position")
         await self.events.create_index(
-            [("stream_id", ASCENDING), ("version", ASCENDING)], unique=True, name="stream_version"
+            [("stream_id", ASCENDING), ("version", ASCENDING)], name="stream_version"
         )
-        await self.events.create_index([("position", ASCENDING)], unique=True, name="position")
-        await self.events.create_index([("unpublished", ASCENDING)], name="unpublished")
 
-    async def _hash_at(self, stream_id: str, version: int) -> str | None:
-        doc = await self.events.find_one(
-            {"stream_id": stream_id, "version": version}, {"hash": 1, "_id": 0}
-        )
-        return None if doc is None else str(doc["hash"])
+    async def _get(self, keys: Sequence[str]) -> list[Document | None]:
+        # One find_one per key: FerretDB pushes down only a lone `_id` equality.
+        return list(await asyncio.gather(*(self.events.find_one({"_id": k}) for k in keys)))
 
-    async def _reserve_positions(self, count: int) -> int:
-        counter = await self._counters.find_one_and_update(
-            {"_id": POSITION_COUNTER_ID},
-            {"$inc": {"value": count}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        return int(counter["value"]) - count + 1
+    async def _reserve_positions(self, count: int, skip: int = 0) -> int:
+        for _ in range(2):  # two first-ever upserts can race; the loser's retry finds the doc
+            try:
+                counter = await self._counters.find_one_and_update(
+                    {"_id": POSITION_COUNTER_ID},
+                    {"$inc": {"value": skip + count}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                continue
+            assert counter is not None  # upsert with AFTER always returns the document
+            return int(counter["value"]) - count + 1
+        raise RuntimeError("the position counter could not be created")
+
+    async def _write_ahead(self, docs: Sequence[Document]) -> None:
+        entries = [{**d, "_id": d["position"]} for d in docs]
+        try:
+            await self.outbox.insert_many(entries, ordered=True)
+        except BulkWriteError as exc:
+            first = _first_duplicate(exc)
+            # Take back what this call did write, so the batch is all or none.
+            await self.clear_pending([e["_id"] for e in entries[:first]])
+            raise DuplicateKeyAt(first) from None
 
     async def _insert(self, docs: Sequence[Document]) -> None:
         try:
@@ -65,48 +82,26 @@ class MongoEventStore(EventStore):
                 await self.events.insert_one(docs[0])
             else:
                 await self.events.insert_many(docs, ordered=True)
-        except BulkWriteError as exc:
-            errors: list[dict[str, Any]] = exc.details.get("writeErrors", [])
-            if errors and errors[0].get("code") == DUPLICATE_KEY:
-                raise DuplicateKeyAt(int(errors[0]["index"])) from None
-            raise
         except DuplicateKeyError:
             raise DuplicateKeyAt(0) from None
+        except BulkWriteError as exc:
+            raise DuplicateKeyAt(_first_duplicate(exc)) from None
 
-    async def _find(self, event_ids: Sequence[str]) -> list[Document]:
-        return await self.events.find({"_id": {"$in": list(event_ids)}}).to_list(None)
+    async def _event_id_taken(self, event_id: str) -> bool:
+        return await self.events.find_one({"event_id": event_id}, {"_id": 1}) is not None
 
-    async def stream_version(self, stream_id: str) -> int:
-        doc = await self.events.find_one(
-            {"stream_id": stream_id}, {"version": 1, "_id": 0}, sort=[("version", -1)]
-        )
-        return 0 if doc is None else int(doc["version"])
-
-    async def read_stream(
-        self, stream_id: str, from_version: int = 1, as_of: datetime | None = None
-    ) -> list[RecordedEvent]:
-        query: dict[str, Any] = {"stream_id": stream_id, "version": {"$gte": from_version}}
-        if as_of is not None:
-            query["recorded_at"] = {"$lte": as_of}
-        cursor = self.events.find(query).sort("version", ASCENDING)
+    async def pending(self, limit: int = 500) -> list[RecordedEvent]:
+        cursor = self.outbox.find({}).sort("_id", ASCENDING).limit(limit)
         return [from_document(doc) async for doc in cursor]
 
-    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
-        cursor = (
-            self.events.find({"position": {"$gt": after_position}})
-            .sort("position", ASCENDING)
-            .limit(limit)
-        )
-        return [from_document(doc) async for doc in cursor]
+    async def clear_pending(self, positions: Sequence[int]) -> None:
+        if positions:
+            await self.outbox.delete_many({"_id": {"$in": list(positions)}})
 
-    async def unpublished(self, limit: int = 500) -> list[RecordedEvent]:
-        cursor = self.events.find({"unpublished": True}).sort("position", ASCENDING).limit(limit)
-        return [from_document(doc) async for doc in cursor]
-
-    async def mark_published(self, event_ids: Sequence[str]) -> None:
-        await self.events.update_many(
-            {"_id": {"$in": list(event_ids)}}, {"$unset": {"unpublished": ""}}
-        )
+    async def read_all(self, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
+        cursor = self.events.find({"position": {"$gt": after_position}}, batch_size=1000)
+        async for doc in cursor.sort("position", ASCENDING):
+            yield from_document(doc)
 
     async def raw_documents(self, stream_id: str | None = None) -> AsyncIterator[Document]:
         query = {} if stream_id is None else {"stream_id": stream_id}
@@ -115,3 +110,11 @@ class MongoEventStore(EventStore):
         )
         async for doc in cursor:
             yield doc
+
+
+def _first_duplicate(exc: BulkWriteError) -> int:
+    """Index of the duplicate key that stopped an ordered bulk insert; re-raise otherwise."""
+    errors: list[dict[str, Any]] = exc.details.get("writeErrors", [])
+    if errors and errors[0].get("code") == DUPLICATE_KEY:
+        return int(errors[0]["index"])
+    raise exc

@@ -1,8 +1,9 @@
-"""Publishes stored events to Kafka and only then clears their not-yet-published mark.
+"""Publishes stored events to Kafka, then removes their outbox entries.
 
-Why not a transaction: FerretDB has none, and MongoDB's would not span Kafka anyway.
-The event document carries its own mark, so a crash anywhere leads to publishing again
-(consumers drop events they have seen by event id), never to an event left behind.
+Why an outbox and not a transaction: FerretDB has none, and MongoDB's would not span
+Kafka anyway. Every event is written to the outbox before the log (see port.py), so a
+crash anywhere leads to publishing again (consumers drop event ids they have seen),
+never to an event left behind.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Protocol
 
 from shared.events.base import RecordedEvent
-from shared.eventstore.port import EventStore
+from shared.eventstore.port import EventStore, Settled
 
 log = logging.getLogger(__name__)
 
@@ -29,30 +31,39 @@ class OutboxRelay:
         store: EventStore,
         publisher: EventPublisher,
         batch_size: int = 500,
-        idle_seconds: float = 0.1,
+        grace: timedelta = timedelta(seconds=10),
+        idle_seconds: float = 0.05,
         retry_seconds: float = 1.0,
     ) -> None:
         self._store = store
         self._publisher = publisher
         self._batch_size = batch_size
+        self._grace = grace  # how long a writer may take between outbox and log
         self._idle_seconds = idle_seconds
         self._retry_seconds = retry_seconds
 
     async def relay_once(self) -> int:
-        """Publish one batch of unpublished events; returns how many."""
-        events = await self._store.unpublished(self._batch_size)
-        if not events:
-            return 0
-        await self._publisher.publish(events)
-        await self._store.mark_published([e.event_id for e in events])
-        return len(events)
+        """Publish what is ready of one outbox batch; returns how many entries it settled."""
+        entries = await self._store.pending(self._batch_size)
+        verdicts = await self._store.settle(entries, self._grace)
+        # Stop at the first entry still in flight, so no stream's events overtake each other.
+        ready = []
+        for entry, verdict in zip(entries, verdicts, strict=True):
+            if verdict is Settled.IN_FLIGHT:
+                break
+            ready.append((entry, verdict))
+        publish = [e for e, v in ready if v is Settled.STORED]
+        if publish:
+            await self._publisher.publish(publish)
+        await self._store.clear_pending([e.position for e, _ in ready])
+        return len(ready)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set; waits briefly when idle, longer after a failure."""
         while not stop.is_set():
             try:
                 done = await self.relay_once()
-            except Exception as exc:  # keep relaying: the events stay marked
+            except Exception as exc:  # keep relaying: the entries stay in the outbox
                 log.warning("relay batch failed, will retry: %s", type(exc).__name__)
                 done, pause = 0, self._retry_seconds
             else:

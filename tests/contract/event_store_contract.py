@@ -13,16 +13,20 @@ from typing import Any
 
 import pytest
 
-from shared.events.base import NewEvent
+from shared.events.base import NewEvent, RecordedEvent
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys
 from shared.eventstore.port import (
     ConcurrencyError,
     Document,
     EventStore,
     IdempotencyConflictError,
+    Settled,
+    event_key,
 )
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+GRACE = timedelta(seconds=10)
+KEYS = ChainKeys.single("test", "test-chain-key-0123456789")  # the conftest's chain_keys
 
 
 def event(n: int, **payload: Any) -> NewEvent:
@@ -30,6 +34,10 @@ def event(n: int, **payload: Any) -> NewEvent:
         event_id=f"evt-{n}", event_type="Tested", schema_version=1,
         payload={"n": n, **payload}, occurred_at=T0,
     )
+
+
+def key(record: RecordedEvent) -> str:
+    return event_key(record.stream_id, record.version)
 
 
 class SteppingClock:
@@ -45,10 +53,10 @@ class SteppingClock:
 
 class EventStoreContract(ABC):
     @abstractmethod
-    async def tamper_update(self, store: EventStore, event_id: str, changes: Document) -> None: ...
+    async def tamper_update(self, store: EventStore, key: str, changes: Document) -> None: ...
 
     @abstractmethod
-    async def tamper_delete(self, store: EventStore, event_id: str) -> None: ...
+    async def tamper_delete(self, store: EventStore, key: str) -> None: ...
 
     @abstractmethod
     async def tamper_insert(self, store: EventStore, doc: Document) -> None: ...
@@ -80,10 +88,19 @@ class EventStoreContract(ABC):
         await store.append("a", [event(1)], expected_version=0)
         await store.append("b", [event(2)], expected_version=0)
         await store.append("a", [event(3)], expected_version=1)
-        everything = await store.read_all()
+        everything = [r async for r in store.read_all()]
         assert [r.payload["n"] for r in everything] == [1, 2, 3]
-        after_first = await store.read_all(after_position=everything[0].position, limit=1)
-        assert [r.payload["n"] for r in after_first] == [2]
+        later = [r async for r in store.read_all(after_position=everything[0].position)]
+        assert [r.payload["n"] for r in later] == [2, 3]
+
+    async def test_long_streams_read_whole(self, store: EventStore) -> None:
+        for start in range(0, 70, 10):
+            await store.append("s-1", [event(n) for n in range(start, start + 10)], start)
+        assert [r.version for r in await store.read_stream("s-1")] == list(range(1, 71))
+        assert [r.version for r in await store.read_stream("s-1", from_version=60)] == list(
+            range(60, 71)
+        )
+        assert await store.stream_version("s-1") == 70
 
     async def test_occurred_at_and_metadata_are_kept(self, store: EventStore) -> None:
         offline = NewEvent(
@@ -150,17 +167,46 @@ class EventStoreContract(ABC):
             await store.append("s-1", [event(1), event(1)], expected_version=0)
         with pytest.raises(ValueError, match="stream id"):
             await store.append("", [event(1)], expected_version=0)
-        assert await store.read_all() == []
+        with pytest.raises(ValueError, match="stream id"):
+            await store.append('{"$gt": ""}', [event(1)], expected_version=0)
+        assert [r async for r in store.read_all()] == []
+        assert await store.pending() == []
 
-    # ---- publication marks -----------------------------------------------------------------
-    async def test_new_events_are_unpublished_until_marked(self, store: EventStore) -> None:
+    # ---- the outbox -----------------------------------------------------------------------
+    async def test_appended_events_wait_in_the_outbox_until_cleared(
+        self, store: EventStore
+    ) -> None:
         records = await store.append("s-1", [event(1), event(2), event(3)], expected_version=0)
-        assert await store.unpublished(limit=2) == records[:2]
-        await store.mark_published([records[0].event_id])
-        assert [r.event_id for r in await store.unpublished()] == ["evt-2", "evt-3"]
-        await store.mark_published(["evt-2", "evt-3", "never-stored"])
-        assert await store.unpublished() == []
-        assert await store.read_stream("s-1") == records
+        assert await store.pending(limit=2) == records[:2]
+        assert await store.settle(records, GRACE) == [Settled.STORED] * 3
+        await store.clear_pending([records[0].position])
+        assert [r.event_id for r in await store.pending()] == ["evt-2", "evt-3"]
+        await store.clear_pending([r.position for r in records] + [999_999])
+        assert await store.pending() == []
+        assert await store.read_stream("s-1") == records  # the log itself is untouched
+        assert (await store.verify()).ok
+
+    async def test_losing_and_repeated_appends_leave_no_entry(self, store: EventStore) -> None:
+        await store.append("s-1", [event(1)], expected_version=0)
+        with pytest.raises(ConcurrencyError):
+            await store.append("s-1", [event(2)], expected_version=0)
+        await store.append("s-1", [event(1)], expected_version=0)  # an idempotent repeat
+        assert [r.event_id for r in await store.pending()] == ["evt-1"]
+
+    async def test_settling_completes_an_append_whose_writer_died(
+        self, store: EventStore
+    ) -> None:
+        await store.append("s-1", [event(1)], expected_version=0)
+        [entry] = await store.pending()
+        orphan = entry.model_copy(
+            update={"event_id": "orphan", "version": 2, "position": entry.position + 1,
+                    "prev_hash": entry.hash}
+        )
+        orphan = orphan.model_copy(update={"hash": KEYS.seal(orphan.model_dump())})
+        loser = orphan.model_copy(update={"event_id": "loser", "position": entry.position + 2})
+        assert await store.settle([orphan], timedelta(days=365)) == [Settled.IN_FLIGHT]
+        assert await store.settle([orphan, loser], timedelta(0)) == [Settled.STORED, Settled.VOID]
+        assert [r.event_id for r in await store.read_stream("s-1")] == ["evt-1", "orphan"]
         assert (await store.verify()).ok
 
     # ---- tamper evidence -------------------------------------------------------------------
@@ -176,7 +222,7 @@ class EventStoreContract(ABC):
 
     async def test_edited_payload_is_found(self, store: EventStore) -> None:
         records = await self._three(store)
-        await self.tamper_update(store, records[1].event_id, {"payload": {"n": 999}})
+        await self.tamper_update(store, key(records[1]), {"payload": {"n": 999}})
         report = await store.verify()
         assert report.first_break is not None
         assert (report.first_break.stream_id, report.first_break.version) == ("s-1", 2)
@@ -185,7 +231,7 @@ class EventStoreContract(ABC):
 
     async def test_deleted_event_is_found(self, store: EventStore) -> None:
         records = await self._three(store)
-        await self.tamper_delete(store, records[1].event_id)
+        await self.tamper_delete(store, key(records[1]))
         brk = (await store.verify("s-1")).first_break
         assert brk is not None
         assert (brk.version, brk.kind) == (2, "missing")
@@ -201,7 +247,7 @@ class EventStoreContract(ABC):
             "payload": {"n": 4}, "prev_hash": records[2].hash,
         }
         forged["hash"] = forger.seal(forged)
-        forged["_id"] = forged.pop("event_id")
+        forged["_id"] = event_key("s-1", 4)
         await self.tamper_insert(store, forged)
         brk = (await store.verify("s-1")).first_break
         assert brk is not None
@@ -209,16 +255,16 @@ class EventStoreContract(ABC):
 
     async def test_swapped_versions_are_found(self, store: EventStore) -> None:
         records = await self._three(store)
-        await self.tamper_update(store, records[0].event_id, {"version": 99})
-        await self.tamper_update(store, records[1].event_id, {"version": 1})
-        await self.tamper_update(store, records[0].event_id, {"version": 2})
+        await self.tamper_update(store, key(records[0]), {"version": 99})
+        await self.tamper_update(store, key(records[1]), {"version": 1})
+        await self.tamper_update(store, key(records[0]), {"version": 2})
         brk = (await store.verify("s-1")).first_break
         assert brk is not None
         assert (brk.version, brk.kind) == (1, "altered")
 
     async def test_relinked_event_is_found(self, store: EventStore) -> None:
         records = await self._three(store)
-        await self.tamper_update(store, records[2].event_id, {"prev_hash": GENESIS_HASH})
+        await self.tamper_update(store, key(records[2]), {"prev_hash": GENESIS_HASH})
         brk = (await store.verify("s-1")).first_break
         assert brk is not None
         assert (brk.version, brk.kind) == (3, "altered")

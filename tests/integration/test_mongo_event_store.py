@@ -21,14 +21,14 @@ async def store(mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys) -> Mon
 
 
 class TestMongoEventStore(EventStoreContract):
-    async def tamper_update(self, store: EventStore, event_id: str, changes: Document) -> None:
+    async def tamper_update(self, store: EventStore, key: str, changes: Document) -> None:
         assert isinstance(store, MongoEventStore)
-        result = await store.events.update_one({"_id": event_id}, {"$set": changes})
+        result = await store.events.update_one({"_id": key}, {"$set": changes})
         assert result.modified_count == 1
 
-    async def tamper_delete(self, store: EventStore, event_id: str) -> None:
+    async def tamper_delete(self, store: EventStore, key: str) -> None:
         assert isinstance(store, MongoEventStore)
-        assert (await store.events.delete_one({"_id": event_id})).deleted_count == 1
+        assert (await store.events.delete_one({"_id": key})).deleted_count == 1
 
     async def tamper_insert(self, store: EventStore, doc: Document) -> None:
         assert isinstance(store, MongoEventStore)
@@ -52,3 +52,17 @@ async def test_writers_in_separate_processes_race_and_exactly_one_wins(
     assert sum(isinstance(r, ConcurrencyError) for r in results) == len(writers) - 1
     assert [r.version for r in await writers[3].read_stream("s-1")] == [1, 2]
     assert (await writers[5].verify()).ok
+
+
+async def test_concurrent_writers_to_many_streams_all_land_with_unique_positions(
+    mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys
+) -> None:
+    """FerretDB's counter increment is not atomic; the outbox's unique position key is."""
+    writers = [MongoEventStore(mongo_db, chain_keys) for _ in range(4)]
+    await writers[0].initialize()
+    results = await asyncio.gather(
+        *(writers[n % 4].append(f"s-{n}", [event(n)], expected_version=0) for n in range(40))
+    )
+    positions = [records[0].position for records in results]
+    assert len(set(positions)) == 40
+    assert len([r async for r in writers[0].read_all()]) == 40

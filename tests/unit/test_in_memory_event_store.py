@@ -7,7 +7,7 @@ import pytest
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.memory import InMemoryEventStore
 from shared.eventstore.port import Document, EventStore
-from tests.contract.event_store_contract import EventStoreContract, SteppingClock
+from tests.contract.event_store_contract import EventStoreContract, SteppingClock, event
 
 
 @pytest.fixture
@@ -16,14 +16,30 @@ def store(chain_keys: ChainKeys) -> InMemoryEventStore:
 
 
 class TestInMemoryEventStore(EventStoreContract):
-    async def tamper_update(self, store: EventStore, event_id: str, changes: Document) -> None:
+    async def tamper_update(self, store: EventStore, key: str, changes: Document) -> None:
         assert isinstance(store, InMemoryEventStore)
-        store.documents[event_id].update(changes)
+        store.documents[key].update(changes)
 
-    async def tamper_delete(self, store: EventStore, event_id: str) -> None:
+    async def tamper_delete(self, store: EventStore, key: str) -> None:
         assert isinstance(store, InMemoryEventStore)
-        del store.documents[event_id]
+        del store.documents[key]
 
     async def tamper_insert(self, store: EventStore, doc: Document) -> None:
         assert isinstance(store, InMemoryEventStore)
         store.documents[doc["_id"]] = doc
+
+
+class RepeatingCounterStore(InMemoryEventStore):
+    """Hands out one position twice, as FerretDB's non-atomic increment can."""
+
+    async def _reserve_positions(self, count: int, skip: int = 0) -> int:
+        first = await super()._reserve_positions(count, skip)
+        return 1 if first == 2 else first
+
+
+async def test_a_position_handed_out_twice_is_drawn_again(chain_keys: ChainKeys) -> None:
+    store = RepeatingCounterStore(chain_keys)
+    await store.append("a", [event(1)], expected_version=0)
+    [second] = await store.append("b", [event(2)], expected_version=0)
+    assert second.position >= 3
+    assert (await store.verify()).ok

@@ -23,7 +23,7 @@ func main() {
 	handler := flag.String("handler", "sqlite", "backend: sqlite or postgresql")
 	sqliteDir := flag.String("sqlite-dir", "", "existing directory for SQLite files (handler sqlite)")
 	pgURL := flag.String("postgresql-url", "", "PostgreSQL URL (handler postgresql)")
-	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	logLevel := flag.String("log-level", "error", "debug, info, warn or error (warn logs every failed command in full)")
 	flag.Parse()
 
 	var level slog.Level
@@ -60,7 +60,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	logger.Warn("FerretDB listening", "uri", f.MongoDBURI())
+	fmt.Fprintf(os.Stderr, "ferretdb-launcher: listening at %s\n", f.MongoDBURI())
 	if err := f.Run(ctx); err != nil {
 		fail("FerretDB stopped: %v", err)
 	}

@@ -1,0 +1,55 @@
+"""`jemput-relay`: the process that moves stored events to Kafka (see relay.py for why).
+
+Run exactly one per event collection: two would each publish every event (harmless to
+idempotent consumers, but twice the traffic). Stops cleanly on SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from pymongo import AsyncMongoClient
+
+from shared.eventstore.mongo import MongoEventStore
+from shared.eventstore.relay import OutboxRelay
+from shared.messaging.kafka import KafkaEventPublisher, make_broker
+from shared.settings import InfraSettings
+
+log = logging.getLogger("jemput.relay")
+
+
+async def run_relay(settings: InfraSettings, stop: asyncio.Event) -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        settings.mongo_url, tz_aware=True
+    )
+    store = MongoEventStore(client[settings.mongo_db], settings.chain_keys())
+    await store.initialize()
+    broker = make_broker(settings.kafka_bootstrap, "jemput-relay")
+    try:
+        async with broker:
+            await broker.connect()
+            publisher = KafkaEventPublisher(broker, lambda _: settings.events_topic)
+            log.info("relay started", extra={"topic": settings.events_topic})
+            await OutboxRelay(store, publisher, batch_size=settings.relay_batch_size).run(stop)
+    finally:
+        await client.close()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = InfraSettings()
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_relay(settings, stop)
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

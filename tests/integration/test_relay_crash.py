@@ -1,0 +1,91 @@
+"""A relay process killed mid-flight (SIGKILL) loses nothing: after a restart every event
+reaches Kafka, some perhaps twice, which consumers absorb by event id."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+
+from faststream import AckPolicy
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.events.base import NewEvent, RecordedEvent
+from shared.eventstore.chain import ChainKeys
+from shared.eventstore.mongo import MongoEventStore
+from shared.eventstore.port import Document
+from shared.messaging.kafka import make_broker
+from shared.settings import InfraSettings
+from tests.waiting import eventually
+
+EVENTS = 1000
+
+
+def start_relay(db: str, topic: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "JEMPUT_MONGO_DB": db,
+        "JEMPUT_EVENTS_TOPIC": topic,
+        "JEMPUT_RELAY_BATCH_SIZE": "50",
+        "JEMPUT_CHAIN_KEY_ID": "test",
+        "JEMPUT_CHAIN_KEY": "test-chain-key-0123456789",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "shared.eventstore.relay_main"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+async def test_relay_killed_between_append_and_publish_delivers_all_after_restart(
+    mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys, settings: InfraSettings,
+    kafka_bootstrap: str,
+) -> None:
+    store = MongoEventStore(mongo_db, chain_keys)
+    await store.initialize()
+    batch = [NewEvent(event_type="T", schema_version=1, payload={"i": i}) for i in range(EVENTS)]
+    for start in range(0, EVENTS, 50):  # 20 streams of 50 events
+        await store.append(f"s-{start}", batch[start : start + 50], expected_version=0)
+    all_ids = {e.event_id for e in batch}
+    topic = f"test.crash.{uuid.uuid4().hex[:8]}"
+
+    async def unpublished_count() -> int:
+        return await store.outbox.count_documents({})
+
+    async def fewer_unpublished_than(limit: int) -> bool:
+        return await unpublished_count() < limit
+
+    first = start_relay(mongo_db.name, topic)
+    try:
+        await eventually(
+            lambda: fewer_unpublished_than(EVENTS - 100), what="the relay to get going"
+        )
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        first.kill()
+    left = await unpublished_count()
+    assert 0 < left < EVENTS, "the kill should land mid-flight"
+
+    second = start_relay(mongo_db.name, topic)
+    try:
+        await eventually(lambda: fewer_unpublished_than(1), timeout=60, what="a full relay")
+    finally:
+        second.terminate()
+        assert second.wait(20) == 0  # a clean stop on SIGTERM
+
+    seen: list[str] = []
+    broker = make_broker(kafka_bootstrap, "test-crash")
+
+    @broker.subscriber(
+        topic, group_id=f"g-{topic}", auto_offset_reset="earliest", ack_policy=AckPolicy.ACK
+    )
+    async def collect(event: RecordedEvent) -> None:
+        seen.append(event.event_id)
+
+    async with broker:
+        await broker.start()
+        await eventually(lambda: set(seen) >= all_ids, timeout=60, what="every event id")
+    assert set(seen) == all_ids
+
