@@ -54,7 +54,9 @@ def kafka_bootstrap(settings: InfraSettings) -> str:
 
 
 @pytest.fixture(scope="session")
-async def mongo_client(settings: InfraSettings) -> AsyncIterator[AsyncMongoClient[dict[str, object]]]:
+async def mongo_client(
+    settings: InfraSettings,
+) -> AsyncIterator[AsyncMongoClient[dict[str, object]]]:
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
         settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000
     )

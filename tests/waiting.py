@@ -8,13 +8,13 @@ from collections.abc import Awaitable, Callable
 
 async def eventually(
     condition: Callable[[], bool | Awaitable[bool]],
-    timeout: float = 20.0,
+    within: float = 20.0,
     interval: float = 0.05,
     what: str = "condition",
 ) -> None:
-    """Return as soon as `condition()` is true; fail with `what` after `timeout` seconds."""
+    """Return as soon as `condition()` is true; fail naming `what` after `within` seconds."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while True:
         result = condition()
         if not isinstance(result, bool):
@@ -22,5 +22,5 @@ async def eventually(
         if result:
             return
         if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            raise AssertionError(f"timed out after {within}s waiting for {what}")
         await asyncio.sleep(interval)

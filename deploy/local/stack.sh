@@ -4,7 +4,7 @@
 #
 #   stack.sh setup    download/build what is missing (cached; second run is offline)
 #   stack.sh start    setup, then start what is not running and wait until ready
-#   stack.sh stop     stop what is running
+#   stack.sh stop [kafka|ferretdb]…   stop what is running (all by default)
 #   stack.sh status   say what runs where
 #
 # Everything lives under $JEMPUT_STATE_DIR (default: .local/ in the repo, git-ignored).
@@ -142,7 +142,7 @@ status() {
 case ${1:-} in
   setup) setup_kafka; setup_ferretdb ;;
   start) setup_kafka; setup_ferretdb; start_ferretdb; start_kafka; status ;;
-  stop) stop_one kafka; stop_one ferretdb ;;
+  stop) shift; for name in "${@:-kafka ferretdb}"; do for n in $name; do stop_one "$n"; done; done ;;
   status) status ;;
   *) die "usage: $0 setup|start|stop|status" ;;
 esac

@@ -148,8 +148,10 @@ class StreamChecker:
             return
         if doc.get("prev_hash") != self._prev_hash:
             self._break(
-                version, "unlinked", "does not follow the stream's previous event (inserted, "
-                "reordered, or its predecessor was replaced)"
+                version,
+                "unlinked",
+                "does not follow the stream's previous event (inserted, "
+                "reordered, or its predecessor was replaced)",
             )
             return
         self._prev_hash = doc["hash"]

@@ -107,7 +107,7 @@ class EventStore(ABC):
 
     @abstractmethod
     async def _reserve_positions(self, count: int, skip: int = 0) -> int:
-        """Skip `skip` global positions, then reserve `count` consecutive ones; returns the first."""
+        """Skip `skip` positions, then reserve `count` consecutive ones; returns the first."""
 
     @abstractmethod
     async def _write_ahead(self, docs: Sequence[Document]) -> None:
@@ -133,7 +133,7 @@ class EventStore(ABC):
         """Remove these outbox entries (published or void)."""
 
     @abstractmethod
-    async def read_all(self, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
+    def read_all(self, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
         """Every stream's events after a global position, in position order.
 
         Positions can have gaps (a reservation whose append lost a race or whose writer died).
@@ -155,7 +155,9 @@ class EventStore(ABC):
         records: list[RecordedEvent] = []
         version, window = max(from_version, 1), 8
         while True:
-            docs = await self._get([event_key(stream_id, v) for v in range(version, version + window)])
+            docs = await self._get(
+                [event_key(stream_id, v) for v in range(version, version + window)]
+            )
             for doc in docs:
                 if doc is None:
                     return [r for r in records if as_of is None or r.recorded_at <= as_of]
@@ -164,6 +166,7 @@ class EventStore(ABC):
 
     async def stream_version(self, stream_id: str) -> int:
         """The stream's newest version (0 when empty): gallop, then bisect, by key."""
+
         async def exists(version: int) -> bool:
             return (await self._get([event_key(stream_id, version)]))[0] is not None
 
@@ -205,8 +208,12 @@ class EventStore(ABC):
         for attempt in range(self.POSITION_ATTEMPTS):
             skip = random.randint(0, 8 * attempt * len(events))  # noqa: S311 (not security)
             records = self._seal(
-                stream_id, events, expected_version, prev_hash,
-                await self._reserve_positions(len(events), skip), self._clock(),
+                stream_id,
+                events,
+                expected_version,
+                prev_hash,
+                await self._reserve_positions(len(events), skip),
+                self._clock(),
             )
             docs = [to_document(r) for r in records]
             try:
@@ -227,8 +234,13 @@ class EventStore(ABC):
         raise EventStoreError(f"no free position after {self.POSITION_ATTEMPTS} attempts")
 
     def _seal(
-        self, stream_id: str, events: Sequence[NewEvent], expected_version: int,
-        prev_hash: str, first_position: int, recorded_at: datetime,
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int,
+        prev_hash: str,
+        first_position: int,
+        recorded_at: datetime,
     ) -> list[RecordedEvent]:
         records: list[RecordedEvent] = []
         for offset, event in enumerate(events):
@@ -246,8 +258,12 @@ class EventStore(ABC):
         return records
 
     async def _resolve_clash(
-        self, stream_id: str, events: Sequence[NewEvent], expected_version: int,
-        index: int, unwritten: Sequence[RecordedEvent],
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int,
+        index: int,
+        unwritten: Sequence[RecordedEvent],
     ) -> list[RecordedEvent]:
         """An insert clashed: these events were stored before, or another writer won."""
         await self.clear_pending([r.position for r in unwritten])
@@ -292,9 +308,7 @@ class EventStore(ABC):
             self._heads.popitem(last=False)
 
     # ---- the outbox, for the relay ---------------------------------------------------
-    async def settle(
-        self, entries: Sequence[RecordedEvent], grace: timedelta
-    ) -> list[Settled]:
+    async def settle(self, entries: Sequence[RecordedEvent], grace: timedelta) -> list[Settled]:
         """Decide each outbox entry's fate; completes the appends of writers that died."""
         docs = await self._get([event_key(e.stream_id, e.version) for e in entries])
         now = self._clock()

@@ -9,6 +9,7 @@ never to an event left behind.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -69,7 +70,5 @@ class OutboxRelay:
             else:
                 pause = self._idle_seconds
             if done == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), pause)
-                except TimeoutError:
-                    pass

@@ -31,8 +31,11 @@ KEYS = ChainKeys.single("test", "test-chain-key-0123456789")  # the conftest's c
 
 def event(n: int, **payload: Any) -> NewEvent:
     return NewEvent(
-        event_id=f"evt-{n}", event_type="Tested", schema_version=1,
-        payload={"n": n, **payload}, occurred_at=T0,
+        event_id=f"evt-{n}",
+        event_type="Tested",
+        schema_version=1,
+        payload={"n": n, **payload},
+        occurred_at=T0,
     )
 
 
@@ -104,8 +107,12 @@ class EventStoreContract(ABC):
 
     async def test_occurred_at_and_metadata_are_kept(self, store: EventStore) -> None:
         offline = NewEvent(
-            event_type="Tested", schema_version=2, payload={"x": [1, "dua"]},
-            occurred_at=T0, causation_id="cause", correlation_id="corr",
+            event_type="Tested",
+            schema_version=2,
+            payload={"x": [1, "dua"]},
+            occurred_at=T0,
+            causation_id="cause",
+            correlation_id="corr",
         )
         [stored] = await store.append("s-1", [offline], expected_version=0)
         [read] = await store.read_stream("s-1")
@@ -193,14 +200,16 @@ class EventStoreContract(ABC):
         await store.append("s-1", [event(1)], expected_version=0)  # an idempotent repeat
         assert [r.event_id for r in await store.pending()] == ["evt-1"]
 
-    async def test_settling_completes_an_append_whose_writer_died(
-        self, store: EventStore
-    ) -> None:
+    async def test_settling_completes_an_append_whose_writer_died(self, store: EventStore) -> None:
         await store.append("s-1", [event(1)], expected_version=0)
         [entry] = await store.pending()
         orphan = entry.model_copy(
-            update={"event_id": "orphan", "version": 2, "position": entry.position + 1,
-                    "prev_hash": entry.hash}
+            update={
+                "event_id": "orphan",
+                "version": 2,
+                "position": entry.position + 1,
+                "prev_hash": entry.hash,
+            }
         )
         orphan = orphan.model_copy(update={"hash": KEYS.seal(orphan.model_dump())})
         loser = orphan.model_copy(update={"event_id": "loser", "position": entry.position + 2})
@@ -236,15 +245,16 @@ class EventStoreContract(ABC):
         assert brk is not None
         assert (brk.version, brk.kind) == (2, "missing")
 
-    async def test_forged_event_appended_without_the_key_is_found(
-        self, store: EventStore
-    ) -> None:
+    async def test_forged_event_appended_without_the_key_is_found(self, store: EventStore) -> None:
         records = await self._three(store)
         forger = ChainKeys.single("test", "the-forgers-own-key-xxxxxxxxx")
         forged: Document = {
             **records[2].model_dump(),
-            "event_id": "forged", "version": 4, "position": 10_000,
-            "payload": {"n": 4}, "prev_hash": records[2].hash,
+            "event_id": "forged",
+            "version": 4,
+            "position": 10_000,
+            "payload": {"n": 4},
+            "prev_hash": records[2].hash,
         }
         forged["hash"] = forger.seal(forged)
         forged["_id"] = event_key("s-1", 4)

@@ -34,12 +34,16 @@ def start_relay(db: str, topic: str) -> subprocess.Popen[bytes]:
     }
     return subprocess.Popen(
         [sys.executable, "-m", "shared.eventstore.relay_main"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 async def test_relay_killed_between_append_and_publish_delivers_all_after_restart(
-    mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys, settings: InfraSettings,
+    mongo_db: AsyncDatabase[Document],
+    chain_keys: ChainKeys,
+    settings: InfraSettings,
     kafka_bootstrap: str,
 ) -> None:
     store = MongoEventStore(mongo_db, chain_keys)
@@ -70,7 +74,7 @@ async def test_relay_killed_between_append_and_publish_delivers_all_after_restar
 
     second = start_relay(mongo_db.name, topic)
     try:
-        await eventually(lambda: fewer_unpublished_than(1), timeout=60, what="a full relay")
+        await eventually(lambda: fewer_unpublished_than(1), within=60, what="a full relay")
     finally:
         second.terminate()
         assert second.wait(20) == 0  # a clean stop on SIGTERM
@@ -86,6 +90,5 @@ async def test_relay_killed_between_append_and_publish_delivers_all_after_restar
 
     async with broker:
         await broker.start()
-        await eventually(lambda: set(seen) >= all_ids, timeout=60, what="every event id")
+        await eventually(lambda: set(seen) >= all_ids, within=60, what="every event id")
     assert set(seen) == all_ids
-

@@ -20,11 +20,20 @@ KEYS = ChainKeys.single("k1", "0123456789abcdef")
 
 def doc(version: int, prev_hash: str, **extra: Any) -> dict[str, Any]:
     content: dict[str, Any] = {
-        "_id": f"s:{version}", "event_id": f"e{version}", "stream_id": "s", "version": version, "position": version,
-        "event_type": "T", "schema_version": 1, "payload": {"v": version},
+        "_id": f"s:{version}",
+        "event_id": f"e{version}",
+        "stream_id": "s",
+        "version": version,
+        "position": version,
+        "event_type": "T",
+        "schema_version": 1,
+        "payload": {"v": version},
         "occurred_at": datetime(2026, 1, 1, tzinfo=UTC),
         "recorded_at": datetime(2026, 1, 1, tzinfo=UTC),
-        "causation_id": None, "correlation_id": None, "key_id": "k1", "prev_hash": prev_hash,
+        "causation_id": None,
+        "correlation_id": None,
+        "key_id": "k1",
+        "prev_hash": prev_hash,
         **extra,
     }
     content["hash"] = KEYS.seal(content)

@@ -39,7 +39,9 @@ def test_new_event_needs_an_aware_time_and_keeps_milliseconds() -> None:
     with pytest.raises(ValidationError):
         NewEvent(event_type="X", schema_version=1, payload={}, occurred_at=datetime(2026, 1, 1))
     event = NewEvent(
-        event_type="X", schema_version=1, payload={},
+        event_type="X",
+        schema_version=1,
+        payload={},
         occurred_at=datetime(2026, 1, 1, 0, 0, 0, 999999, tzinfo=UTC),
     )
     assert event.occurred_at.microsecond == 999000
@@ -48,7 +50,11 @@ def test_new_event_needs_an_aware_time_and_keeps_milliseconds() -> None:
 
 def test_registry_wraps_a_domain_event_with_its_type_and_version() -> None:
     new = registry.to_new_event(ParcelPosted(weight_grams=5), correlation_id="c-1")
-    assert (new.event_type, new.schema_version, new.payload) == ("ParcelPosted", 1, {"weight_grams": 5})
+    assert (new.event_type, new.schema_version, new.payload) == (
+        "ParcelPosted",
+        1,
+        {"weight_grams": 5},
+    )
     assert new.correlation_id == "c-1"
 
 

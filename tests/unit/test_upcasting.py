@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from shared.events import DomainEvent, EventRegistry, UnknownEventError
-from shared.events.base import JsonObject
+from shared.events.base import JsonObject, NewEvent
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.memory import InMemoryEventStore
-from shared.events.base import NewEvent
 
 registry = EventRegistry()
 

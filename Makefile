@@ -1,0 +1,63 @@
+# jemput: the two commands that matter are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo .local/uv/bin/uv)
+STACK := deploy/local/stack.sh
+PYTEST := .venv/bin/pytest
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --quiet --disable-pip-version-check --target .local/uv "uv==$(UV_VERSION)"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+setup: .venv/.synced ## install Python deps; download/build Kafka and FerretDB (cached)
+	$(STACK) setup
+
+up: setup ## start Kafka and FerretDB (no-op for what already runs)
+	$(STACK) start
+
+down: ## stop Kafka and FerretDB
+	$(STACK) stop
+
+status: ## what runs, where
+	$(STACK) status
+
+run: up ## set everything up and run jemput locally (for now: the stack and the event relay)
+	@echo "jemput: relay running; Ctrl-C stops it (the stack keeps running: make down)"
+	.venv/bin/jemput-relay
+
+test: setup ## set up, start the stack, run every tier, stop what it started
+	deploy/local/with-stack.sh $(PYTEST) -m "unit or integration or e2e"
+
+test-unit: .venv/.synced ## unit tier only (no stack needed)
+	$(PYTEST) -m unit
+
+test-integration: up ## integration tier against the running stack
+	$(PYTEST) -m integration
+
+test-e2e: up ## end-to-end tier against the running stack
+	$(PYTEST) -m e2e
+
+lint: .venv/.synced ## ruff and mypy (strict)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+format: .venv/.synced ## apply ruff's formatting and safe fixes
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+bench: up ## event store append rate vs raw insert_one into the same server
+	.venv/bin/python deploy/bench/append_rate.py
+
+clean: down ## stop the stack and delete its data (downloads stay cached)
+	rm -rf .local/kafka/data .local/ferretdb/data .local/log .local/run
+
+.PHONY: help setup up down status run test test-unit test-integration test-e2e lint format bench clean
