@@ -91,19 +91,15 @@ async def main(events: int, workers: int, batch: int) -> None:
         )
     )
 
-    for stream in versions:
-        versions[stream] = await store.stream_version(stream)
-
     async def store_worker(w: int) -> None:  # each writer has streams of its own: no races
         for n in range(w, events, workers):
-            await append_one(f"s{n % streams}" if streams % workers == 0 else f"w{w}-{n % 50}")
+            await append_one(f"w{w}-{n % 50}")
 
     async def raw_worker(w: int) -> None:
         for _ in range(w, events, workers):
             await raw.insert_one(raw_doc(next(counter)))
 
-    for w in range(workers):
-        versions.update({f"w{w}-{i}": 0 for i in range(50)})
+    versions.update({f"w{w}-{i}": 0 for w in range(workers) for i in range(50)})
     rows.append(
         (
             f"append, {workers} writers",
