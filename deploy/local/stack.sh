@@ -45,9 +45,10 @@ setup_kafka() {
   command -v java >/dev/null || die "java is not installed: apt-get install default-jre-headless"
   say "assembling Kafka from Maven Central into $libs"
   rm -rf "$libs" && mkdir -p "$libs"
-  mvn -B -q -Dstyle.color=never -f "$here/kafka/pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$libs" -DincludeScope=runtime \
-    || die "Maven could not fetch the Kafka jars (see output above)"
+  mkdir -p "$logs"
+  mvn -B -f "$here/kafka/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$libs" -DincludeScope=runtime >"$logs/maven.log" 2>&1 \
+    || { tail -n 30 "$logs/maven.log" >&2; die "Maven could not fetch the Kafka jars (log: $logs/maven.log)"; }
   echo "$want" >"$stamp"
 }
 

@@ -1,0 +1,57 @@
+"""The README and docker-compose.yml say what the code does: same settings, same names."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from shared.settings import InfraSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = {f"JEMPUT_{name.upper()}" for name in InfraSettings.model_fields}
+
+
+def test_readme_documents_every_setting_and_no_other() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("The local stack reads", 1)[0]
+    documented = set(re.findall(r"`(JEMPUT_[A-Z_]+)`", table))
+    assert documented == SETTINGS
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    first_block = readme.split("```sh", 1)[1].split("```", 1)[0]
+    assert "make run" in first_block
+    assert "make test" in first_block
+
+
+def test_stack_variables_in_the_readme_are_the_ones_stack_sh_reads() -> None:
+    readme = (ROOT / "README.md").read_text()
+    listed = set(re.findall(r"`(JEMPUT_[A-Z_]+)`", readme.split("The local stack reads", 1)[1]))
+    script = (ROOT / "deploy/local/stack.sh").read_text()
+    read = set(re.findall(r"\$\{(JEMPUT_[A-Z_]+):-", script))
+    assert listed >= read
+
+
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return loaded
+
+
+def test_compose_uses_the_settings_names_and_real_images() -> None:
+    spec = compose()
+    services: dict[str, Any] = spec["services"]
+    assert {"kafka", "mongo", "relay"} <= services.keys()
+    for name, service in services.items():
+        assert "image" in service or "build" in service, name
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+        env_names = {k for k in service.get("environment", {}) if k.startswith("JEMPUT_")}
+        assert env_names <= SETTINGS, f"{name}: {env_names - SETTINGS}"
+        build = service.get("build")
+        if build:
+            assert (ROOT / build["context"] / build["dockerfile"]).is_file()
+    assert "--replSet" in services["mongo"]["command"]  # MongoDB as in production
