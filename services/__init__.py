@@ -1,0 +1,1 @@
+"""jemput's services: intake, verification, notification. They talk only through Kafka."""

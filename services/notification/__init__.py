@@ -1,0 +1,1 @@
+"""The notification service (built in the pipeline issue)."""

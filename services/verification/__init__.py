@@ -1,0 +1,1 @@
+"""The verification service (built in the pipeline issue)."""
