@@ -9,7 +9,7 @@ def test_settings_come_from_jemput_variables(monkeypatch: pytest.MonkeyPatch) ->
     settings = InfraSettings()
     assert settings.mongo_db == "elsewhere"
     assert settings.chain_keys().seal({"key_id": "dev"}) != InfraSettings(
-        chain_key="another-secret-of-some-length"  # type: ignore[arg-type]
+        chain_key="another-secret-of-some-length"
     ).chain_keys().seal({"key_id": "dev"})
 
 
