@@ -1,0 +1,1 @@
+"""Adapters from third-party data and services to the domain's ports."""

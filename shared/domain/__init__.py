@@ -1,0 +1,1 @@
+"""The civil-registration domain: plain Python, no infrastructure (see DOMAIN.md)."""
