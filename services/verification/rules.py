@@ -1,0 +1,222 @@
+"""Verification rules: code for the logic, versioned data (rulesets/*.json) for the numbers.
+
+Every decision records the rule set's id, the region table's version and each rule's
+outcome, so it can be explained, and re-evaluated, from the log alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.domain.applicant import ApplicantHistory, RequestState
+from shared.domain.events import (
+    Decision,
+    DocumentsRequested,
+    ManualReviewRequired,
+    RequestRejected,
+    RequestVerified,
+    RuleEffect,
+    RuleOutcome,
+)
+from shared.domain.nik import NikError, age_on, parse_nik
+from shared.domain.regions import RegionTable
+from shared.domain.requests import BirthCertificate, Document, MaritalStatus, RequestKind, Skds
+
+RULESETS = Path(__file__).parent / "rulesets"
+
+
+class RuleSet(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    description: str
+    city_regency_code: str
+    ektp_min_age: int
+    birth_registration_days: int
+    birth_certificate_documents: frozenset[Document]
+    birth_certificate_documents_if_married: frozenset[Document]
+    skds_documents: frozenset[Document]
+    skds_max_months: int
+
+
+def load_rule_set(rule_set_id: str) -> RuleSet:
+    path = RULESETS / f"{rule_set_id}.json"
+    if not path.is_file():
+        raise LookupError(f"no rule set {rule_set_id!r}")
+    return RuleSet.model_validate(json.loads(path.read_text()))
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rules look at: the request, the applicant's other requests, the date."""
+
+    request: RequestState
+    history: ApplicantHistory
+    on: date
+    rules: RuleSet
+    regions: RegionTable
+
+
+Rule = Callable[[Context], RuleOutcome | None]  # None: the rule does not apply
+
+
+def _outcome(
+    rule: str,
+    effect: RuleEffect = RuleEffect.PASSED,
+    reason: str | None = None,
+    documents: frozenset[Document] = frozenset(),
+) -> RuleOutcome:
+    return RuleOutcome(rule=rule, effect=effect, reason=reason, documents=tuple(sorted(documents)))
+
+
+def nik_structure(ctx: Context) -> RuleOutcome:
+    try:
+        parse_nik(ctx.request.form.applicant.nik, ctx.on)
+    except NikError as error:
+        return _outcome("nik_structure", RuleEffect.REJECT, error.code)
+    return _outcome("nik_structure")
+
+
+def nik_region(ctx: Context) -> RuleOutcome:
+    known = ctx.regions.kecamatan(ctx.request.form.applicant.nik[:6]) is not None
+    return (
+        _outcome("nik_region")
+        if known
+        else _outcome("nik_region", RuleEffect.REJECT, "nik_unknown_region")
+    )
+
+
+def nik_matches_declared(ctx: Context) -> RuleOutcome | None:
+    applicant = ctx.request.form.applicant
+    try:
+        nik = parse_nik(applicant.nik, ctx.on)
+    except NikError:
+        return None  # nik_structure already says so
+    if (nik.birth_date, nik.sex) != (applicant.birth_date, applicant.sex):
+        # Often a typing slip on the device: an officer looks before anyone is refused.
+        return _outcome(
+            "nik_matches_declared", RuleEffect.MANUAL_REVIEW, "nik_birth_or_sex_mismatch"
+        )
+    return _outcome("nik_matches_declared")
+
+
+def ektp_age(ctx: Context) -> RuleOutcome | None:
+    if ctx.request.kind is not RequestKind.EKTP_RECORDING:
+        return None
+    applicant = ctx.request.form.applicant
+    if age_on(applicant.birth_date, ctx.on) >= ctx.rules.ektp_min_age:
+        return _outcome("ektp_age")
+    if applicant.marital_status is not MaritalStatus.SINGLE:
+        return _outcome("ektp_age", reason="married_under_age")
+    return _outcome("ektp_age", RuleEffect.REJECT, "ektp_under_age")
+
+
+def ektp_not_recorded(ctx: Context) -> RuleOutcome | None:
+    if ctx.request.kind is not RequestKind.EKTP_RECORDING:
+        return None
+    if ctx.history.ektp_recorded():
+        return _outcome("ektp_not_recorded", RuleEffect.REJECT, "ektp_already_recorded")
+    return _outcome("ektp_not_recorded")
+
+
+def no_open_duplicate(ctx: Context) -> RuleOutcome:
+    if ctx.history.open_requests(ctx.request.kind, other_than=ctx.request.request_id):
+        return _outcome("no_open_duplicate", RuleEffect.REJECT, "duplicate_open_request")
+    return _outcome("no_open_duplicate")
+
+
+def skds_from_elsewhere(ctx: Context) -> RuleOutcome | None:
+    details = ctx.request.form.details
+    if not isinstance(details, Skds):
+        return None
+    if ctx.request.form.applicant.nik[:4] == ctx.rules.city_regency_code:
+        return _outcome("skds_from_elsewhere", RuleEffect.REJECT, "skds_resident_of_city")
+    if details.stay_months > ctx.rules.skds_max_months:
+        return _outcome("skds_from_elsewhere", RuleEffect.REJECT, "skds_stay_too_long")
+    return _outcome("skds_from_elsewhere")
+
+
+def required_documents(ctx: Context) -> RuleOutcome | None:
+    details = ctx.request.form.details
+    if isinstance(details, BirthCertificate):
+        needed = ctx.rules.birth_certificate_documents
+        if details.parents_married:
+            needed = needed | ctx.rules.birth_certificate_documents_if_married
+    elif isinstance(details, Skds):
+        needed = ctx.rules.skds_documents
+    else:
+        return None
+    missing = needed - ctx.request.documents
+    if missing:
+        return _outcome(
+            "required_documents", RuleEffect.REQUEST_DOCUMENTS, "documents_missing", missing
+        )
+    return _outcome("required_documents")
+
+
+def birth_date_plausible(ctx: Context) -> RuleOutcome | None:
+    details = ctx.request.form.details
+    if not isinstance(details, BirthCertificate):
+        return None
+    if details.child_birth_date > ctx.on:
+        return _outcome("birth_date_plausible", RuleEffect.REJECT, "birth_in_future")
+    if (ctx.on - details.child_birth_date).days > ctx.rules.birth_registration_days:
+        return _outcome("birth_date_plausible", RuleEffect.MANUAL_REVIEW, "late_registration")
+    return _outcome("birth_date_plausible")
+
+
+def parents_niks(ctx: Context) -> RuleOutcome | None:
+    details = ctx.request.form.details
+    if not isinstance(details, BirthCertificate):
+        return None
+    for nik in filter(None, (details.mother_nik, details.father_nik)):
+        try:
+            parse_nik(nik, ctx.on)
+        except NikError:
+            return _outcome("parents_niks", RuleEffect.REJECT, "parent_nik_invalid")
+    if ctx.regions.kecamatan(details.family_card_number[:6]) is None:
+        return _outcome("parents_niks", RuleEffect.REJECT, "family_card_unknown_region")
+    return _outcome("parents_niks")
+
+
+RULES: tuple[Rule, ...] = (
+    nik_structure,
+    nik_region,
+    nik_matches_declared,
+    ektp_age,
+    ektp_not_recorded,
+    no_open_duplicate,
+    skds_from_elsewhere,
+    required_documents,
+    birth_date_plausible,
+    parents_niks,
+)
+
+
+def decide(ctx: Context) -> Decision:
+    """Run every rule; the strongest effect decides: reject > documents > review > verify."""
+    outcomes = tuple(o for o in (rule(ctx) for rule in RULES) if o is not None)
+    common = {
+        "request_id": ctx.request.request_id,
+        "rule_set_id": ctx.rules.id,
+        "region_table": ctx.regions.version,
+        "outcomes": outcomes,
+    }
+
+    def reasons(effect: RuleEffect) -> tuple[str, ...]:
+        return tuple(o.reason or o.rule for o in outcomes if o.effect is effect)
+
+    if reasons(RuleEffect.REJECT):
+        return RequestRejected(**common, reasons=reasons(RuleEffect.REJECT))
+    if reasons(RuleEffect.REQUEST_DOCUMENTS):
+        missing = sorted({d for o in outcomes for d in o.documents})
+        return DocumentsRequested(**common, documents=tuple(missing))
+    if reasons(RuleEffect.MANUAL_REVIEW):
+        return ManualReviewRequired(**common, reasons=reasons(RuleEffect.MANUAL_REVIEW))
+    return RequestVerified(**common)

@@ -1,0 +1,197 @@
+"""An applicant's requests, rebuilt from their event log, and the commands on them.
+
+Commands are plain functions: they look at the history and return the event to record,
+or raise DomainError with a stable code. No I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from shared.domain.events import (
+    Decision,
+    DocumentsRequested,
+    DocumentsSupplied,
+    ManualReviewDecided,
+    ManualReviewRequired,
+    NotificationAttempted,
+    NotificationDelivered,
+    NotificationFailed,
+    RequestEvent,
+    RequestRejected,
+    RequestSubmitted,
+    RequestVerified,
+    RequestWithdrawn,
+)
+from shared.domain.requests import Document, RequestForm, RequestKind, Text
+from shared.events import DomainEvent
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    DOCUMENTS_REQUESTED = "documents_requested"
+    MANUAL_REVIEW = "manual_review"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN = frozenset({Status.SUBMITTED, Status.DOCUMENTS_REQUESTED, Status.MANUAL_REVIEW})
+
+
+class DomainError(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Notification:
+    attempts: int = 0
+    delivered: bool = False
+    failed_for_good: bool = False
+    open_attempt: bool = False  # attempted, no outcome recorded (a crash mid-send)
+
+
+@dataclass
+class RequestState:
+    request_id: str
+    tracking_code: str
+    form: RequestForm
+    submitted_at: datetime
+    status: Status = Status.SUBMITTED
+    documents: set[Document] = field(default_factory=set)
+    awaiting_decision: bool = True  # submitted, or documents supplied since the last decision
+    missing_documents: tuple[Document, ...] = ()
+    reasons: tuple[str, ...] = ()
+    notifications: dict[str, Notification] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> RequestKind:
+        return self.form.kind
+
+
+@dataclass
+class ApplicantHistory:
+    version: int = 0
+    requests: dict[str, RequestState] = field(default_factory=dict)
+    event_ids: set[str] = field(default_factory=set)
+
+    @classmethod
+    def rebuild(cls, events: Iterable[tuple[DomainEvent, str, datetime]]) -> ApplicantHistory:
+        """Fold (event, event id, occurred at) in log order."""
+        history = cls()
+        for event, event_id, occurred_at in events:
+            history.apply(event, event_id, occurred_at)
+        return history
+
+    def apply(self, event: DomainEvent, event_id: str, occurred_at: datetime) -> None:
+        self.version += 1
+        self.event_ids.add(event_id)
+        if isinstance(event, RequestSubmitted):
+            self.requests[event.request_id] = RequestState(
+                request_id=event.request_id,
+                tracking_code=event.tracking_code,
+                form=event.form,
+                submitted_at=occurred_at,
+                documents=set(event.form.documents),
+            )
+            return
+        if not isinstance(event, RequestEvent) or event.request_id not in self.requests:
+            return
+        request = self.requests[event.request_id]
+        if isinstance(event, Decision):
+            request.awaiting_decision = False
+            request.status = _status_after(event)
+            request.reasons = getattr(event, "reasons", ())
+            request.missing_documents = getattr(event, "documents", ())
+        elif isinstance(event, ManualReviewDecided):
+            request.status = Status.VERIFIED if event.approved else Status.REJECTED
+            request.reasons = () if event.approved else ("manual_review_rejected",)
+        elif isinstance(event, DocumentsSupplied):
+            request.documents |= event.documents
+            request.status, request.awaiting_decision = Status.SUBMITTED, True
+        elif isinstance(event, RequestWithdrawn):
+            request.status, request.awaiting_decision = Status.WITHDRAWN, False
+        elif isinstance(event, NotificationAttempted | NotificationDelivered | NotificationFailed):
+            _apply_notification(
+                request.notifications.setdefault(event.notification_id, Notification()), event
+            )
+
+    # ---- questions the rules ask -----------------------------------------------------
+    def ektp_recorded(self) -> bool:
+        return any(
+            r.kind is RequestKind.EKTP_RECORDING and r.status is Status.VERIFIED
+            for r in self.requests.values()
+        )
+
+    def open_requests(self, kind: RequestKind, other_than: str) -> list[RequestState]:
+        return [
+            r
+            for r in self.requests.values()
+            if r.kind is kind and r.status in OPEN and r.request_id != other_than
+        ]
+
+    def by_tracking_code(self, code: str) -> RequestState | None:
+        return next((r for r in self.requests.values() if r.tracking_code == code), None)
+
+    def request(self, request_id: str) -> RequestState:
+        try:
+            return self.requests[request_id]
+        except KeyError:
+            raise DomainError("unknown_request", "no such request") from None
+
+
+def _status_after(decision: Decision) -> Status:
+    return {
+        RequestVerified: Status.VERIFIED,
+        RequestRejected: Status.REJECTED,
+        DocumentsRequested: Status.DOCUMENTS_REQUESTED,
+        ManualReviewRequired: Status.MANUAL_REVIEW,
+    }[type(decision)]
+
+
+def _apply_notification(
+    state: Notification, event: NotificationAttempted | NotificationDelivered | NotificationFailed
+) -> None:
+    if isinstance(event, NotificationAttempted):
+        state.attempts, state.open_attempt = event.attempt, True
+    elif isinstance(event, NotificationDelivered):
+        state.delivered, state.open_attempt = True, False
+    else:
+        state.open_attempt, state.failed_for_good = False, event.final
+
+
+# ---- commands ---------------------------------------------------------------------------
+def withdraw(
+    history: ApplicantHistory, request_id: str, caller: str, reason: str
+) -> RequestWithdrawn:
+    request = history.request(request_id)
+    if request.status not in OPEN:
+        raise DomainError("not_open", f"a request that is {request.status} cannot be withdrawn")
+    return RequestWithdrawn(request_id=request_id, withdrawn_by=caller, reason=reason)
+
+
+def supply_documents(
+    history: ApplicantHistory, request_id: str, documents: frozenset[Document], caller: str
+) -> DocumentsSupplied:
+    request = history.request(request_id)
+    if request.status is not Status.DOCUMENTS_REQUESTED:
+        raise DomainError("no_documents_requested", "no documents were asked for this request")
+    if not documents:
+        raise DomainError("no_documents", "name at least one document")
+    return DocumentsSupplied(request_id=request_id, documents=documents, supplied_by=caller)
+
+
+def decide_manual_review(
+    history: ApplicantHistory, request_id: str, verifier: str, approved: bool, reason: Text
+) -> ManualReviewDecided:
+    request = history.request(request_id)
+    if request.status is not Status.MANUAL_REVIEW:
+        raise DomainError("not_in_review", "this request is not waiting for manual review")
+    return ManualReviewDecided(
+        request_id=request_id, verifier=verifier, approved=approved, reason=reason
+    )

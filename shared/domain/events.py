@@ -1,0 +1,119 @@
+"""Everything that can happen to an applicant's requests, as it is kept in their log."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from shared.domain.requests import Document, RequestForm, Strict, Text
+from shared.events import DomainEvent, EventRegistry
+
+registry = EventRegistry()
+
+
+class RuleEffect(StrEnum):
+    PASSED = "passed"
+    REJECT = "reject"
+    REQUEST_DOCUMENTS = "request_documents"
+    MANUAL_REVIEW = "manual_review"
+
+
+class RuleOutcome(Strict):
+    """One rule's verdict inside a decision."""
+
+    rule: str
+    effect: RuleEffect
+    reason: str | None = None  # a stable code, e.g. "ektp_under_age"
+    documents: tuple[Document, ...] = ()
+
+
+class RequestEvent(DomainEvent):
+    request_id: str = Field(min_length=1, max_length=64)
+
+
+@registry.register
+class RequestSubmitted(RequestEvent):
+    event_type = "RequestSubmitted"
+    tracking_code: str
+    form: RequestForm
+    submitted_by: str  # the caller (API key name), never personal data
+    channel: str  # "http", "http-batch" or "kafka"
+
+
+class Decision(RequestEvent):
+    rule_set_id: str
+    region_table: str
+    outcomes: tuple[RuleOutcome, ...]
+
+
+@registry.register
+class RequestVerified(Decision):
+    event_type = "RequestVerified"
+
+
+@registry.register
+class RequestRejected(Decision):
+    event_type = "RequestRejected"
+    reasons: tuple[str, ...]
+
+
+@registry.register
+class DocumentsRequested(Decision):
+    event_type = "DocumentsRequested"
+    documents: tuple[Document, ...]
+
+
+@registry.register
+class ManualReviewRequired(Decision):
+    event_type = "ManualReviewRequired"
+    reasons: tuple[str, ...]
+
+
+@registry.register
+class ManualReviewDecided(RequestEvent):
+    event_type = "ManualReviewDecided"
+    verifier: str
+    approved: bool
+    reason: Text
+
+
+@registry.register
+class DocumentsSupplied(RequestEvent):
+    event_type = "DocumentsSupplied"
+    documents: frozenset[Document]
+    supplied_by: str
+
+
+@registry.register
+class RequestWithdrawn(RequestEvent):
+    event_type = "RequestWithdrawn"
+    withdrawn_by: str
+    reason: Text
+
+
+@registry.register
+class NotificationAttempted(RequestEvent):
+    """Recorded before a message is handed to a channel."""
+
+    event_type = "NotificationAttempted"
+    notification_id: str  # one per (decision event, channel)
+    channel: str
+    template: str
+    attempt: int
+
+
+@registry.register
+class NotificationDelivered(RequestEvent):
+    event_type = "NotificationDelivered"
+    notification_id: str
+    attempt: int
+
+
+@registry.register
+class NotificationFailed(RequestEvent):
+    event_type = "NotificationFailed"
+    notification_id: str
+    attempt: int
+    error: str  # an error class and code, never a message with personal data
+    final: bool

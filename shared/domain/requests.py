@@ -1,0 +1,132 @@
+"""What an outreach officer records: the request, its applicant, where it was taken.
+
+Strict models (unknown fields refused, every string bounded, no control characters) so
+that bad input is stopped at the edge with a field-level message and nothing is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.domain.nik import Sex
+
+
+def _printable(value: str) -> str:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_printable),
+]
+Digits16 = Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")]
+KecamatanCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[a-z]{2,}$"),
+]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{8,15}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RequestKind(StrEnum):
+    EKTP_RECORDING = "ektp_recording"
+    BIRTH_CERTIFICATE = "birth_certificate"
+    SKDS = "skds"
+
+
+class OutreachPointKind(StrEnum):
+    KELURAHAN_OFFICE = "kelurahan_office"
+    SCHOOL = "school"
+    GOVERNMENT_OFFICE = "government_office"
+    NIGHT_SERVICE = "night_service"
+    COUNTER = "counter"
+
+
+class MaritalStatus(StrEnum):
+    SINGLE = "single"
+    MARRIED = "married"
+    DIVORCED = "divorced"
+    WIDOWED = "widowed"
+
+
+class Document(StrEnum):
+    BIRTH_LETTER = "birth_letter"  # from the hospital or midwife
+    FAMILY_CARD = "family_card"  # the parents' KK
+    MARRIAGE_RECORD = "marriage_record"
+    DOMICILE_STATEMENT = "domicile_statement"  # from the RT/RW where one lives (SKDS)
+    ORIGIN_ID_CARD = "origin_id_card"  # the e-KTP of one's home region (SKDS)
+
+
+class Language(StrEnum):
+    INDONESIAN = "id"
+    ENGLISH = "en"
+
+
+class OutreachPoint(Strict):
+    kind: OutreachPointKind
+    name: Text
+    kelurahan: Text
+    kecamatan_code: KecamatanCode
+
+
+class Applicant(Strict):
+    nik: Digits16
+    full_name: Text
+    birth_date: date
+    sex: Sex
+    marital_status: MaritalStatus = MaritalStatus.SINGLE
+    address: Text
+    language: Language = Language.INDONESIAN
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class EktpRecording(Strict):
+    kind: Literal[RequestKind.EKTP_RECORDING] = RequestKind.EKTP_RECORDING
+
+
+class BirthCertificate(Strict):
+    kind: Literal[RequestKind.BIRTH_CERTIFICATE] = RequestKind.BIRTH_CERTIFICATE
+    child_name: Text
+    child_birth_date: date
+    child_sex: Sex
+    place_of_birth: Text
+    family_card_number: Digits16
+    mother_nik: Digits16
+    father_nik: Digits16 | None = None
+    parents_married: bool
+    birth_letter_reference: Text
+
+
+class Skds(Strict):
+    kind: Literal[RequestKind.SKDS] = RequestKind.SKDS
+    city_address: Text
+    stay_months: int = Field(ge=1, le=24)
+
+
+Details = Annotated[EktpRecording | BirthCertificate | Skds, Field(discriminator="kind")]
+
+
+class RequestForm(Strict):
+    """One request as an officer's device sends it."""
+
+    applicant: Applicant
+    details: Details
+    outreach_point: OutreachPoint
+    device_id: Text
+    documents: frozenset[Document] = frozenset()
+
+    @property
+    def kind(self) -> RequestKind:
+        return self.details.kind
