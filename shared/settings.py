@@ -6,6 +6,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.eventstore.chain import ChainKeys
+from shared.http import ApiKey
 
 DEV_CHAIN_KEY = "dev-only-chain-key-never-in-production"
 
@@ -29,3 +30,19 @@ class InfraSettings(BaseSettings):
         if self.production and key == DEV_CHAIN_KEY:
             raise ValueError("JEMPUT_CHAIN_KEY must be set in production")
         return ChainKeys.single(self.chain_key_id, key)
+
+
+class ServiceSettings(InfraSettings):
+    """What an HTTP service adds: where it listens, who may call it, its pseudonym key."""
+
+    http_host: str = "127.0.0.1"
+    api_keys: dict[str, ApiKey] = {}
+    pseudonym_key: SecretStr = SecretStr("dev-only-pseudonym-key-never-in-production")
+    max_body_bytes: int = 256 * 1024
+    log_level: str = "INFO"
+
+    def pseudonym_bytes(self) -> bytes:
+        key = self.pseudonym_key.get_secret_value()
+        if self.production and key.startswith("dev-only"):
+            raise ValueError("JEMPUT_PSEUDONYM_KEY must be set in production")
+        return key.encode()

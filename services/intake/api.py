@@ -1,0 +1,145 @@
+"""Intake's HTTP API: submit (one or a batch), follow up by tracking code."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
+from pydantic import BaseModel, ValidationError
+
+from services.intake.handlers import (
+    Accepted,
+    DocumentsBody,
+    IntakeDeps,
+    StatusView,
+    Submission,
+    SubmissionConflictError,
+    WithdrawBody,
+    add_documents,
+    find,
+    status_view,
+    submit,
+    withdraw_request,
+)
+from shared.domain.applicant import DomainError
+from shared.http import Caller, Role, field_errors, requires
+
+router = APIRouter(prefix="/v1")
+Officer = Annotated[Caller, Depends(requires(Role.OFFICER, Role.SERVICE))]
+
+
+def deps(request: Request) -> IntakeDeps:
+    intake: IntakeDeps = request.app.state.intake
+    return intake
+
+
+Deps = Annotated[IntakeDeps, Depends(deps)]
+
+
+@router.post("/requests", status_code=201, response_model=Accepted)
+async def submit_one(submission: Submission, caller: Officer, d: Deps) -> Accepted:
+    """Submit one request. Sending the same `request_id` again answers `duplicate`."""
+    try:
+        return await submit(d, submission, caller.name, "http", uuid.uuid4().hex)
+    except SubmissionConflictError as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    result: str  # accepted | duplicate | invalid | conflict
+    request_id: str | None = None
+    tracking_code: str | None = None
+    errors: list[dict[str, str]] = []
+
+
+class BatchResult(BaseModel):
+    items: list[BatchItemResult]
+
+
+@router.post("/requests/batch", response_model=BatchResult)
+async def submit_batch(
+    items: Annotated[list[dict[str, Any]], Body(embed=True)],
+    caller: Officer,
+    d: Deps,
+    request: Request,
+) -> BatchResult:
+    """Many requests from a device that was offline; each item must carry its `request_id`.
+
+    Answers per item; sending the same batch again changes nothing.
+    """
+    limit: int = request.app.state.settings.max_batch_items
+    if len(items) > limit:
+        raise HTTPException(413, f"at most {limit} items per batch")
+    results = []
+    for index, item in enumerate(items):
+        try:
+            submission = Submission.model_validate(item)
+            if submission.request_id is None:
+                raise ValueError("request_id is required in a batch")
+        except ValidationError as exc:
+            results.append(BatchItemResult(index=index, result="invalid", errors=field_errors(exc)))
+            continue
+        except ValueError as exc:
+            results.append(
+                BatchItemResult(
+                    index=index,
+                    result="invalid",
+                    errors=[{"field": "request_id", "error": "missing", "message": str(exc)}],
+                )
+            )
+            continue
+        try:
+            accepted = await submit(d, submission, caller.name, "http-batch", "")
+        except SubmissionConflictError as exc:
+            results.append(
+                BatchItemResult(
+                    index=index,
+                    result="conflict",
+                    request_id=submission.request_id,
+                    errors=[{"field": "request_id", "error": "conflict", "message": str(exc)}],
+                )
+            )
+            continue
+        results.append(
+            BatchItemResult(
+                index=index,
+                result=accepted.result,
+                request_id=accepted.request_id,
+                tracking_code=accepted.tracking_code,
+            )
+        )
+    return BatchResult(items=results)
+
+
+@router.get("/status/{tracking_code}", response_model=StatusView)
+async def status(tracking_code: str, d: Deps) -> StatusView:
+    """For applicants: the status and next step of a request, nothing personal."""
+    found = await find(d, tracking_code)
+    if found is None:
+        raise HTTPException(404, "no request with this tracking code")
+    return status_view(found[1])
+
+
+@router.post("/requests/{tracking_code}/withdraw", status_code=204)
+async def withdraw(tracking_code: str, body: WithdrawBody, caller: Officer, d: Deps) -> None:
+    found = await find(d, tracking_code)
+    if found is None:
+        raise HTTPException(404, "no request with this tracking code")
+    try:
+        await withdraw_request(d, found[0], caller.name, body.reason)
+    except DomainError as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+@router.post("/requests/{tracking_code}/documents", status_code=204)
+async def documents(tracking_code: str, body: DocumentsBody, caller: Officer, d: Deps) -> None:
+    """Documents the applicant brought after verification asked for them."""
+    found = await find(d, tracking_code)
+    if found is None:
+        raise HTTPException(404, "no request with this tracking code")
+    try:
+        await add_documents(d, found[0], caller.name, body.documents)
+    except DomainError as exc:
+        raise HTTPException(409, str(exc)) from None

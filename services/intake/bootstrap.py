@@ -1,0 +1,58 @@
+"""Wires the intake service: real adapters by default, anything overridable by tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from pymongo import AsyncMongoClient
+
+from services.intake.api import router
+from services.intake.handlers import IntakeDeps
+from services.intake.kafka import intake_router
+from services.intake.settings import IntakeSettings
+from shared.applicants import Applicants
+from shared.http import ApiKeys, install_common
+from shared.messaging.kafka import make_broker
+from shared.runtime import mongo_client, open_store
+from shared.tracking import MongoTrackingIndex
+
+DESCRIPTION = """Officers' devices and other systems submit civil-registration requests
+(e-KTP recording, birth certificates, SKDS) and follow them up by tracking code.
+Authenticate with `X-API-Key`. Errors name fields, never the values sent."""
+
+
+def create_app(
+    settings: IntakeSettings | None = None, client: AsyncMongoClient[dict[str, Any]] | None = None
+) -> FastAPI:
+    settings = settings or IntakeSettings()
+    client = client or mongo_client(settings)
+    broker = make_broker(settings.kafka_bootstrap, "jemput-intake")
+    db = client[settings.mongo_db]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await open_store(client, settings)
+        deps = IntakeDeps(
+            applicants=Applicants(store, settings.pseudonym_bytes()),
+            tracking=MongoTrackingIndex(db["tracking_codes"]),
+            tracking_key=settings.pseudonym_bytes(),
+        )
+        app.state.intake = deps
+        broker.include_router(intake_router(settings, deps))
+        async with broker:
+            await broker.start()
+            yield
+        await client.close()
+
+    app = FastAPI(title="jemput intake", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.readiness = {
+        "mongo": lambda: client.admin.command("ping"),
+        "kafka": lambda: broker.ping(timeout=2),
+    }
+    install_common(app, "intake", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    app.include_router(router)
+    return app

@@ -1,0 +1,166 @@
+"""Intake's use cases: small functions that name what they need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from shared.applicants import Applicants, ToRecord, derived_id
+from shared.domain.applicant import (
+    ApplicantHistory,
+    RequestState,
+    Status,
+    supply_documents,
+    withdraw,
+)
+from shared.domain.events import RequestSubmitted
+from shared.domain.messages import next_step
+from shared.domain.requests import Document, RequestForm, Text
+from shared.eventstore.port import IdempotencyConflictError
+from shared.tracking import Tracked, TrackingConflictError, TrackingIndex, tracking_code
+
+RequestId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Submission(RequestForm):
+    """A request as posted: the form, plus the device's own id and time when it has them."""
+
+    request_id: RequestId | None = None
+    occurred_at: AwareDatetime | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_in_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("occurred_at is in the future")
+        return value
+
+    def form(self) -> RequestForm:
+        return RequestForm.model_validate(self.model_dump(exclude={"request_id", "occurred_at"}))
+
+
+class Accepted(BaseModel):
+    request_id: str
+    tracking_code: str
+    result: Literal["accepted", "duplicate"]
+
+
+@dataclass(frozen=True)
+class IntakeDeps:
+    applicants: Applicants
+    tracking: TrackingIndex
+    tracking_key: bytes
+
+
+class SubmissionConflictError(ValueError):
+    """The request id was used before for a different request."""
+
+
+async def submit(
+    deps: IntakeDeps, submission: Submission, caller: str, channel: str, new_request_id: str
+) -> Accepted:
+    request_id = submission.request_id or new_request_id
+    form = submission.form()
+    stream_id = deps.applicants.stream_of(form.applicant.nik)
+    code = tracking_code(deps.tracking_key, request_id)
+    try:
+        await deps.tracking.add(code, Tracked(stream_id, request_id))
+    except TrackingConflictError:
+        raise SubmissionConflictError("request id already used for another applicant") from None
+
+    def decide(history: ApplicantHistory) -> list[ToRecord]:
+        existing = history.requests.get(request_id)
+        if existing is not None:
+            if existing.form != form:
+                raise SubmissionConflictError("request id already used for a different request")
+            return []
+        event = RequestSubmitted(
+            request_id=request_id,
+            tracking_code=code,
+            form=form,
+            submitted_by=caller,
+            channel=channel,
+        )
+        return [ToRecord(event, derived_id("submitted", request_id), submission.occurred_at)]
+
+    try:
+        _, recorded = await deps.applicants.record(stream_id, decide, correlation_id=request_id)
+    except IdempotencyConflictError:
+        raise SubmissionConflictError("request id already used for another applicant") from None
+    return Accepted(
+        request_id=request_id, tracking_code=code, result="accepted" if recorded else "duplicate"
+    )
+
+
+class StatusView(BaseModel):
+    tracking_code: str
+    kind: str
+    status: Status
+    next_step: str
+    submitted_at: datetime
+
+
+async def find(deps: IntakeDeps, code: str) -> tuple[Tracked, RequestState] | None:
+    tracked = await deps.tracking.find(code)
+    if tracked is None:
+        return None
+    history = await deps.applicants.load(tracked.stream_id)
+    request = history.requests.get(tracked.request_id)
+    return None if request is None else (tracked, request)
+
+
+def status_view(request: RequestState) -> StatusView:
+    """Only what the holder of the code needs: no name, no NIK, no address."""
+    return StatusView(
+        tracking_code=request.tracking_code,
+        kind=request.kind.value,
+        status=request.status,
+        submitted_at=request.submitted_at,
+        next_step=next_step(
+            request.status,
+            request.form.applicant.language,
+            request.kind,
+            request.tracking_code,
+            request.missing_documents,
+            request.reasons,
+        ),
+    )
+
+
+class WithdrawBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text
+
+
+class DocumentsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    documents: frozenset[Document] = Field(min_length=1)
+
+
+async def withdraw_request(deps: IntakeDeps, tracked: Tracked, caller: str, reason: str) -> None:
+    await deps.applicants.record(
+        tracked.stream_id,
+        lambda h: [
+            ToRecord(
+                withdraw(h, tracked.request_id, caller, reason),
+                derived_id("withdrawn", tracked.request_id),
+            )
+        ],
+        correlation_id=tracked.request_id,
+    )
+
+
+async def add_documents(
+    deps: IntakeDeps, tracked: Tracked, caller: str, documents: frozenset[Document]
+) -> None:
+    def decide(history: ApplicantHistory) -> list[ToRecord]:
+        event = supply_documents(history, tracked.request_id, documents, caller)
+        # One supply per decision round: the id names the round, so a retry is a no-op.
+        round_ = str(history.version)
+        return [ToRecord(event, derived_id("documents", tracked.request_id, round_))]
+
+    await deps.applicants.record(tracked.stream_id, decide, correlation_id=tracked.request_id)

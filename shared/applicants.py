@@ -1,0 +1,84 @@
+"""Applicants' logs: load an applicant's history, record what a command decided.
+
+The bridge between the domain (plain functions over ApplicantHistory) and the event
+store; every service uses it, so the retry-on-conflict rule lives in one place.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.domain.applicant import ApplicantHistory
+from shared.domain.events import registry
+from shared.events import DomainEvent, RecordedEvent
+from shared.eventstore.port import ConcurrencyError, EventStore
+from shared.identity import pseudonym
+
+EVENT_IDS = uuid.UUID("6f1d4a52-3c9e-4b8e-9a57-0d1c2b3a4f60")  # namespace for derived ids
+
+
+def derived_id(*parts: str) -> str:
+    """A stable event id from what caused it: the same cause gives the same id again."""
+    return str(uuid.uuid5(EVENT_IDS, "/".join(parts)))
+
+
+@dataclass(frozen=True)
+class ToRecord:
+    event: DomainEvent
+    event_id: str
+    occurred_at: datetime | None = None  # when the device saw it happen, if not now
+
+
+Decide = Callable[[ApplicantHistory], Sequence[ToRecord]]
+
+
+class Applicants:
+    ATTEMPTS = 8
+
+    def __init__(self, store: EventStore, pseudonym_key: bytes) -> None:
+        self._store = store
+        self._key = pseudonym_key
+
+    def stream_of(self, nik: str) -> str:
+        return pseudonym(self._key, "applicant", nik)
+
+    async def load(self, stream_id: str) -> ApplicantHistory:
+        records = await self._store.read_stream(stream_id)
+        return ApplicantHistory.rebuild(
+            (registry.load(r), r.event_id, r.occurred_at) for r in records
+        )
+
+    async def record(
+        self,
+        stream_id: str,
+        decide: Decide,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> tuple[ApplicantHistory, list[RecordedEvent]]:
+        """Load, decide, append; on a lost race, load and decide again."""
+        for _ in range(self.ATTEMPTS):
+            history = await self.load(stream_id)
+            todo = [t for t in decide(history) if t.event_id not in history.event_ids]
+            if not todo:
+                return history, []
+            events = [
+                registry.to_new_event(
+                    t.event,
+                    event_id=t.event_id,
+                    occurred_at=t.occurred_at,
+                    causation_id=causation_id,
+                    correlation_id=correlation_id,
+                )
+                for t in todo
+            ]
+            try:
+                recorded = await self._store.append(stream_id, events, history.version)
+            except ConcurrencyError:
+                continue
+            for record, item in zip(recorded, todo, strict=True):
+                history.apply(item.event, record.event_id, record.occurred_at)
+            return history, recorded
+        raise ConcurrencyError(stream_id, -1, -1)

@@ -1,0 +1,140 @@
+"""What every jemput HTTP API shares: API-key roles, error bodies without personal data,
+a body-size limit, health and Prometheus metrics."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
+
+HTTP_REQUESTS = Counter(
+    "jemput_http_requests_total",
+    "HTTP requests by route and status",
+    ["service", "route", "status"],
+)
+
+
+class Role(StrEnum):
+    OFFICER = "officer"  # submits and follows up requests
+    VERIFIER = "verifier"  # decides manual reviews
+    AUDITOR = "auditor"  # reads histories
+    SERVICE = "service"  # other systems
+
+
+class ApiKey(BaseModel):
+    role: Role
+    sha256: str  # of the key itself: the settings never hold usable keys
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    role: Role
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiKeys:
+    def __init__(self, keys: Mapping[str, ApiKey]) -> None:
+        self._by_digest = {k.sha256: Caller(name, k.role) for name, k in keys.items()}
+
+    def caller(self, presented: str | None) -> Caller | None:
+        if not presented:
+            return None
+        digest = key_digest(presented)
+        for known, caller in self._by_digest.items():
+            if hmac.compare_digest(known, digest):
+                return caller
+        return None
+
+
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def requires(*roles: Role) -> Callable[..., Awaitable[Caller]]:
+    """A dependency: the caller, if its key is known (else 401) and its role fits (else 403)."""
+
+    async def check(
+        request: Request, key: Annotated[str | None, Depends(api_key_header)]
+    ) -> Caller:
+        keys: ApiKeys = request.app.state.api_keys
+        caller = keys.caller(key)
+        if caller is None:
+            raise HTTPException(401, "missing or unknown API key")
+        if caller.role not in roles:
+            raise HTTPException(403, f"role {caller.role} may not do this")
+        return caller
+
+    return check
+
+
+def field_errors(error: ValidationError | RequestValidationError) -> list[dict[str, str]]:
+    """Pydantic's errors without the offending input: it may be a NIK or a name."""
+    return [
+        {
+            "field": ".".join(str(p) for p in e["loc"] if p not in ("body",)) or "body",
+            "error": e["type"],
+            "message": e["msg"],
+        }
+        for e in error.errors()
+    ]
+
+
+def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes: int) -> None:
+    app.state.api_keys = api_keys
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": "invalid request", "errors": field_errors(exc)}, 422)
+
+    @app.middleware("http")
+    async def limit_and_count(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
+            response: Response = JSONResponse(
+                {"detail": f"body larger than {max_body_bytes} bytes"}, 413
+            )
+        elif length is None and request.method in ("POST", "PUT", "PATCH"):
+            response = JSONResponse({"detail": "a Content-Length header is required"}, 411)
+        else:
+            response = await call_next(request)
+        route = request.scope.get("route")
+        HTTP_REQUESTS.labels(
+            service, getattr(route, "path", "unmatched"), response.status_code
+        ).inc()
+        return response
+
+    @app.get("/health/live", include_in_schema=False)
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready", include_in_schema=False)
+    async def ready(request: Request) -> JSONResponse:
+        checks: dict[str, Callable[[], Awaitable[Any]]] = request.app.state.readiness
+        failed = []
+        for name, check in checks.items():
+            try:
+                await check()
+            except Exception:
+                failed.append(name)
+        body = {"status": "ok" if not failed else "unavailable", "failed": failed}
+        return JSONResponse(body, 200 if not failed else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,51 @@
+"""Process plumbing every service shares: logging without personal data, the database."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from shared.eventstore.mongo import MongoEventStore
+from shared.settings import InfraSettings
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line. Callers pass ids and codes in `extra`, never personal data."""
+
+    RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update({k: v for k, v in record.__dict__.items() if k not in self.RESERVED})
+        if record.exc_info and record.exc_info[0] is not None:
+            line["error"] = record.exc_info[0].__name__  # the type only: messages may hold data
+        return json.dumps(line, default=str)
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines())
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # Access logs would print URLs and client addresses; our own lines say what happened.
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+def mongo_client(settings: InfraSettings) -> AsyncMongoClient[dict[str, Any]]:
+    return AsyncMongoClient(settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=10_000)
+
+
+async def open_store(
+    client: AsyncMongoClient[dict[str, Any]], settings: InfraSettings
+) -> MongoEventStore:
+    store = MongoEventStore(client[settings.mongo_db], settings.chain_keys())
+    await store.initialize()
+    return store
