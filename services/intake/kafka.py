@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from services.intake.handlers import IntakeDeps, Submission, SubmissionConflictError, submit
 from services.intake.settings import IntakeSettings
 from shared.http import field_errors
+from shared.messaging.consumers import raw_body
 
 
 def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:
@@ -31,6 +32,7 @@ def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:
         group_id="jemput-intake",
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=raw_body,
         description="Request submissions from other systems",
     )
     async def on_submission(body: bytes, msg: KafkaMessage) -> None:

@@ -1,0 +1,60 @@
+"""Intake from the Kafka topic: same checks as HTTP; poison goes to the dead-letter topic."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from faststream import AckPolicy
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.eventstore.port import Document
+from shared.messaging.kafka import make_broker
+from tests.factories import ADULT_NIK, form
+from tests.integration.intake_client import intake, intake_settings
+from tests.waiting import eventually
+
+
+async def test_topic_submissions_are_stored_and_poison_is_dead_lettered(
+    mongo_db: AsyncDatabase[Document], kafka_bootstrap: str
+) -> None:
+    settings = intake_settings(mongo_db.name)
+    dead: list[dict[str, Any]] = []
+    observer = make_broker(kafka_bootstrap, "test-intake-observer")
+
+    @observer.subscriber(
+        settings.intake_dead_letter_topic,
+        group_id="observer",
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK,
+    )
+    async def collect(entry: dict[str, Any]) -> None:
+        dead.append(entry)
+
+    async with intake(settings), observer:
+        await observer.start()
+        good = {**form(), "request_id": "kafka-req-0001"}
+        await observer.publish(
+            json.dumps(good).encode(), settings.intake_topic, key=b"kafka-req-0001"
+        )
+        await observer.publish(
+            json.dumps(good).encode(), settings.intake_topic, key=b"kafka-req-0001"
+        )
+        await observer.publish(b"{broken", settings.intake_topic, key=b"x")
+        bad_nik = {**form(applicant={"nik": "31740115039"}), "request_id": "kafka-req-0002"}
+        await observer.publish(json.dumps(bad_nik).encode(), settings.intake_topic, key=b"y")
+        await eventually(lambda: len(dead) >= 2, what="two dead letters")
+        events = mongo_db["events"]
+        await eventually(
+            lambda: _count(events, {"payload.request_id": "kafka-req-0001"}, 1), what="the good one"
+        )
+
+    reasons = sorted((d["reason"], d["errors"][0].get("field", "")) for d in dead)
+    assert reasons == [("invalid", ""), ("invalid", "applicant.nik")]
+    assert all("31740115039" not in json.dumps(d["errors"]) for d in dead)
+    assert ADULT_NIK not in json.dumps([d["errors"] for d in dead])
+    assert await events.count_documents({}) == 1  # the repeat was a no-op
+
+
+async def _count(collection: Any, query: dict[str, Any], expected: int) -> bool:
+    return bool(await collection.count_documents(query) == expected)
