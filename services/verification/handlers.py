@@ -1,0 +1,96 @@
+"""Verification's reactions to events, and the verifier's manual decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from services.verification.review_queue import QueuedReview, ReviewQueue
+from services.verification.rules import Context, RuleSet, decide
+from shared.applicants import Applicants, ToRecord, derived_id
+from shared.domain.applicant import ApplicantHistory, decide_manual_review
+from shared.domain.events import (
+    ManualReviewDecided,
+    ManualReviewRequired,
+    RequestEvent,
+    RequestWithdrawn,
+)
+from shared.domain.regions import RegionTable
+from shared.events import DomainEvent, RecordedEvent
+
+WIB = timezone(timedelta(hours=7), "WIB")  # Jakarta's time: dates are Jakarta dates
+
+
+@dataclass(frozen=True)
+class VerificationDeps:
+    applicants: Applicants
+    rules: RuleSet
+    regions: RegionTable
+    queue: ReviewQueue
+
+
+async def verify(deps: VerificationDeps, event: DomainEvent, record: RecordedEvent) -> None:
+    """On RequestSubmitted or DocumentsSupplied: decide, once per cause."""
+    assert isinstance(event, RequestEvent)
+    # Rules judge the request as of the day it was made, not the day it is processed.
+    on = _local_date(record.occurred_at)
+
+    def decision(history: ApplicantHistory) -> list[ToRecord]:
+        request = history.requests.get(event.request_id)
+        if request is None or not request.awaiting_decision:
+            return []
+        made = decide(Context(request, history, on, deps.rules, deps.regions))
+        return [ToRecord(made, derived_id("decision", record.event_id))]
+
+    await deps.applicants.record(
+        record.stream_id,
+        decision,
+        correlation_id=record.correlation_id,
+        causation_id=record.event_id,
+    )
+
+
+async def queue_review(deps: VerificationDeps, event: DomainEvent, record: RecordedEvent) -> None:
+    assert isinstance(event, ManualReviewRequired)
+    history = await deps.applicants.load(record.stream_id)
+    request = history.requests.get(event.request_id)
+    if request is None:
+        return
+    await deps.queue.add(
+        QueuedReview(
+            tracking_code=request.tracking_code,
+            request_id=event.request_id,
+            stream_id=record.stream_id,
+            kind=request.kind.value,
+            reasons=event.reasons,
+            since=record.recorded_at,
+        )
+    )
+
+
+async def unqueue_review(deps: VerificationDeps, event: DomainEvent, record: RecordedEvent) -> None:
+    assert isinstance(event, ManualReviewDecided | RequestWithdrawn)
+    history = await deps.applicants.load(record.stream_id)
+    request = history.requests.get(event.request_id)
+    if request is not None:
+        await deps.queue.remove(request.tracking_code)
+
+
+async def decide_review(
+    deps: VerificationDeps, review: QueuedReview, verifier: str, approved: bool, reason: str
+) -> None:
+    await deps.applicants.record(
+        review.stream_id,
+        lambda h: [
+            ToRecord(
+                decide_manual_review(h, review.request_id, verifier, approved, reason),
+                derived_id("review", review.request_id),
+            )
+        ],
+        correlation_id=review.request_id,
+    )
+    await deps.queue.remove(review.tracking_code)
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.astimezone(WIB).date()

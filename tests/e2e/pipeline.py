@@ -1,0 +1,91 @@
+"""The whole pipeline on the real stack, in this process: intake, relay, verification
+(and notification), each built by its own bootstrap with test settings."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from services.intake.bootstrap import create_app as intake_app
+from services.intake.settings import IntakeSettings
+from services.verification.bootstrap import create_app as verification_app
+from services.verification.settings import VerificationSettings
+from shared.eventstore.relay import OutboxRelay
+from shared.http import ApiKey, Role, key_digest
+from shared.messaging.kafka import KafkaEventPublisher, make_broker
+from shared.runtime import mongo_client, open_store
+from shared.settings import ServiceSettings
+
+KEYS = {
+    "officer-1": (Role.OFFICER, "officer-key-0123456789"),
+    "verifier-1": (Role.VERIFIER, "verifier-key-0123456789"),
+    "verifier-2": (Role.VERIFIER, "verifier2-key-0123456789"),
+    "auditor-1": (Role.AUDITOR, "auditor-key-0123456789"),
+}
+
+
+def common(db: str) -> dict[str, Any]:
+    suffix = uuid.uuid4().hex[:8]
+    return {
+        "mongo_db": db,
+        "events_topic": f"test.events.{suffix}",
+        "api_keys": {n: ApiKey(role=r, sha256=key_digest(k)) for n, (r, k) in KEYS.items()},
+        "chain_key_id": "test",
+        "chain_key": "test-chain-key-0123456789",
+    }
+
+
+@dataclass
+class Pipeline:
+    intake: httpx.AsyncClient
+    verification: httpx.AsyncClient
+
+    @staticmethod
+    def as_(name: str) -> dict[str, str]:
+        return {"X-API-Key": KEYS[name][1]}
+
+
+@asynccontextmanager
+async def relay(settings: ServiceSettings) -> AsyncIterator[None]:
+    client = mongo_client(settings)
+    store = await open_store(client, settings)
+    broker = make_broker(settings.kafka_bootstrap, "test-relay")
+    stop = asyncio.Event()
+    async with broker:
+        await broker.connect()
+        publisher = KafkaEventPublisher(broker, lambda _: settings.events_topic)
+        task = asyncio.create_task(OutboxRelay(store, publisher, idle_seconds=0.02).run(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+    await client.close()
+
+
+@asynccontextmanager
+async def pipeline(db: str) -> AsyncIterator[Pipeline]:
+    shared = common(db)
+    intake_settings = IntakeSettings(**shared)
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(relay(intake_settings))
+        intake = await stack.enter_async_context(_serve_cm(intake_app(intake_settings), "intake"))
+        verification = await stack.enter_async_context(
+            _serve_cm(verification_app(VerificationSettings(**shared)), "verification")
+        )
+        yield Pipeline(intake=intake, verification=verification)
+
+
+@asynccontextmanager
+async def _serve_cm(app: FastAPI, name: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
+            yield client

@@ -1,0 +1,128 @@
+"""Submit over HTTP, verification decides over Kafka, the status says what happened."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.eventstore.port import Document
+from tests.e2e.pipeline import Pipeline, pipeline
+from tests.factories import ADULT_NIK, BANDUNG_NIK, form
+from tests.waiting import eventually
+
+
+@pytest.fixture
+async def jb(mongo_db: AsyncDatabase[Document], kafka_bootstrap: str) -> AsyncIterator[Pipeline]:
+    async with pipeline(mongo_db.name) as running:
+        yield running
+
+
+async def submit(jb: Pipeline, body: dict[str, Any]) -> str:
+    response = await jb.intake.post("/v1/requests", json=body, headers=jb.as_("officer-1"))
+    assert response.status_code == 201, response.text
+    return str(response.json()["tracking_code"])
+
+
+async def status_becomes(jb: Pipeline, code: str, status: str) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    async def check() -> bool:
+        seen.update((await jb.intake.get(f"/v1/status/{code}")).json())
+        return bool(seen["status"] == status)
+
+    await eventually(check, within=30, what=f"{code} to become {status} (last: {seen})")
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("kind", "nik"),
+    [
+        ("ektp_recording", ADULT_NIK),
+        ("birth_certificate", ADULT_NIK),
+        ("skds", BANDUNG_NIK),
+    ],
+)
+async def test_each_kind_is_verified(jb: Pipeline, kind: str, nik: str) -> None:
+    code = await submit(jb, form(kind, nik))
+    view = await status_becomes(jb, code, "verified")
+    assert code in view["next_step"]
+
+
+async def test_a_rejection_says_why(jb: Pipeline) -> None:
+    code = await submit(jb, form("skds", ADULT_NIK))  # a resident of the city
+    view = await status_becomes(jb, code, "rejected")
+    assert "skds_resident_of_city" in view["next_step"]
+
+
+async def test_documents_requested_then_supplied_then_verified(jb: Pipeline) -> None:
+    code = await submit(jb, form("birth_certificate", documents=["birth_letter"]))
+    view = await status_becomes(jb, code, "documents_requested")
+    assert "Kartu Keluarga" in view["next_step"]
+    supplied = await jb.intake.post(
+        f"/v1/requests/{code}/documents",
+        json={"documents": ["family_card", "marriage_record"]},
+        headers=jb.as_("officer-1"),
+    )
+    assert supplied.status_code == 204, supplied.text
+    await status_becomes(jb, code, "verified")
+
+
+async def test_manual_review_claimed_and_decided(jb: Pipeline) -> None:
+    code = await submit(jb, form(applicant={"birth_date": "1990-03-16"}))  # differs from the NIK
+    await status_becomes(jb, code, "manual_review")
+    verifier = jb.as_("verifier-1")
+
+    async def queued() -> bool:
+        listed = (await jb.verification.get("/v1/reviews", headers=verifier)).json()
+        return any(r["tracking_code"] == code for r in listed)
+
+    await eventually(queued, what="the review in the queue")
+    listed = (await jb.verification.get("/v1/reviews", headers=verifier)).text
+    assert ADULT_NIK not in listed
+    case = await jb.verification.get(f"/v1/reviews/{code}", headers=verifier)
+    assert case.json()["form"]["applicant"]["nik"] == ADULT_NIK  # the verifier may see it
+    assert (
+        await jb.verification.get(f"/v1/reviews/{code}", headers=jb.as_("officer-1"))
+    ).status_code == 403
+    unclaimed = await jb.verification.post(
+        f"/v1/reviews/{code}/decision", json={"approved": True, "reason": "typo"}, headers=verifier
+    )
+    assert unclaimed.status_code == 409
+    assert (
+        await jb.verification.post(f"/v1/reviews/{code}/claim", headers=verifier)
+    ).status_code == 200
+    taken = await jb.verification.post(f"/v1/reviews/{code}/claim", headers=jb.as_("verifier-2"))
+    assert taken.status_code == 409
+    decided = await jb.verification.post(
+        f"/v1/reviews/{code}/decision",
+        json={"approved": True, "reason": "birth date typo on device"},
+        headers=verifier,
+    )
+    assert decided.status_code == 204, decided.text
+    await status_becomes(jb, code, "verified")
+    assert not await queued()
+
+
+async def test_a_duplicate_batch_changes_nothing(
+    jb: Pipeline, mongo_db: AsyncDatabase[Document]
+) -> None:
+    items = [
+        {**form(), "request_id": "tab7-0001"},
+        {**form("skds", BANDUNG_NIK), "request_id": "tab7-0002"},
+    ]
+    first = await jb.intake.post(
+        "/v1/requests/batch", json={"items": items}, headers=jb.as_("officer-1")
+    )
+    codes = [i["tracking_code"] for i in first.json()["items"]]
+    for code in codes:
+        await status_becomes(jb, code, "verified")
+    count = await mongo_db["events"].count_documents({})
+    again = await jb.intake.post(
+        "/v1/requests/batch", json={"items": items}, headers=jb.as_("officer-1")
+    )
+    assert [i["result"] for i in again.json()["items"]] == ["duplicate", "duplicate"]
+    assert await mongo_db["events"].count_documents({}) == count == 4
+    assert (await mongo_db["events"].find_one({"event_type": "RequestVerified"})) is not None
