@@ -15,6 +15,8 @@ from fastapi import FastAPI
 
 from services.intake.bootstrap import create_app as intake_app
 from services.intake.settings import IntakeSettings
+from services.notification.bootstrap import create_app as notification_app
+from services.notification.settings import NotificationSettings
 from services.verification.bootstrap import create_app as verification_app
 from services.verification.settings import VerificationSettings
 from shared.eventstore.relay import OutboxRelay
@@ -46,6 +48,8 @@ def common(db: str) -> dict[str, Any]:
 class Pipeline:
     intake: httpx.AsyncClient
     verification: httpx.AsyncClient
+    notification: httpx.AsyncClient
+    settings: ServiceSettings
 
     @staticmethod
     def as_(name: str) -> dict[str, str]:
@@ -71,16 +75,26 @@ async def relay(settings: ServiceSettings) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def pipeline(db: str) -> AsyncIterator[Pipeline]:
+async def pipeline(db: str, smtp_port: int, sms_url: str | None = None) -> AsyncIterator[Pipeline]:
     shared = common(db)
     intake_settings = IntakeSettings(**shared)
+    notification_settings = NotificationSettings(
+        **shared,
+        smtp_port=smtp_port,
+        sms_gateway_url=sms_url,
+        backoff_seconds=0.05,
+        max_attempts=3,
+    )
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(relay(intake_settings))
         intake = await stack.enter_async_context(_serve_cm(intake_app(intake_settings), "intake"))
         verification = await stack.enter_async_context(
             _serve_cm(verification_app(VerificationSettings(**shared)), "verification")
         )
-        yield Pipeline(intake=intake, verification=verification)
+        notification = await stack.enter_async_context(
+            _serve_cm(notification_app(notification_settings), "notification")
+        )
+        yield Pipeline(intake, verification, notification, intake_settings)
 
 
 @asynccontextmanager

@@ -1,0 +1,83 @@
+"""Wires the notification service: events in, email and SMS out; health and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from faststream.kafka import KafkaRouter
+from pymongo import AsyncMongoClient
+
+from services.notification.channels import Channel, EmailChannel, SmsGateway
+from services.notification.handlers import NotificationDeps, notify
+from services.notification.settings import NotificationSettings
+from shared.applicants import Applicants
+from shared.http import ApiKeys, install_common
+from shared.messaging.events_consumer import subscribe_events
+from shared.messaging.kafka import make_broker
+from shared.runtime import mongo_client, open_store
+
+TOLD = (
+    "RequestVerified",
+    "RequestRejected",
+    "DocumentsRequested",
+    "ManualReviewRequired",
+    "ManualReviewDecided",
+    "RequestWithdrawn",
+)
+
+
+def create_app(
+    settings: NotificationSettings | None = None,
+    client: AsyncMongoClient[dict[str, Any]] | None = None,
+) -> FastAPI:
+    settings = settings or NotificationSettings()
+    client = client or mongo_client(settings)
+    broker = make_broker(settings.kafka_bootstrap, "jemput-notification")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await open_store(client, settings)
+        async with httpx.AsyncClient() as http:
+            channels: list[Channel] = [
+                EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+            ]
+            if settings.sms_gateway_url:
+                channels.append(SmsGateway(settings.sms_gateway_url, http))
+            kafka = KafkaRouter()
+            dead_letters = kafka.publisher(
+                settings.dead_letter_topic, description="Notifications that failed for good"
+            )
+            deps = NotificationDeps(
+                applicants=Applicants(store, settings.pseudonym_bytes()),
+                channels=channels,
+                max_attempts=settings.max_attempts,
+                backoff_seconds=settings.backoff_seconds,
+                dead_letter=lambda entry: dead_letters.publish(entry),
+            )
+            subscribe_events(
+                kafka,
+                settings.events_topic,
+                "jemput-notification",
+                settings.dead_letter_topic,
+                dict.fromkeys(TOLD, partial(notify, deps)),
+                description="Decisions and status changes to tell applicants about",
+            )
+            broker.include_router(kafka)
+            async with broker:
+                await broker.start()
+                yield
+        await client.close()
+
+    app = FastAPI(title="jemput notification", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.readiness = {
+        "mongo": lambda: client.admin.command("ping"),
+        "kafka": lambda: broker.ping(timeout=2),
+    }
+    install_common(app, "notification", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    return app

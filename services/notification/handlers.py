@@ -1,0 +1,161 @@
+"""Tell the applicant what happened, once per event and channel, whatever is redelivered.
+
+For each message: record the attempt, send, record the outcome. After a crash between
+the attempt and its outcome, a channel that drops repeats (SMS, by idempotency key) is
+simply sent again; email is not, and the outcome is recorded as unknown: an applicant
+never gets the same alert twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.notification.channels import Channel, ChannelError, Message
+from services.notification.templates import render, status_told_by
+from shared.applicants import Applicants, ToRecord, derived_id
+from shared.domain.applicant import ApplicantHistory, RequestState
+from shared.domain.events import (
+    NotificationAttempted,
+    NotificationDelivered,
+    NotificationFailed,
+    RequestEvent,
+)
+from shared.events import DomainEvent, RecordedEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NotificationDeps:
+    applicants: Applicants
+    channels: Sequence[Channel]
+    max_attempts: int
+    backoff_seconds: float
+    dead_letter: Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def address(channel: Channel, request: RequestState) -> str | None:
+    applicant = request.form.applicant
+    return applicant.email if channel.name == "email" else applicant.phone
+
+
+async def notify(deps: NotificationDeps, event: DomainEvent, record: RecordedEvent) -> None:
+    assert isinstance(event, RequestEvent)
+    if status_told_by(event) is None:
+        return
+    history = await deps.applicants.load(record.stream_id)
+    request = history.requests.get(event.request_id)
+    if request is None:
+        return
+    for channel in deps.channels:
+        to = address(channel, request)
+        if to is not None:
+            await _send_once(deps, channel, to, event, record, request)
+
+
+async def _send_once(
+    deps: NotificationDeps,
+    channel: Channel,
+    to: str,
+    event: RequestEvent,
+    record: RecordedEvent,
+    request: RequestState,
+) -> None:
+    nid = derived_id("notify", record.event_id, channel.name)
+    state = request.notifications.get(nid)
+    if state is not None and (state.delivered or state.failed_for_good):
+        return
+    first = 1
+    if state is not None:
+        if state.open_attempt and not channel.resend_is_safe:
+            await _outcome(
+                deps, record, event.request_id, nid, state.attempts, "outcome_unknown", True
+            )
+            return
+        first = state.attempts + (0 if state.open_attempt else 1)
+    template, subject, text = render(event, request, short=channel.name == "sms")
+    for attempt in range(first, deps.max_attempts + 1):
+        await _record(
+            deps,
+            record,
+            ToRecord(
+                NotificationAttempted(
+                    request_id=event.request_id,
+                    notification_id=nid,
+                    channel=channel.name,
+                    template=template,
+                    attempt=attempt,
+                ),
+                derived_id("attempt", nid, str(attempt)),
+            ),
+        )
+        try:
+            await channel.send(Message(to=to, subject=subject, text=text, key=nid))
+        except ChannelError as exc:
+            final = attempt == deps.max_attempts
+            await _outcome(deps, record, event.request_id, nid, attempt, exc.code, final)
+            if final:
+                await deps.dead_letter(
+                    {
+                        "notification_id": nid,
+                        "channel": channel.name,
+                        "cause_event_id": record.event_id,
+                        "error": exc.code,
+                    }
+                )
+                return
+            await asyncio.sleep(deps.backoff_seconds * 2 ** (attempt - 1))
+            continue
+        await _record(
+            deps,
+            record,
+            ToRecord(
+                NotificationDelivered(
+                    request_id=event.request_id, notification_id=nid, attempt=attempt
+                ),
+                derived_id("delivered", nid),
+            ),
+        )
+        log.info("notified", extra={"notification_id": nid, "channel": channel.name})
+        return
+
+
+async def _outcome(
+    deps: NotificationDeps,
+    record: RecordedEvent,
+    request_id: str,
+    nid: str,
+    attempt: int,
+    error: str,
+    final: bool,
+) -> None:
+    log.warning(
+        "notification failed", extra={"notification_id": nid, "error": error, "final": final}
+    )
+    await _record(
+        deps,
+        record,
+        ToRecord(
+            NotificationFailed(
+                request_id=request_id,
+                notification_id=nid,
+                attempt=attempt,
+                error=error,
+                final=final,
+            ),
+            derived_id("failed", nid, str(attempt)),
+        ),
+    )
+
+
+async def _record(deps: NotificationDeps, cause: RecordedEvent, item: ToRecord) -> None:
+    def decide(_: ApplicantHistory) -> list[ToRecord]:
+        return [item]
+
+    await deps.applicants.record(
+        cause.stream_id, decide, correlation_id=cause.correlation_id, causation_id=cause.event_id
+    )

@@ -1,0 +1,12 @@
+from shared.settings import ServiceSettings
+
+
+class NotificationSettings(ServiceSettings):
+    http_port: int = 8003
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_sender: str = "Dukcapil Jakarta Selatan <noreply@dukcapil.example.go.id>"
+    sms_gateway_url: str | None = None  # none: SMS is off
+    max_attempts: int = 4
+    backoff_seconds: float = 0.5  # doubles after each failed attempt
+    dead_letter_topic: str = "jemput.notification.dlq.v1"
