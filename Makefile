@@ -29,9 +29,8 @@ down: ## stop Kafka and FerretDB
 status: ## what runs, where
 	$(STACK) status
 
-run: up ## set everything up and run jemput locally (for now: the stack and the event relay)
-	@echo "jemput: relay running; Ctrl-C stops it (the stack keeps running: make down)"
-	.venv/bin/jemput-relay
+run: setup ## set everything up and run jemput locally: stack, relay, services, SMTP sink
+	deploy/local/run.sh
 
 test: setup ## set up, start the stack, run every tier, stop what it started
 	deploy/local/with-stack.sh $(PYTEST) -m "unit or integration or e2e"

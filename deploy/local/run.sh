@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make run`: the stack, a local SMTP sink, the relay and the three services, with
+# development API keys. Ctrl-C stops jemput's processes (the stack keeps running: make down).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cd "$repo"
+state=${JEMPUT_STATE_DIR:-$repo/.local}
+logs=$state/log
+py=$repo/.venv/bin/python
+mkdir -p "$logs"
+
+"$here/stack.sh" start
+
+# Development keys: usable only against this local run.
+officer_key=dev-officer-key
+verifier_key=dev-verifier-key
+digest() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+export JEMPUT_API_KEYS="{\"officer-dev\": {\"role\": \"officer\", \"sha256\": \"$(digest $officer_key)\"}, \"verifier-dev\": {\"role\": \"verifier\", \"sha256\": \"$(digest $verifier_key)\"}}"
+export JEMPUT_SMTP_PORT=${JEMPUT_SMTP_PORT:-8025}
+
+pids=()
+start() { # start NAME COMMAND...: run in the background, log to $logs/NAME.log
+  local name=$1; shift
+  "$@" >"$logs/$name.log" 2>&1 &
+  pids+=($!)
+}
+stop_all() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; echo "jemput: stopped"; }
+trap stop_all EXIT INT TERM
+
+start smtp-sink "$py" "$here/smtp_sink.py" --port "$JEMPUT_SMTP_PORT" --folder "$state/mail"
+start relay "$py" -m shared.eventstore.relay_main
+start intake "$py" -m services.intake
+start verification "$py" -m services.verification
+start notification "$py" -m services.notification
+
+for port in 8001 8002 8003; do
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
+    sleep 0.3
+  done
+  curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null || { echo "service on :$port is not ready; see $logs" >&2; exit 1; }
+done
+
+cat <<INFO
+
+jemput is running:
+  intake        http://127.0.0.1:8001/docs    (officer key: $officer_key)
+  verification  http://127.0.0.1:8002/docs    (verifier key: $verifier_key)
+  notification  http://127.0.0.1:8003/health/ready
+  emails        $state/mail/  (SMTP sink on 127.0.0.1:$JEMPUT_SMTP_PORT)
+  logs          $logs/
+  Kafka 127.0.0.1:9092, FerretDB mongodb://127.0.0.1:27017/
+
+Submit a sample request:
+  curl -s -X POST http://127.0.0.1:8001/v1/requests -H 'X-API-Key: $officer_key' \\
+       -H 'Content-Type: application/json' -d @deploy/local/sample-request.json
+
+Ctrl-C stops jemput (the stack keeps running; make down stops it).
+INFO
+wait
