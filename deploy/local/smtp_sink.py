@@ -16,10 +16,11 @@ class Sink:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10**6}.eml"
         (self.folder / name).write_bytes(envelope.content)
-        subject = str(make_header(decode_header(message_from_bytes(envelope.content)["Subject"] or "")))
+        header = message_from_bytes(envelope.content)["Subject"] or ""
+        subject = str(make_header(decode_header(header)))
         print(f"smtp-sink: {name}: {subject}", flush=True)
         return "250 OK"
 
