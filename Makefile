@@ -53,10 +53,13 @@ format: .venv/.synced ## apply ruff's formatting and safe fixes
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
+docs: .venv/.synced ## write each service's OpenAPI and AsyncAPI documents to docs/api/
+	.venv/bin/python deploy/docs/generate.py
+
 bench: up ## event store append rate vs raw insert_one into the same server
 	.venv/bin/python deploy/bench/append_rate.py
 
 clean: down ## stop the stack and delete its data (downloads stay cached)
 	rm -rf .local/kafka/data .local/ferretdb/data .local/log .local/run
 
-.PHONY: help setup up down status run test test-unit test-integration test-e2e lint format bench clean
+.PHONY: help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaRouter
+from faststream.kafka.publisher.usecase import DefaultPublisher
 from pymongo import AsyncMongoClient
 
 from services.notification.channels import Channel, EmailChannel, SmsGateway
@@ -31,6 +32,30 @@ TOLD = (
 )
 
 
+def dead_letter_publisher(kafka: KafkaRouter, settings: NotificationSettings) -> DefaultPublisher:
+    return kafka.publisher(
+        settings.dead_letter_topic,
+        description="Events it could not read; notifications that failed for good",
+    )
+
+
+def subscribe(
+    kafka: KafkaRouter,
+    settings: NotificationSettings,
+    deps: NotificationDeps,
+    dead_letters: DefaultPublisher,
+) -> None:
+    subscribe_events(
+        kafka,
+        settings.events_topic,
+        "jemput-notification",
+        settings.dead_letter_topic,
+        dict.fromkeys(TOLD, partial(notify, deps)),
+        description="Decisions and status changes to tell applicants about",
+        dead_letters=dead_letters,
+    )
+
+
 def create_app(
     settings: NotificationSettings | None = None,
     client: AsyncMongoClient[dict[str, Any]] | None = None,
@@ -49,9 +74,7 @@ def create_app(
             if settings.sms_gateway_url:
                 channels.append(SmsGateway(settings.sms_gateway_url, http))
             kafka = KafkaRouter()
-            dead_letters = kafka.publisher(
-                settings.dead_letter_topic, description="Notifications that failed for good"
-            )
+            dead_letters = dead_letter_publisher(kafka, settings)
             deps = NotificationDeps(
                 applicants=Applicants(store, settings.pseudonym_bytes()),
                 channels=channels,
@@ -59,14 +82,7 @@ def create_app(
                 backoff_seconds=settings.backoff_seconds,
                 dead_letter=lambda entry: dead_letters.publish(entry),
             )
-            subscribe_events(
-                kafka,
-                settings.events_topic,
-                "jemput-notification",
-                settings.dead_letter_topic,
-                dict.fromkeys(TOLD, partial(notify, deps)),
-                description="Decisions and status changes to tell applicants about",
-            )
+            subscribe(kafka, settings, deps, dead_letters)
             broker.include_router(kafka)
             async with broker:
                 await broker.start()

@@ -16,6 +16,7 @@ from typing import Any
 from faststream import AckPolicy
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.publisher.usecase import DefaultPublisher
 from pydantic import ValidationError
 
 from shared.domain.events import registry
@@ -34,10 +35,12 @@ def subscribe_events(
     dead_letter_topic: str,
     handlers: Mapping[str, Handler],
     description: str,
+    dead_letters: DefaultPublisher | None = None,
 ) -> None:
-    dead_letters = router.publisher(
-        dead_letter_topic, description="Events this service could not read"
-    )
+    if dead_letters is None:
+        dead_letters = router.publisher(
+            dead_letter_topic, description="Events this service could not read"
+        )
 
     @router.subscriber(
         topic,
