@@ -17,6 +17,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.publisher.usecase import DefaultPublisher
+from prometheus_client import Counter
 from pydantic import ValidationError
 
 from shared.domain.events import registry
@@ -24,6 +25,11 @@ from shared.events import DomainEvent, RecordedEvent, UnknownEventError
 from shared.messaging.consumers import raw_body
 
 log = logging.getLogger(__name__)
+
+HANDLED = Counter("jemput_events_handled_total", "Events handled", ["group", "event_type"])
+DEAD_LETTERS = Counter(
+    "jemput_dead_letters_total", "Messages sent to a dead-letter topic", ["group", "reason"]
+)
 
 Handler = Callable[[DomainEvent, RecordedEvent], Awaitable[None]]
 
@@ -55,6 +61,7 @@ def subscribe_events(
             record = RecordedEvent.model_validate_json(body)
         except ValidationError as exc:
             await dead_letters.publish(_dead_letter(msg, body, "not_an_event", type(exc).__name__))
+            DEAD_LETTERS.labels(group_id, "not_an_event").inc()
             return
         handler = handlers.get(record.event_type)
         if handler is None:
@@ -65,8 +72,10 @@ def subscribe_events(
             await dead_letters.publish(
                 _dead_letter(msg, body, "unreadable_event", type(exc).__name__)
             )
+            DEAD_LETTERS.labels(group_id, "unreadable_event").inc()
             return
         await handler(event, record)
+        HANDLED.labels(group_id, record.event_type).inc()
         log.info("handled", extra={"event_type": record.event_type, "event_id": record.event_id})
 
 
