@@ -8,10 +8,16 @@ from typing import Any
 
 import yaml
 
-from shared.settings import InfraSettings
+from services.intake.settings import IntakeSettings
+from services.notification.settings import NotificationSettings
+from services.verification.settings import VerificationSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = {f"JEMPUT_{name.upper()}" for name in InfraSettings.model_fields}
+SETTINGS = {
+    f"JEMPUT_{name.upper()}"
+    for settings in (IntakeSettings, VerificationSettings, NotificationSettings)
+    for name in settings.model_fields
+}
 
 
 def test_readme_documents_every_setting_and_no_other() -> None:
@@ -44,7 +50,7 @@ def compose() -> dict[str, Any]:
 def test_compose_uses_the_settings_names_and_real_images() -> None:
     spec = compose()
     services: dict[str, Any] = spec["services"]
-    assert {"kafka", "mongo", "relay"} <= services.keys()
+    assert {"kafka", "mongo", "relay", "intake", "verification", "notification"} <= services.keys()
     for name, service in services.items():
         assert "image" in service or "build" in service, name
         for dependency in service.get("depends_on", {}):
