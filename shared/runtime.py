@@ -7,10 +7,13 @@ import logging
 import sys
 from typing import Any
 
+import uvicorn
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from shared.eventstore.mongo import MongoEventStore
-from shared.settings import InfraSettings
+from shared.settings import InfraSettings, ServiceSettings
 
 
 class JsonLines(logging.Formatter):
@@ -37,6 +40,22 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # Access logs would print URLs and client addresses; our own lines say what happened.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run a service's app until SIGTERM/SIGINT, with JSON logs and no access log."""
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+    )
+
+
+def readiness(client: AsyncMongoClient[dict[str, Any]], broker: KafkaBroker) -> dict[str, Any]:
+    """The checks behind /health/ready: the database answers, the broker answers."""
+    return {
+        "mongo": lambda: client.admin.command("ping"),
+        "kafka": lambda: broker.ping(timeout=2),
+    }
 
 
 def mongo_client(settings: InfraSettings) -> AsyncMongoClient[dict[str, Any]]:

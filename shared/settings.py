@@ -36,6 +36,7 @@ class ServiceSettings(InfraSettings):
     """What an HTTP service adds: where it listens, who may call it, its pseudonym key."""
 
     http_host: str = "127.0.0.1"
+    http_port: int = 8000  # each service has its own default
     api_keys: dict[str, ApiKey] = {}
     pseudonym_key: SecretStr = SecretStr("dev-only-pseudonym-key-never-in-production")
     max_body_bytes: int = 256 * 1024

@@ -24,6 +24,7 @@ from services.intake.handlers import (
 )
 from shared.domain.applicant import DomainError
 from shared.http import Caller, Role, field_errors, requires
+from shared.tracking import Tracked
 
 router = APIRouter(prefix="/v1")
 Officer = Annotated[Caller, Depends(requires(Role.OFFICER, Role.SERVICE))]
@@ -122,24 +123,28 @@ async def status(tracking_code: str, d: Deps) -> StatusView:
     return status_view(found[1])
 
 
-@router.post("/requests/{tracking_code}/withdraw", status_code=204)
-async def withdraw(tracking_code: str, body: WithdrawBody, caller: Officer, d: Deps) -> None:
+async def tracked(tracking_code: str, d: Deps) -> Tracked:
     found = await find(d, tracking_code)
     if found is None:
         raise HTTPException(404, "no request with this tracking code")
+    return found[0]
+
+
+Found = Annotated[Tracked, Depends(tracked)]
+
+
+@router.post("/requests/{tracking_code}/withdraw", status_code=204)
+async def withdraw(request: Found, body: WithdrawBody, caller: Officer, d: Deps) -> None:
     try:
-        await withdraw_request(d, found[0], caller.name, body.reason)
+        await withdraw_request(d, request, caller.name, body.reason)
     except DomainError as exc:
         raise HTTPException(409, str(exc)) from None
 
 
 @router.post("/requests/{tracking_code}/documents", status_code=204)
-async def documents(tracking_code: str, body: DocumentsBody, caller: Officer, d: Deps) -> None:
+async def documents(request: Found, body: DocumentsBody, caller: Officer, d: Deps) -> None:
     """Documents the applicant brought after verification asked for them."""
-    found = await find(d, tracking_code)
-    if found is None:
-        raise HTTPException(404, "no request with this tracking code")
     try:
-        await add_documents(d, found[0], caller.name, body.documents)
+        await add_documents(d, request, caller.name, body.documents)
     except DomainError as exc:
         raise HTTPException(409, str(exc)) from None

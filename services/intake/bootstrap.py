@@ -16,7 +16,7 @@ from services.intake.settings import IntakeSettings
 from shared.applicants import Applicants
 from shared.http import ApiKeys, install_common
 from shared.messaging.kafka import make_broker
-from shared.runtime import mongo_client, open_store
+from shared.runtime import mongo_client, open_store, readiness
 from shared.tracking import MongoTrackingIndex
 
 DESCRIPTION = """Officers' devices and other systems submit civil-registration requests
@@ -49,10 +49,7 @@ def create_app(
 
     app = FastAPI(title="jemput intake", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
-    app.state.readiness = {
-        "mongo": lambda: client.admin.command("ping"),
-        "kafka": lambda: broker.ping(timeout=2),
-    }
+    app.state.readiness = readiness(client, broker)
     install_common(app, "intake", ApiKeys(settings.api_keys), settings.max_body_bytes)
     app.include_router(router)
     return app

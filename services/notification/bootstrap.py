@@ -20,7 +20,7 @@ from shared.applicants import Applicants
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import subscribe_events
 from shared.messaging.kafka import make_broker
-from shared.runtime import mongo_client, open_store
+from shared.runtime import mongo_client, open_store, readiness
 
 TOLD = (
     "RequestVerified",
@@ -91,9 +91,6 @@ def create_app(
 
     app = FastAPI(title="jemput notification", version="1", lifespan=lifespan)
     app.state.settings = settings
-    app.state.readiness = {
-        "mongo": lambda: client.admin.command("ping"),
-        "kafka": lambda: broker.ping(timeout=2),
-    }
+    app.state.readiness = readiness(client, broker)
     install_common(app, "notification", ApiKeys(settings.api_keys), settings.max_body_bytes)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -13,6 +14,7 @@ from shared.domain.applicant import DomainError
 from shared.domain.requests import RequestForm, Text
 from shared.http import Caller, Role, requires
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/reviews")
 Verifier = Annotated[Caller, Depends(requires(Role.VERIFIER))]
 
@@ -37,11 +39,13 @@ class ReviewCase(BaseModel):
 
 
 @router.get("/{tracking_code}", response_model=ReviewCase)
-async def show(tracking_code: str, _: Verifier, d: Deps) -> ReviewCase:
+async def show(tracking_code: str, caller: Verifier, d: Deps) -> ReviewCase:
     """The whole case, personal data included: for the verifier who decides it."""
     review = await d.queue.get(tracking_code)
     if review is None:
         raise HTTPException(404, "no such review")
+    # Who read whose data, by pseudonymous ids only: every such read is attributable.
+    log.info("case read", extra={"caller": caller.name, "tracking_code": tracking_code})
     history = await d.applicants.load(review.stream_id)
     return ReviewCase(review=review, form=history.request(review.request_id).form)
 

@@ -22,7 +22,7 @@ from shared.applicants import Applicants
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import subscribe_events
 from shared.messaging.kafka import make_broker
-from shared.runtime import mongo_client, open_store
+from shared.runtime import mongo_client, open_store, readiness
 
 
 def events_router(settings: VerificationSettings, deps: VerificationDeps) -> KafkaRouter:
@@ -75,10 +75,7 @@ def create_app(
         description="The manual review queue. Authenticate with `X-API-Key` (verifier).",
     )
     app.state.settings = settings
-    app.state.readiness = {
-        "mongo": lambda: client.admin.command("ping"),
-        "kafka": lambda: broker.ping(timeout=2),
-    }
+    app.state.readiness = readiness(client, broker)
     install_common(app, "verification", ApiKeys(settings.api_keys), settings.max_body_bytes)
     app.include_router(router)
     return app

@@ -24,6 +24,7 @@ from shared.http import ApiKey, Role, key_digest
 from shared.messaging.kafka import KafkaEventPublisher, make_broker
 from shared.runtime import mongo_client, open_store
 from shared.settings import ServiceSettings
+from tests.e2e.receivers import Mailbox, smtp_server
 
 KEYS = {
     "officer-1": (Role.OFFICER, "officer-key-0123456789"),
@@ -50,6 +51,9 @@ class Pipeline:
     verification: httpx.AsyncClient
     notification: httpx.AsyncClient
     settings: ServiceSettings
+    verification_dead_letters: str
+    notification_dead_letters: str
+    mailbox: Mailbox
 
     @staticmethod
     def as_(name: str) -> dict[str, str]:
@@ -75,8 +79,18 @@ async def relay(settings: ServiceSettings) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def pipeline(db: str, smtp_port: int, sms_url: str | None = None) -> AsyncIterator[Pipeline]:
+async def pipeline(db: str, sms_url: str | None = None) -> AsyncIterator[Pipeline]:
+    """The services, the relay and a real SMTP server (`Pipeline.mailbox`) for this test."""
     shared = common(db)
+    with smtp_server() as (mailbox, smtp_port):
+        async with _services(shared, smtp_port, sms_url, mailbox) as running:
+            yield running
+
+
+@asynccontextmanager
+async def _services(
+    shared: dict[str, Any], smtp_port: int, sms_url: str | None, mailbox: Mailbox
+) -> AsyncIterator[Pipeline]:
     intake_settings = IntakeSettings(**shared)
     notification_settings = NotificationSettings(
         **shared,
@@ -84,17 +98,29 @@ async def pipeline(db: str, smtp_port: int, sms_url: str | None = None) -> Async
         sms_gateway_url=sms_url,
         backoff_seconds=0.05,
         max_attempts=3,
+        dead_letter_topic=f"test.notification.dlq.{uuid.uuid4().hex[:8]}",
+    )
+    verification_settings = VerificationSettings(
+        **shared, dead_letter_topic=f"test.verification.dlq.{uuid.uuid4().hex[:8]}"
     )
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(relay(intake_settings))
         intake = await stack.enter_async_context(_serve_cm(intake_app(intake_settings), "intake"))
         verification = await stack.enter_async_context(
-            _serve_cm(verification_app(VerificationSettings(**shared)), "verification")
+            _serve_cm(verification_app(verification_settings), "verification")
         )
         notification = await stack.enter_async_context(
             _serve_cm(notification_app(notification_settings), "notification")
         )
-        yield Pipeline(intake, verification, notification, intake_settings)
+        yield Pipeline(
+            intake,
+            verification,
+            notification,
+            intake_settings,
+            verification_settings.dead_letter_topic,
+            notification_settings.dead_letter_topic,
+            mailbox,
+        )
 
 
 @asynccontextmanager

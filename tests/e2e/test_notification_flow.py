@@ -6,15 +6,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from faststream import AckPolicy
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.events import RecordedEvent
 from shared.eventstore.port import Document
 from shared.messaging.kafka import make_broker
 from tests.e2e.pipeline import Pipeline, pipeline
-from tests.e2e.receivers import Mailbox, SmsGatewayReceiver, sms_gateway, smtp_server
+from tests.e2e.receivers import Mailbox, SmsGatewayReceiver, sms_gateway
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
+from tests.observer import collecting
 from tests.waiting import eventually
 
 EMAIL = "siti@example.id"
@@ -47,9 +47,8 @@ def sms() -> SmsGatewayReceiver:
 async def stack(
     mongo_db: AsyncDatabase[Document], kafka_bootstrap: str, sms: SmsGatewayReceiver
 ) -> AsyncIterator[Stack]:
-    with smtp_server() as (mailbox, port):
-        async with sms_gateway(sms) as url, pipeline(mongo_db.name, port, url) as jb:
-            yield Stack(jb, mailbox, sms, mongo_db)
+    async with sms_gateway(sms) as url, pipeline(mongo_db.name, url) as jb:
+        yield Stack(jb, jb.mailbox, sms, mongo_db)
 
 
 async def test_verified_applicant_is_emailed_and_texted_in_indonesian(stack: Stack) -> None:
@@ -99,20 +98,7 @@ async def test_a_failing_gateway_is_retried_and_every_attempt_recorded(stack: St
 async def test_after_the_last_retry_a_failure_event_and_a_dead_letter(
     stack: Stack, kafka_bootstrap: str
 ) -> None:
-    dead: list[dict[str, Any]] = []
-    observer = make_broker(kafka_bootstrap, "test-notification-dlq")
-
-    @observer.subscriber(
-        "jemput.notification.dlq.v1",
-        group_id=f"obs-{id(dead)}",
-        auto_offset_reset="latest",
-        ack_policy=AckPolicy.ACK,
-    )
-    async def collect(entry: dict[str, Any]) -> None:
-        dead.append(entry)
-
-    async with observer:
-        await observer.start()
+    async with collecting(kafka_bootstrap, stack.jb.notification_dead_letters) as dead:
         await stack.submit(form(applicant={"email": None}))
         await eventually(lambda: any(d.get("channel") == "sms" for d in dead), what="a dead letter")
     final = await stack.db["events"].find_one(

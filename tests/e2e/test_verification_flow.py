@@ -10,16 +10,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.eventstore.port import Document
 from tests.e2e.pipeline import Pipeline, pipeline
-from tests.e2e.receivers import smtp_server
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.waiting import eventually
 
 
 @pytest.fixture
 async def jb(mongo_db: AsyncDatabase[Document], kafka_bootstrap: str) -> AsyncIterator[Pipeline]:
-    with smtp_server() as (_, port):
-        async with pipeline(mongo_db.name, port) as running:
-            yield running
+    async with pipeline(mongo_db.name) as running:
+        yield running
 
 
 async def submit(jb: Pipeline, body: dict[str, Any]) -> str:
@@ -51,6 +49,9 @@ async def test_each_kind_is_verified(jb: Pipeline, kind: str, nik: str) -> None:
     code = await submit(jb, form(kind, nik))
     view = await status_becomes(jb, code, "verified")
     assert code in view["next_step"]
+    await eventually(
+        lambda: any(code in m["Subject"] for m in jb.mailbox.messages), what="the email"
+    )
 
 
 async def test_a_rejection_says_why(jb: Pipeline) -> None:

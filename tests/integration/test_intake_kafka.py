@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from faststream import AckPolicy
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.eventstore.port import Document
 from shared.messaging.kafka import make_broker
 from tests.factories import ADULT_NIK, form
 from tests.integration.intake_client import intake, intake_settings
+from tests.observer import collecting
 from tests.waiting import eventually
 
 
@@ -19,20 +19,12 @@ async def test_topic_submissions_are_stored_and_poison_is_dead_lettered(
     mongo_db: AsyncDatabase[Document], kafka_bootstrap: str
 ) -> None:
     settings = intake_settings(mongo_db.name)
-    dead: list[dict[str, Any]] = []
-    observer = make_broker(kafka_bootstrap, "test-intake-observer")
-
-    @observer.subscriber(
-        settings.intake_dead_letter_topic,
-        group_id="observer",
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.ACK,
-    )
-    async def collect(entry: dict[str, Any]) -> None:
-        dead.append(entry)
-
-    async with intake(settings), observer:
-        await observer.start()
+    async with (
+        intake(settings),
+        collecting(kafka_bootstrap, settings.intake_dead_letter_topic) as dead,
+        make_broker(kafka_bootstrap, "test-intake-producer") as observer,
+    ):
+        await observer.connect()
         good = {**form(), "request_id": "kafka-req-0001"}
         await observer.publish(
             json.dumps(good).encode(), settings.intake_topic, key=b"kafka-req-0001"
