@@ -106,9 +106,14 @@ class VerificationReport:
 
 
 class StreamChecker:
-    """Walks one stream's stored documents in version order and finds its first break.
+    """Walks one stream's stored documents in version order and names its first break.
 
-    Fed one raw document at a time, so a whole store can be checked in bounded memory.
+    Fed one raw document at a time (then `finish()`), so a whole store is checked in
+    bounded memory. Kinds: `missing` (a version is absent), `inserted` (an event that was
+    never sealed sits in the chain, or two claim one version), `reordered` (an event sealed
+    for another version), `edited` (content changed since it was sealed, or an event
+    forged without the key), `unlinked` (sealed, but not after its predecessor),
+    `malformed`, `unknown_key`.
     """
 
     def __init__(self, keys: ChainKeys, stream_id: str) -> None:
@@ -116,20 +121,39 @@ class StreamChecker:
         self.stream_id = stream_id
         self._expected_version = 1
         self._prev_hash = GENESIS_HASH
+        self._unsealed: Mapping[str, Any] | None = None  # a seal failure awaiting a verdict
         self.broken: ChainBreak | None = None
 
     def _break(self, version: int, kind: str, detail: str) -> None:
         self.broken = ChainBreak(self.stream_id, version, kind, detail)
 
+    def _seals_as(self, doc: Mapping[str, Any], version: int) -> bool:
+        try:
+            return hmac.compare_digest(
+                self._keys.seal({**doc, "version": version}), str(doc.get("hash"))
+            )
+        except (LookupError, TypeError, ValueError):
+            return False
+
     def feed(self, doc: Mapping[str, Any]) -> None:
         if self.broken is not None:
+            return
+        if self._unsealed is not None:
+            # The event after an unsealed one tells which it was: if it was sealed one
+            # version lower, everything shifted up by one around a newcomer.
+            bad, self._unsealed = self._unsealed, None
+            version = bad["version"]
+            if self._seals_as(doc, version):
+                self._break(version, "inserted", "an event that was never sealed was put here")
+            else:
+                self._break(version, "edited", "content differs from what was sealed")
             return
         version = doc.get("version")
         if not isinstance(version, int) or isinstance(version, bool):
             self._break(self._expected_version, "malformed", "event has no integer version")
             return
         if version < self._expected_version:
-            self._break(version, "duplicate", f"a second event claims version {version}")
+            self._break(version, "inserted", f"a second event claims version {version}")
             return
         if version > self._expected_version:
             missing = f"{self._expected_version}..{version - 1}"
@@ -144,15 +168,31 @@ class StreamChecker:
             self._break(version, "malformed", f"content cannot be hashed: {type(exc).__name__}")
             return
         if not hmac.compare_digest(recomputed, str(doc.get("hash"))):
-            self._break(version, "altered", "content does not match its hash (edited or forged)")
+            sealed_as = self._sealed_version(doc, version)
+            if sealed_as is not None:
+                self._break(version, "reordered", f"this event was sealed as version {sealed_as}")
+            else:
+                self._unsealed = doc
             return
         if doc.get("prev_hash") != self._prev_hash:
-            self._break(
-                version,
-                "unlinked",
-                "does not follow the stream's previous event (inserted, "
-                "reordered, or its predecessor was replaced)",
-            )
+            self._break(version, "unlinked", "sealed, but not after the stream's previous event")
             return
         self._prev_hash = doc["hash"]
         self._expected_version = version + 1
+
+    def _sealed_version(self, doc: Mapping[str, Any], version: int) -> int | None:
+        """The version this event was sealed for, if another one (looks nearby first)."""
+        candidates = sorted(
+            range(max(1, version - 64), version + 65), key=lambda v: abs(v - version)
+        )
+        return next((v for v in candidates if v != version and self._seals_as(doc, v)), None)
+
+    def finish(self) -> None:
+        """The stream has no more events: settle a pending verdict."""
+        if self.broken is None and self._unsealed is not None:
+            self._break(
+                self._unsealed["version"],
+                "edited",
+                "content differs from what was sealed (or it was forged without the key)",
+            )
+            self._unsealed = None

@@ -342,12 +342,16 @@ class EventStore(ABC):
         async for doc in self.raw_documents(stream_id):
             sid = str(doc.get("stream_id"))
             if checker is None or checker.stream_id != sid:
-                if checker is not None and checker.broken is not None:
-                    report.breaks.append(checker.broken)
+                if checker is not None:
+                    checker.finish()
+                    if checker.broken is not None:
+                        report.breaks.append(checker.broken)
                 checker = StreamChecker(self._keys, sid)
                 report.streams_checked += 1
             checker.feed(doc)
             report.events_checked += 1
-        if checker is not None and checker.broken is not None:
-            report.breaks.append(checker.broken)
+        if checker is not None:
+            checker.finish()
+            if checker.broken is not None:
+                report.breaks.append(checker.broken)
         return report

@@ -235,7 +235,7 @@ class EventStoreContract(ABC):
         report = await store.verify()
         assert report.first_break is not None
         assert (report.first_break.stream_id, report.first_break.version) == ("s-1", 2)
-        assert report.first_break.kind == "altered"
+        assert report.first_break.kind == "edited"
         assert len(report.breaks) == 1  # the other stream is intact
 
     async def test_deleted_event_is_found(self, store: EventStore) -> None:
@@ -261,7 +261,7 @@ class EventStoreContract(ABC):
         await self.tamper_insert(store, forged)
         brk = (await store.verify("s-1")).first_break
         assert brk is not None
-        assert (brk.version, brk.kind) == (4, "altered")
+        assert (brk.version, brk.kind) == (4, "edited")
 
     async def test_swapped_versions_are_found(self, store: EventStore) -> None:
         records = await self._three(store)
@@ -270,11 +270,29 @@ class EventStoreContract(ABC):
         await self.tamper_update(store, key(records[0]), {"version": 2})
         brk = (await store.verify("s-1")).first_break
         assert brk is not None
-        assert (brk.version, brk.kind) == (1, "altered")
+        assert (brk.version, brk.kind) == (1, "reordered")
+
+    async def test_forged_event_pushed_into_the_middle_is_found(self, store: EventStore) -> None:
+        records = await self._three(store)
+        for record in reversed(records[1:]):  # move versions 2 and 3 up by one
+            await self.tamper_delete(store, key(record))
+            moved = {**record.model_dump(), "version": record.version + 1}
+            await self.tamper_insert(store, {**moved, "_id": event_key("s-1", record.version + 1)})
+        forged = {
+            **records[1].model_dump(),
+            "event_id": "forged",
+            "payload": {"n": 666},
+            "position": 99_999,
+            "hash": "f" * 64,
+        }
+        await self.tamper_insert(store, {**forged, "_id": event_key("s-1", 2)})
+        brk = (await store.verify("s-1")).first_break
+        assert brk is not None
+        assert (brk.version, brk.kind) == (2, "inserted")
 
     async def test_relinked_event_is_found(self, store: EventStore) -> None:
         records = await self._three(store)
         await self.tamper_update(store, key(records[2]), {"prev_hash": GENESIS_HASH})
         brk = (await store.verify("s-1")).first_break
         assert brk is not None
-        assert (brk.version, brk.kind) == (3, "altered")
+        assert (brk.version, brk.kind) == (3, "edited")

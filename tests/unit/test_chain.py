@@ -52,6 +52,7 @@ def check(docs: list[dict[str, Any]]) -> StreamChecker:
     checker = StreamChecker(KEYS, "s")
     for d in docs:
         checker.feed(d)
+    checker.finish()
     return checker
 
 
@@ -90,8 +91,18 @@ def test_intact_chain_has_no_break() -> None:
     ("tamper", "version", "kind"),
     [
         (lambda d: d.pop(1), 2, "missing"),
-        (lambda d: d.insert(1, dict(d[1])), 2, "duplicate"),
-        (lambda d: d[2]["payload"].update(v=99), 3, "altered"),
+        (lambda d: d.insert(1, dict(d[1])), 2, "inserted"),
+        (lambda d: d[2]["payload"].update(v=99), 3, "edited"),
+        (lambda d: d[3]["payload"].update(v=99), 4, "edited"),  # the last one
+        (
+            lambda d: (
+                d[1].update(version=3),
+                d[2].update(version=2),
+                d.sort(key=lambda x: x["version"]),
+            ),
+            2,
+            "reordered",
+        ),
         (lambda d: d[2].update(key_id="k9"), 3, "unknown_key"),
         (lambda d: d[2].update(version="3"), 3, "malformed"),
         (lambda d: d[0].update(payload={"x": object()}), 1, "malformed"),
@@ -103,6 +114,15 @@ def test_each_kind_of_tampering_is_named(tamper: Any, version: int, kind: str) -
     broken = check(docs).broken
     assert broken is not None
     assert (broken.version, broken.kind) == (version, kind)
+
+
+def test_an_unsealed_event_pushed_into_the_middle_is_inserted() -> None:
+    docs = chain(3)
+    forged = {**doc(2, docs[0]["hash"]), "hash": "0" * 64}
+    shifted = [{**d, "version": d["version"] + 1} for d in docs[1:]]
+    broken = check([docs[0], forged, *shifted]).broken
+    assert broken is not None
+    assert (broken.version, broken.kind) == (2, "inserted")
 
 
 def test_a_resealed_event_that_does_not_follow_its_predecessor_is_unlinked() -> None:
