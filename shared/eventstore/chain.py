@@ -95,6 +95,7 @@ class VerificationReport:
     streams_checked: int = 0
     events_checked: int = 0
     breaks: list[ChainBreak] = field(default_factory=list)
+    last_stream: str | None = None  # resume a walk after this stream
 
     @property
     def ok(self) -> bool:

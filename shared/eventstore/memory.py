@@ -66,9 +66,16 @@ class InMemoryEventStore(EventStore):
             if doc["position"] > after_position:
                 yield from_document(copy.deepcopy(doc))
 
-    async def raw_documents(self, stream_id: str | None = None) -> AsyncIterator[Document]:
+    async def raw_documents(
+        self, stream_id: str | None = None, after_stream: str | None = None
+    ) -> AsyncIterator[Document]:
         docs = sorted(
-            (d for d in self.documents.values() if stream_id in (None, d.get("stream_id"))),
+            (
+                d
+                for d in self.documents.values()
+                if stream_id in (None, d.get("stream_id"))
+                and (after_stream is None or str(d.get("stream_id")) > after_stream)
+            ),
             key=lambda d: (str(d.get("stream_id")), d.get("version", 0)),
         )
         for doc in docs:

@@ -103,8 +103,14 @@ class MongoEventStore(EventStore):
         async for doc in cursor.sort("position", ASCENDING):
             yield from_document(doc)
 
-    async def raw_documents(self, stream_id: str | None = None) -> AsyncIterator[Document]:
-        query = {} if stream_id is None else {"stream_id": stream_id}
+    async def raw_documents(
+        self, stream_id: str | None = None, after_stream: str | None = None
+    ) -> AsyncIterator[Document]:
+        query: dict[str, Any] = {}
+        if stream_id is not None:
+            query["stream_id"] = stream_id
+        elif after_stream is not None:
+            query["stream_id"] = {"$gt": after_stream}
         cursor = self.events.find(query, batch_size=1000).sort(
             [("stream_id", ASCENDING), ("version", ASCENDING)]
         )

@@ -140,8 +140,11 @@ class EventStore(ABC):
         """
 
     @abstractmethod
-    def raw_documents(self, stream_id: str | None = None) -> AsyncIterator[Document]:
-        """Stored documents as they are, by stream id then version (for verification)."""
+    def raw_documents(
+        self, stream_id: str | None = None, after_stream: str | None = None
+    ) -> AsyncIterator[Document]:
+        """Stored documents as they are, by stream id then version (for verification);
+        one stream, or every stream (after `after_stream`, to resume a long walk)."""
 
     # ---- reading ----------------------------------------------------------------------
     async def read_stream(
@@ -335,23 +338,34 @@ class EventStore(ABC):
         return Settled.STORED
 
     # ---- integrity --------------------------------------------------------------------
-    async def verify(self, stream_id: str | None = None) -> VerificationReport:
-        """Walk one stream, or every stream, and report the first break in each."""
+    async def verify(
+        self,
+        stream_id: str | None = None,
+        after_stream: str | None = None,
+        progress: Callable[[VerificationReport, str], None] | None = None,
+    ) -> VerificationReport:
+        """Walk one stream, or every stream (after `after_stream`), and report the first
+        break in each. `progress(report, stream_id)` is called as each stream is done."""
         report = VerificationReport()
         checker: StreamChecker | None = None
-        async for doc in self.raw_documents(stream_id):
+
+        def close(done: StreamChecker) -> None:
+            done.finish()
+            if done.broken is not None:
+                report.breaks.append(done.broken)
+            report.last_stream = done.stream_id
+            if progress is not None:
+                progress(report, done.stream_id)
+
+        async for doc in self.raw_documents(stream_id, after_stream):
             sid = str(doc.get("stream_id"))
             if checker is None or checker.stream_id != sid:
                 if checker is not None:
-                    checker.finish()
-                    if checker.broken is not None:
-                        report.breaks.append(checker.broken)
+                    close(checker)
                 checker = StreamChecker(self._keys, sid)
                 report.streams_checked += 1
             checker.feed(doc)
             report.events_checked += 1
         if checker is not None:
-            checker.finish()
-            if checker.broken is not None:
-                report.breaks.append(checker.broken)
+            close(checker)
         return report

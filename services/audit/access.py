@@ -1,0 +1,43 @@
+"""Who read whose history, when and why: every audit read is recorded, insert-only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from pymongo import DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+
+from shared.events.base import utc_millis
+
+
+class AccessRecord(BaseModel):
+    id: str
+    at: datetime
+    caller: str
+    action: str  # history, state, diff, explain, export, verify
+    stream_id: str | None
+    case_reference: str
+
+
+class AccessLog:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self._log = collection
+
+    async def record(self, caller: str, action: str, stream_id: str | None, case: str) -> None:
+        entry = AccessRecord(
+            id=str(uuid.uuid4()),
+            at=utc_millis(),
+            caller=caller,
+            action=action,
+            stream_id=stream_id,
+            case_reference=case,
+        )
+        await self._log.insert_one({"_id": entry.id, **entry.model_dump(exclude={"id"})})
+
+    async def list(self, stream_id: str | None = None, limit: int = 200) -> list[AccessRecord]:
+        query = {} if stream_id is None else {"stream_id": stream_id}
+        cursor = self._log.find(query).sort("at", DESCENDING).limit(limit)
+        return [AccessRecord(id=d.pop("_id"), **d) async for d in cursor]

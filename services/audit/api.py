@@ -1,0 +1,184 @@
+"""The audit interface over HTTP: read-only, auditors only, every read recorded with a case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict
+
+from services.audit.access import AccessRecord
+from services.audit.explain import Explanation
+from services.audit.replay import Change, HistoryLine, RequestView
+from services.audit.service import Auditor, AuditService, NotFoundError
+from shared.domain.requests import Digits16
+from shared.events import RecordedEvent
+from shared.eventstore.chain import ChainBreak
+from shared.eventstore.digest import Checkpoint
+from shared.http import Caller, Role, requires
+
+router = APIRouter(prefix="/v1/audit")
+AuditorRole = Annotated[Caller, Depends(requires(Role.AUDITOR))]
+Case = Annotated[str, Query(min_length=3, max_length=100, description="The case this read is for")]
+
+
+def service(request: Request) -> AuditService:
+    audit: AuditService = request.app.state.audit
+    return audit
+
+
+Service = Annotated[AuditService, Depends(service)]
+
+
+class NikLookup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    nik: Digits16
+
+
+class StreamRef(BaseModel):
+    stream_id: str
+
+
+@router.post("/lookup", response_model=StreamRef)
+async def lookup(body: NikLookup, _: AuditorRole, s: Service) -> StreamRef:
+    """An applicant's stream id from their NIK (sent in the body, never in a URL)."""
+    return StreamRef(stream_id=s.stream_of_nik(body.nik))
+
+
+@router.get("/tracking/{code}", response_model=StreamRef)
+async def by_tracking_code(code: str, _: AuditorRole, s: Service) -> StreamRef:
+    try:
+        return StreamRef(stream_id=await s.stream_of_code(code))
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+def _who(caller: Caller, case: str) -> Auditor:
+    return Auditor(caller.name, case)
+
+
+@router.get("/streams/{stream_id}/history", response_model=list[HistoryLine])
+async def history(
+    stream_id: str,
+    case: Case,
+    caller: AuditorRole,
+    s: Service,
+    request_id: str | None = None,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[HistoryLine]:
+    try:
+        return await s.history(_who(caller, case), stream_id, request_id, offset, limit)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/streams/{stream_id}/events", response_model=list[RecordedEvent])
+async def raw_events(
+    stream_id: str, case: Case, caller: AuditorRole, s: Service
+) -> list[RecordedEvent]:
+    """Every stored event as it is, chain hashes included."""
+    try:
+        return await s.raw(_who(caller, case), stream_id)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/streams/{stream_id}/state", response_model=dict[str, RequestView])
+async def state(
+    stream_id: str,
+    case: Case,
+    caller: AuditorRole,
+    s: Service,
+    at: datetime | None = None,
+    version: int | None = Query(None, ge=1),
+) -> dict[str, RequestView]:
+    try:
+        return await s.state(_who(caller, case), stream_id, at, version)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/streams/{stream_id}/diff", response_model=list[Change])
+async def diff(
+    stream_id: str, case: Case, caller: AuditorRole, s: Service, before: datetime, after: datetime
+) -> list[Change]:
+    try:
+        return await s.diff(_who(caller, case), stream_id, before, after)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/streams/{stream_id}/requests/{request_id}/explain", response_model=list[Explanation])
+async def explain(
+    stream_id: str, request_id: str, case: Case, caller: AuditorRole, s: Service
+) -> list[Explanation]:
+    try:
+        return await s.explain(_who(caller, case), stream_id, request_id)
+    except (NotFoundError, LookupError) as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/streams/{stream_id}/export", response_class=PlainTextResponse)
+async def export(
+    stream_id: str,
+    case: Case,
+    caller: AuditorRole,
+    s: Service,
+    format: Literal["jsonl", "csv"] = "jsonl",
+) -> str:
+    try:
+        return await s.export(_who(caller, case), stream_id, format)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+class VerifyResult(BaseModel):
+    ok: bool
+    streams_checked: int
+    events_checked: int
+    breaks: list[dict[str, object]]
+
+
+def _breaks(breaks: list[ChainBreak]) -> list[dict[str, object]]:
+    return [
+        {"stream_id": b.stream_id, "version": b.version, "kind": b.kind, "detail": b.detail}
+        for b in breaks
+    ]
+
+
+@router.get("/verify", response_model=VerifyResult)
+async def verify(_: AuditorRole, s: Service, stream_id: str | None = None) -> VerifyResult:
+    """Walk one applicant's chain, or the whole store, and name the first break in each."""
+    report = await s.verify(stream_id)
+    return VerifyResult(
+        ok=report.ok,
+        streams_checked=report.streams_checked,
+        events_checked=report.events_checked,
+        breaks=_breaks(report.breaks),
+    )
+
+
+@router.post("/digest", response_model=Checkpoint)
+async def digest(_: AuditorRole, s: Service, as_of: datetime | None = None) -> Checkpoint:
+    """A sealed checkpoint of the whole store: keep it, check it later."""
+    return await s.digest(as_of)
+
+
+class DigestCheck(BaseModel):
+    ok: bool
+    now: Checkpoint
+
+
+@router.post("/digest/check", response_model=DigestCheck)
+async def check_digest(body: Checkpoint, _: AuditorRole, s: Service) -> DigestCheck:
+    ok, now = await s.check_digest(body)
+    return DigestCheck(ok=ok, now=now)
+
+
+@router.get("/access", response_model=list[AccessRecord])
+async def access(_: AuditorRole, s: Service, stream_id: str | None = None) -> list[AccessRecord]:
+    """Who read which applicant's history, when, for which case."""
+    return await s.access.list(stream_id)

@@ -1,0 +1,41 @@
+"""Wires the audit service's HTTP face."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from pymongo import AsyncMongoClient
+
+from services.audit.api import router
+from services.audit.settings import AuditSettings
+from services.audit.wiring import audit_service
+from shared.http import ApiKeys, install_common
+from shared.runtime import mongo_client
+
+
+def create_app(
+    settings: AuditSettings | None = None, client: AsyncMongoClient[dict[str, Any]] | None = None
+) -> FastAPI:
+    settings = settings or AuditSettings()
+    client = client or mongo_client(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.audit = await audit_service(settings, client)
+        yield
+        await client.close()
+
+    app = FastAPI(
+        title="jemput audit",
+        version="1",
+        lifespan=lifespan,
+        description="Read-only, for auditors (`X-API-Key`). Reads need a `case` reference.",
+    )
+    app.state.settings = settings
+    app.state.readiness = {"mongo": lambda: client.admin.command("ping")}
+    install_common(app, "audit", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    app.include_router(router)
+    return app

@@ -1,0 +1,64 @@
+"""A decision explained: the recorded rule set re-run on the recorded inputs, rule by rule,
+and what today's rule set would decide."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from services.verification.handlers import WIB
+from services.verification.rules import Context, RuleSet, decide, load_rule_set
+from shared.domain.applicant import ApplicantHistory
+from shared.domain.events import Decision, RuleOutcome, registry
+from shared.domain.regions import RegionTable
+from shared.events import RecordedEvent
+
+
+class Explanation(BaseModel):
+    decision_event_id: str
+    decided: str  # the recorded decision's type
+    rule_set_id: str
+    region_table: str
+    recorded: list[RuleOutcome]
+    replayed: list[RuleOutcome]
+    replay_matches: bool
+    today_rule_set_id: str
+    today: str  # what today's rules decide on the same inputs
+    today_outcomes: list[RuleOutcome]
+
+
+def explain(
+    records: list[RecordedEvent], request_id: str, current: RuleSet, regions: RegionTable
+) -> list[Explanation]:
+    by_id = {r.event_id: r for r in records}
+    explanations = []
+    for index, record in enumerate(records):
+        event = registry.load(record)
+        if not isinstance(event, Decision) or event.request_id != request_id:
+            continue
+        # The inputs: the history just before the decision, judged on the cause's date.
+        before = records[:index]
+        history = ApplicantHistory.rebuild(
+            (registry.load(r), r.event_id, r.occurred_at) for r in before
+        )
+        cause = by_id.get(record.causation_id or "", record)
+        on = cause.occurred_at.astimezone(WIB).date()
+        request = history.request(request_id)
+        replayed = decide(Context(request, history, on, load_rule_set(event.rule_set_id), regions))
+        today = decide(Context(request, history, on, current, regions))
+        explanations.append(
+            Explanation(
+                decision_event_id=record.event_id,
+                decided=event.event_type,
+                rule_set_id=event.rule_set_id,
+                region_table=event.region_table,
+                recorded=list(event.outcomes),
+                replayed=list(replayed.outcomes),
+                replay_matches=(
+                    type(replayed) is type(event) and replayed.outcomes == event.outcomes
+                ),
+                today_rule_set_id=current.id,
+                today=today.event_type,
+                today_outcomes=list(today.outcomes),
+            )
+        )
+    return explanations

