@@ -295,3 +295,7 @@ def access(stream: Stream = None) -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel
 
-from shared.eventstore.chain import ChainKeys
+from shared.eventstore.chain import ChainKeys, StreamChecker
 from shared.eventstore.port import Document
 
 
@@ -42,13 +42,23 @@ def merkle_root(leaves: Iterable[bytes]) -> str:
 @dataclass
 class Head:
     stream_id: str
+    checker: StreamChecker
     version: int = 0
     hash: str = ""
     events: int = 0
 
+    def settle(self) -> Head:
+        """A head counts only if its whole chain verifies; a broken one says so."""
+        self.checker.finish()
+        if self.checker.broken is not None:
+            self.hash = f"broken:{self.checker.broken.version}:{self.checker.broken.kind}"
+        return self
 
-async def stream_heads(docs: AsyncIterator[Document], as_of: datetime) -> AsyncIterator[Head]:
-    """Each stream's head and event count, counting events recorded up to `as_of`.
+
+async def stream_heads(
+    docs: AsyncIterator[Document], as_of: datetime, keys: ChainKeys
+) -> AsyncIterator[Head]:
+    """Each stream's verified head and event count, counting events recorded up to `as_of`.
 
     `docs` come by stream then version, as `EventStore.raw_documents` gives them.
     """
@@ -58,17 +68,18 @@ async def stream_heads(docs: AsyncIterator[Document], as_of: datetime) -> AsyncI
             continue
         if current is None or current.stream_id != doc["stream_id"]:
             if current is not None:
-                yield current
-            current = Head(str(doc["stream_id"]))
+                yield current.settle()
+            current = Head(str(doc["stream_id"]), StreamChecker(keys, str(doc["stream_id"])))
+        current.checker.feed(doc)
         current.version, current.hash = int(doc["version"]), str(doc["hash"])
         current.events += 1
     if current is not None:
-        yield current
+        yield current.settle()
 
 
 async def checkpoint(docs: AsyncIterator[Document], as_of: datetime, keys: ChainKeys) -> Checkpoint:
     leaves, streams, events = [], 0, 0
-    async for head in stream_heads(docs, as_of):
+    async for head in stream_heads(docs, as_of, keys):
         leaves.append(leaf(head.stream_id, head.version, head.hash))
         streams, events = streams + 1, events + head.events
     root = merkle_root(leaves)

@@ -1,0 +1,240 @@
+"""Auditors on the real stack: replay, time travel, tamper detection, digests, explanations,
+rebuilt read models, exports that verify offline, and the access log."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.audit.bootstrap import create_app as audit_app
+from services.audit.settings import AuditSettings
+from shared.eventstore.port import Document
+from tests.e2e.pipeline import Pipeline, pipeline
+from tests.factories import ADULT_NIK, form
+from tests.waiting import eventually
+
+CASE = {"case": "INSP-2026-041"}
+
+
+class Audit:
+    def __init__(self, jb: Pipeline, api: httpx.AsyncClient, db: AsyncDatabase[Document]) -> None:
+        self.jb, self.api, self.db = jb, api, db
+        self.headers = jb.as_("auditor-1")
+
+    async def get(self, path: str, **params: Any) -> httpx.Response:
+        return await self.api.get(path, params={**CASE, **params}, headers=self.headers)
+
+
+@pytest.fixture
+async def audit(mongo_db: AsyncDatabase[Document], kafka_bootstrap: str) -> AsyncIterator[Audit]:
+    async with pipeline(mongo_db.name) as jb:
+        settings = AuditSettings(
+            **{
+                k: v
+                for k, v in jb.settings.model_dump().items()
+                if k in AuditSettings.model_fields and k != "http_port"
+            }
+        )
+        app = audit_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://audit") as api:
+                yield Audit(jb, api, mongo_db)
+
+
+async def applicant_with_history(a: Audit) -> tuple[str, list[str]]:
+    """One applicant, three requests: verified; documents asked, then verified; a second
+    e-KTP recording, rejected."""
+    officer = a.jb.as_("officer-1")
+    codes = []
+    for body in (form(), form("birth_certificate", documents=["birth_letter"])):
+        response = await a.jb.intake.post("/v1/requests", json=body, headers=officer)
+        codes.append(response.json()["tracking_code"])
+
+    async def status(code: str) -> str:
+        return str((await a.jb.intake.get(f"/v1/status/{code}")).json()["status"])
+
+    await eventually(lambda: _is(status(codes[1]), "documents_requested"), what="documents asked")
+    await a.jb.intake.post(
+        f"/v1/requests/{codes[1]}/documents",
+        json={"documents": ["family_card", "marriage_record"]},
+        headers=officer,
+    )
+    await eventually(lambda: _is(status(codes[1]), "verified"), what="birth certificate verified")
+    await eventually(lambda: _is(status(codes[0]), "verified"), what="e-KTP verified")
+    third = await a.jb.intake.post("/v1/requests", json=form(), headers=officer)
+    codes.append(third.json()["tracking_code"])
+    await eventually(lambda: _is(status(codes[2]), "rejected"), what="the second e-KTP rejected")
+    stream = (
+        await a.api.post("/v1/audit/lookup", json={"nik": ADULT_NIK}, headers=a.headers)
+    ).json()["stream_id"]
+
+    async def settled() -> bool:  # every email out, nothing more to come
+        return await a.db["events"].count_documents({"event_type": "NotificationDelivered"}) >= 4
+
+    await eventually(settled, what="the notifications")
+    return stream, codes
+
+
+async def _is(value: Any, expected: str) -> bool:
+    return bool(await value == expected)
+
+
+async def test_history_state_diff_and_access_log(audit: Audit) -> None:
+    stream, codes = await applicant_with_history(audit)
+    history = (await audit.get(f"/v1/audit/streams/{stream}/history")).json()
+    assert [h["version"] for h in history] == list(range(1, len(history) + 1))
+    assert history[0]["event_type"] == "RequestSubmitted"
+    assert history[0]["actor"] == "officer-1"
+    assert any(h["actor"].startswith("verification (jaksel-2026.11)") for h in history)
+    page = (await audit.get(f"/v1/audit/streams/{stream}/history", offset=2, limit=3)).json()
+    assert page == history[2:5]
+    first_request = history[0]["request_id"]
+    only_first = (
+        await audit.get(f"/v1/audit/streams/{stream}/history", request_id=first_request)
+    ).json()
+    assert {h["request_id"] for h in only_first} == {first_request}
+
+    as_of_first = (await audit.get(f"/v1/audit/streams/{stream}/state", version=1)).json()
+    assert [v["status"] for v in as_of_first.values()] == ["submitted"]
+    now = (await audit.get(f"/v1/audit/streams/{stream}/state")).json()
+    assert sorted(v["status"] for v in now.values()) == ["rejected", "verified", "verified"]
+    before, after = history[0]["recorded_at"], history[-1]["recorded_at"]
+    changes = (
+        await audit.get(f"/v1/audit/streams/{stream}/diff", before=before, after=after)
+    ).json()
+    assert {
+        "request_id": first_request,
+        "field": "status",
+        "before": "submitted",
+        "after": "verified",
+    } in changes
+
+    raw = (await audit.get(f"/v1/audit/streams/{stream}/events")).json()
+    assert raw[0]["hash"] and raw[1]["prev_hash"] == raw[0]["hash"]
+
+    log = (
+        await audit.api.get("/v1/audit/access", params={"stream_id": stream}, headers=audit.headers)
+    ).json()
+    assert {e["action"] for e in log} >= {"history", "state", "diff", "raw"}
+    assert all(e["case_reference"] == "INSP-2026-041" and e["caller"] == "auditor-1" for e in log)
+
+
+async def test_only_auditors_and_only_with_a_case(audit: Audit) -> None:
+    stream, _ = await applicant_with_history(audit)
+    path = f"/v1/audit/streams/{stream}/history"
+    officer = await audit.api.get(path, params=CASE, headers=audit.jb.as_("officer-1"))
+    assert officer.status_code == 403
+    assert (await audit.api.get(path, params=CASE)).status_code == 401
+    assert (await audit.api.get(path, headers=audit.headers)).status_code == 422  # no case
+    log = (await audit.api.get("/v1/audit/access", headers=audit.headers)).json()
+    assert log == []  # refused reads read nothing
+
+
+async def test_a_decision_replays_to_the_same_outcome(audit: Audit) -> None:
+    stream, _ = await applicant_with_history(audit)
+    history = (await audit.get(f"/v1/audit/streams/{stream}/history")).json()
+    birth = next(h["request_id"] for h in history if "birth_certificate submitted" in h["summary"])
+    explained = (await audit.get(f"/v1/audit/streams/{stream}/requests/{birth}/explain")).json()
+    assert [e["decided"] for e in explained] == ["DocumentsRequested", "RequestVerified"]
+    assert all(e["replay_matches"] for e in explained)
+    assert explained[-1]["today"] == "RequestVerified"
+
+
+async def test_rebuilt_read_models_equal_the_live_ones(audit: Audit) -> None:
+    await applicant_with_history(audit)
+    service = audit.api._transport.app.state.audit  # type: ignore[attr-defined]
+    rebuilt, same = await service.rebuild()
+    assert same == {"review_queue": True, "tracking_codes": True}
+    assert rebuilt.events == await audit.db["events"].count_documents({})
+    stats = await audit.db["projection_stats"].find_one({"_id": "kecamatan:317401"})
+    assert stats is not None
+    assert stats["counts"] == {"verified": 2, "rejected": 1}
+
+
+async def test_tampering_is_located_and_the_digest_no_longer_holds(
+    audit: Audit, tmp_path: Path
+) -> None:
+    stream, _ = await applicant_with_history(audit)
+    assert (await audit.api.get("/v1/audit/verify", headers=audit.headers)).json()["ok"]
+    checkpoint = (
+        await audit.api.post(
+            "/v1/audit/digest", headers=audit.headers, params={"as_of": "2100-01-01T00:00:00Z"}
+        )
+    ).json()
+    same = (
+        await audit.api.post("/v1/audit/digest/check", json=checkpoint, headers=audit.headers)
+    ).json()
+    assert same["ok"]
+
+    events = audit.db["events"]
+    await events.update_one(
+        {"_id": f"{stream}:0000000003"}, {"$set": {"payload.request_id": "other"}}
+    )
+    report = (
+        await audit.api.get("/v1/audit/verify", headers=audit.headers, params={"stream_id": stream})
+    ).json()
+    assert report["breaks"][0]["version"] == 3
+    assert report["breaks"][0]["kind"] == "edited"
+    changed = (
+        await audit.api.post("/v1/audit/digest/check", json=checkpoint, headers=audit.headers)
+    ).json()
+    assert changed["ok"] is False
+
+
+async def test_an_export_verifies_offline_and_a_tampered_one_does_not(
+    audit: Audit, tmp_path: Path
+) -> None:
+    stream, _ = await applicant_with_history(audit)
+    env = {
+        **os.environ,
+        "JEMPUT_CHAIN_KEY_ID": "test",
+        "JEMPUT_CHAIN_KEY": "test-chain-key-0123456789",
+    }
+    for fmt in ("jsonl", "csv"):
+        text = (await audit.get(f"/v1/audit/streams/{stream}/export", format=fmt)).text
+        exported = tmp_path / f"history.{fmt}"
+        exported.write_text(text)
+        ok = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "services.audit.cli",
+                "verify-export",
+                str(exported),
+                "--format",
+                fmt,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        assert "intact" in ok.stdout
+        exported.write_text(text.replace("Tebet Raya", "Tebet Rayo", 1))
+        bad = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "services.audit.cli",
+                "verify-export",
+                str(exported),
+                "--format",
+                fmt,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert bad.returncode == 1
+        assert "v1: edited" in bad.stdout
