@@ -59,7 +59,10 @@ docs: .venv/.synced ## write each service's OpenAPI and AsyncAPI documents to do
 bench: up ## event store append rate vs raw insert_one into the same server
 	.venv/bin/python deploy/bench/append_rate.py
 
+bench-audit: up ## verify and rebuild 100,000 events vs raw scans of the same collection
+	.venv/bin/python deploy/bench/audit_scan.py --events 100000
+
 clean: down ## stop the stack and delete its data (downloads stay cached)
 	rm -rf .local/kafka/data .local/ferretdb/data .local/log .local/run
 
-.PHONY: help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean
+.PHONY: bench-audit help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean
