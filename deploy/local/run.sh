@@ -15,8 +15,9 @@ mkdir -p "$logs"
 # Development keys: usable only against this local run.
 officer_key=dev-officer-key
 verifier_key=dev-verifier-key
+auditor_key=dev-auditor-key
 digest() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
-export JEMPUT_API_KEYS="{\"officer-dev\": {\"role\": \"officer\", \"sha256\": \"$(digest $officer_key)\"}, \"verifier-dev\": {\"role\": \"verifier\", \"sha256\": \"$(digest $verifier_key)\"}}"
+export JEMPUT_API_KEYS="{\"officer-dev\": {\"role\": \"officer\", \"sha256\": \"$(digest $officer_key)\"}, \"verifier-dev\": {\"role\": \"verifier\", \"sha256\": \"$(digest $verifier_key)\"}, \"auditor-dev\": {\"role\": \"auditor\", \"sha256\": \"$(digest $auditor_key)\"}}"
 export JEMPUT_SMTP_PORT=${JEMPUT_SMTP_PORT:-8025}
 
 pids=()
@@ -33,8 +34,9 @@ start relay "$py" -m shared.eventstore.relay_main
 start intake "$py" -m services.intake
 start verification "$py" -m services.verification
 start notification "$py" -m services.notification
+start audit "$py" -m services.audit
 
-for port in 8001 8002 8003; do
+for port in 8001 8002 8003 8004; do
   for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
     sleep 0.3
@@ -48,6 +50,7 @@ jemput is running:
   intake        http://127.0.0.1:8001/docs    (officer key: $officer_key)
   verification  http://127.0.0.1:8002/docs    (verifier key: $verifier_key)
   notification  http://127.0.0.1:8003/health/ready
+  audit         http://127.0.0.1:8004/docs    (auditor key: $auditor_key; or .venv/bin/jemput-audit --help)
   emails        $state/mail/  (SMTP sink on 127.0.0.1:$JEMPUT_SMTP_PORT)
   logs          $logs/
   Kafka 127.0.0.1:9092, FerretDB mongodb://127.0.0.1:27017/

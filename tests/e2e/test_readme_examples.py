@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.audit.bootstrap import create_app as audit_app
+from services.audit.settings import AuditSettings
 from services.intake.bootstrap import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from services.verification.bootstrap import create_app as verification_app
@@ -28,6 +30,7 @@ BLOCK = re.compile(
 DEV_KEYS = {
     "officer-dev": (Role.OFFICER, "dev-officer-key"),
     "verifier-dev": (Role.VERIFIER, "dev-verifier-key"),
+    "auditor-dev": (Role.AUDITOR, "dev-auditor-key"),
 }
 
 
@@ -47,17 +50,19 @@ async def test_every_readme_example_answers_as_documented(
     settings["api_keys"] = {
         n: ApiKey(role=r, sha256=key_digest(k)) for n, (r, k) in DEV_KEYS.items()
     }
-    intake, verification = (
+    intake, verification, audit = (
         intake_app(IntakeSettings(**settings)),
         verification_app(VerificationSettings(**settings)),
+        audit_app(AuditSettings(**settings)),
     )
     ran = 0
     code = ""
     async with (
         intake.router.lifespan_context(intake),
         verification.router.lifespan_context(verification),
+        audit.router.lifespan_context(audit),
     ):
-        apps = {"/v1/reviews": verification}
+        apps = {"/v1/reviews": verification, "/v1/audit": audit}
         for method, path, status, headers, body in examples():
             app = next((a for prefix, a in apps.items() if path.startswith(prefix)), intake)
             transport = httpx.ASGITransport(app=app)
@@ -74,7 +79,7 @@ async def test_every_readme_example_answers_as_documented(
             if path.endswith("/batch"):
                 assert [i["result"] for i in response.json()["items"]] == ["duplicate", "invalid"]
             ran += 1
-    assert ran == 5
+    assert ran == 6
 
 
 def test_make_runs_sample_request_is_the_readmes_first_example() -> None:

@@ -21,6 +21,8 @@ def test_documents_name_every_route_and_topic(tmp_path: Path) -> None:
     assert {"/v1/requests", "/v1/requests/batch", "/v1/status/{tracking_code}"} <= intake[
         "paths"
     ].keys()
+    audit = json.loads((tmp_path / "audit.openapi.json").read_text())
+    assert "/v1/audit/streams/{stream_id}/history" in audit["paths"]
     reviews = json.loads((tmp_path / "verification.openapi.json").read_text())
     assert "/v1/reviews/{tracking_code}/decision" in reviews["paths"]
     topics = {

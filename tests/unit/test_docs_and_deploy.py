@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from services.audit.settings import AuditSettings
 from services.intake.settings import IntakeSettings
 from services.notification.settings import NotificationSettings
 from services.verification.settings import VerificationSettings
@@ -15,7 +16,7 @@ from services.verification.settings import VerificationSettings
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {
     f"JEMPUT_{name.upper()}"
-    for settings in (IntakeSettings, VerificationSettings, NotificationSettings)
+    for settings in (IntakeSettings, VerificationSettings, NotificationSettings, AuditSettings)
     for name in settings.model_fields
 }
 
@@ -50,7 +51,15 @@ def compose() -> dict[str, Any]:
 def test_compose_uses_the_settings_names_and_real_images() -> None:
     spec = compose()
     services: dict[str, Any] = spec["services"]
-    assert {"kafka", "mongo", "relay", "intake", "verification", "notification"} <= services.keys()
+    assert {
+        "kafka",
+        "mongo",
+        "relay",
+        "intake",
+        "verification",
+        "notification",
+        "audit",
+    } <= services.keys()
     for name, service in services.items():
         assert "image" in service or "build" in service, name
         for dependency in service.get("depends_on", {}):
