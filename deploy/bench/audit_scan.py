@@ -90,7 +90,9 @@ async def fill(store: MongoEventStore, events: int, writers: int) -> float:
     async def writer(w: int) -> None:
         for n in range(w, applicants, writers):
             batch = [registry.to_new_event(e) for e in applicant_events(n)]  # type: ignore[arg-type]
-            await store.append(f"applicant-bench{n:07d}", batch, 0)
+            stored = await store.append(f"applicant-bench{n:07d}", batch, 0)
+            # Stand in for the relay: it keeps the outbox small in a running system.
+            await store.clear_pending([r.position for r in stored])
 
     await asyncio.gather(*(writer(w) for w in range(writers)))
     return time.perf_counter() - started
