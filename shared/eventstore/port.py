@@ -24,46 +24,27 @@ from typing import Any
 
 from shared.events.base import NewEvent, RecordedEvent, utc_millis
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys, StreamChecker, VerificationReport
+from shared.eventstore.errors import (
+    ConcurrencyError,
+    DuplicateKeyAt,
+    EventStoreError,
+    IdempotencyConflictError,
+    _PositionTaken,
+)
+
+__all__ = [
+    "ConcurrencyError",
+    "Document",
+    "DuplicateKeyAt",
+    "EventStore",
+    "EventStoreError",
+    "IdempotencyConflictError",
+    "Settled",
+    "event_key",
+]
 
 Document = dict[str, Any]
 STREAM_ID = re.compile(r"[A-Za-z0-9_.-]{1,120}")
-
-
-class EventStoreError(Exception):
-    """Base of the store's own errors. Messages name streams and ids, never payloads."""
-
-
-class ConcurrencyError(EventStoreError):
-    """Another writer appended to the stream first: reload it and decide again."""
-
-    def __init__(self, stream_id: str, expected_version: int, actual_version: int) -> None:
-        super().__init__(
-            f"stream {stream_id}: expected version {expected_version}, "
-            f"but it is at {actual_version}"
-        )
-        self.stream_id = stream_id
-        self.expected_version = expected_version
-        self.actual_version = actual_version
-
-
-class IdempotencyConflictError(EventStoreError):
-    """An event id that is already stored arrived again with different content."""
-
-    def __init__(self, event_id: str) -> None:
-        super().__init__(f"event {event_id} is already stored with different content")
-        self.event_id = event_id
-
-
-class DuplicateKeyAt(Exception):
-    """Raised by a store's `_insert`: documents before `index` were written, that one was not."""
-
-    def __init__(self, index: int) -> None:
-        super().__init__(index)
-        self.index = index
-
-
-class _PositionTaken(Exception):
-    """The clash was on the global position: draw another one."""
 
 
 class Settled(Enum):
