@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict
 
 from services.audit.access import AccessRecord
 from services.audit.explain import Explanation
 from services.audit.replay import Change, HistoryLine, RequestView
-from services.audit.service import Auditor, AuditService, NotFoundError
+from services.audit.service import Auditor, AuditService
 from shared.domain.requests import Digits16
 from shared.events import RecordedEvent
 from shared.eventstore.chain import ChainBreak
@@ -49,10 +49,7 @@ async def lookup(body: NikLookup, _: AuditorRole, s: Service) -> StreamRef:
 
 @router.get("/tracking/{code}", response_model=StreamRef)
 async def by_tracking_code(code: str, _: AuditorRole, s: Service) -> StreamRef:
-    try:
-        return StreamRef(stream_id=await s.stream_of_code(code))
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
+    return StreamRef(stream_id=await s.stream_of_code(code))
 
 
 def _who(caller: Caller, case: str) -> Auditor:
@@ -69,10 +66,7 @@ async def history(
     offset: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[HistoryLine]:
-    try:
-        return await s.history(_who(caller, case), stream_id, request_id, offset, limit)
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
+    return await s.history(_who(caller, case), stream_id, request_id, offset, limit)
 
 
 @router.get("/streams/{stream_id}/events", response_model=list[RecordedEvent])
@@ -80,10 +74,7 @@ async def raw_events(
     stream_id: str, case: Case, caller: AuditorRole, s: Service
 ) -> list[RecordedEvent]:
     """Every stored event as it is, chain hashes included."""
-    try:
-        return await s.raw(_who(caller, case), stream_id)
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
+    return await s.raw(_who(caller, case), stream_id)
 
 
 @router.get("/streams/{stream_id}/state", response_model=dict[str, RequestView])
@@ -95,30 +86,21 @@ async def state(
     at: datetime | None = None,
     version: int | None = Query(None, ge=1),
 ) -> dict[str, RequestView]:
-    try:
-        return await s.state(_who(caller, case), stream_id, at, version)
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
+    return await s.state(_who(caller, case), stream_id, at, version)
 
 
 @router.get("/streams/{stream_id}/diff", response_model=list[Change])
 async def diff(
     stream_id: str, case: Case, caller: AuditorRole, s: Service, before: datetime, after: datetime
 ) -> list[Change]:
-    try:
-        return await s.diff(_who(caller, case), stream_id, before, after)
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
+    return await s.diff(_who(caller, case), stream_id, before, after)
 
 
 @router.get("/streams/{stream_id}/requests/{request_id}/explain", response_model=list[Explanation])
 async def explain(
     stream_id: str, request_id: str, case: Case, caller: AuditorRole, s: Service
 ) -> list[Explanation]:
-    try:
-        return await s.explain(_who(caller, case), stream_id, request_id)
-    except (NotFoundError, LookupError) as exc:
-        raise HTTPException(404, str(exc)) from None
+    return await s.explain(_who(caller, case), stream_id, request_id)
 
 
 @router.get("/streams/{stream_id}/export", response_class=PlainTextResponse)
@@ -129,10 +111,7 @@ async def export(
     s: Service,
     format: Literal["jsonl", "csv"] = "jsonl",
 ) -> str:
-    try:
-        return await s.export(_who(caller, case), stream_id, format)
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
+    return await s.export(_who(caller, case), stream_id, format)
 
 
 class VerifyResult(BaseModel):

@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from pymongo import AsyncMongoClient
 
 from services.audit.api import router
@@ -37,5 +38,10 @@ def create_app(
     app.state.settings = settings
     app.state.readiness = {"mongo": lambda: client.admin.command("ping")}
     install_common(app, "audit", ApiKeys(settings.api_keys), settings.max_body_bytes)
+
+    @app.exception_handler(LookupError)  # NotFoundError, an unknown rule set or request
+    async def not_found(_: Request, exc: LookupError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 404)
+
     app.include_router(router)
     return app

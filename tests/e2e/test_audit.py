@@ -138,6 +138,10 @@ async def test_only_auditors_and_only_with_a_case(audit: Audit) -> None:
     assert (await audit.api.get(path, headers=audit.headers)).status_code == 422  # no case
     log = (await audit.api.get("/v1/audit/access", headers=audit.headers)).json()
     assert log == []  # refused reads read nothing
+    unknown = await audit.get("/v1/audit/streams/applicant-nobody/history")
+    assert unknown.status_code == 404
+    no_code = await audit.api.get("/v1/audit/tracking/JB-00000-00000", headers=audit.headers)
+    assert no_code.status_code == 404
 
 
 async def test_a_decision_replays_to_the_same_outcome(audit: Audit) -> None:
