@@ -25,6 +25,11 @@ def derived_id(*parts: str) -> str:
     return str(uuid.uuid5(EVENT_IDS, "/".join(parts)))
 
 
+def history_of(records: Sequence[RecordedEvent]) -> ApplicantHistory:
+    """An applicant's history from their stored events, old versions upcast."""
+    return ApplicantHistory.rebuild((registry.load(r), r.event_id, r.occurred_at) for r in records)
+
+
 @dataclass(frozen=True)
 class ToRecord:
     event: DomainEvent
@@ -46,10 +51,7 @@ class Applicants:
         return pseudonym(self._key, "applicant", nik)
 
     async def load(self, stream_id: str) -> ApplicantHistory:
-        records = await self._store.read_stream(stream_id)
-        return ApplicantHistory.rebuild(
-            (registry.load(r), r.event_id, r.occurred_at) for r in records
-        )
+        return history_of(await self._store.read_stream(stream_id))
 
     async def record(
         self,

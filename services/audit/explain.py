@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from services.verification.handlers import WIB
 from services.verification.rules import Context, RuleSet, decide, load_rule_set
-from shared.domain.applicant import ApplicantHistory
+from shared.applicants import history_of
 from shared.domain.events import Decision, RuleOutcome, registry
 from shared.domain.regions import RegionTable
 from shared.events import RecordedEvent
@@ -37,9 +37,7 @@ def explain(
             continue
         # The inputs: the history just before the decision, judged on the cause's date.
         before = records[:index]
-        history = ApplicantHistory.rebuild(
-            (registry.load(r), r.event_id, r.occurred_at) for r in before
-        )
+        history = history_of(before)
         cause = by_id.get(record.causation_id or "", record)
         on = cause.occurred_at.astimezone(WIB).date()
         request = history.request(request_id)

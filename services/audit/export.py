@@ -10,24 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from shared.events import RecordedEvent
-from shared.eventstore.chain import ChainBreak, ChainKeys, StreamChecker
+from shared.eventstore.chain import HASHED_FIELDS, ChainBreak, ChainKeys, StreamChecker
 
-CSV_FIELDS = (
-    "stream_id",
-    "version",
-    "position",
-    "event_id",
-    "event_type",
-    "schema_version",
-    "occurred_at",
-    "recorded_at",
-    "causation_id",
-    "correlation_id",
-    "key_id",
-    "prev_hash",
-    "hash",
-    "payload",
-)
+CSV_FIELDS = (*HASHED_FIELDS, "hash")  # every field the chain needs to be checked again
 
 
 def to_jsonl(records: Iterable[RecordedEvent]) -> str:

@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.domain.applicant import ApplicantHistory, RequestState
+from shared.applicants import history_of
+from shared.domain.applicant import RequestState
 from shared.domain.events import (
     Decision,
     DocumentsSupplied,
@@ -119,9 +120,7 @@ def view(request: RequestState) -> RequestView:
 
 
 def state(records: list[RecordedEvent]) -> dict[str, RequestView]:
-    history = ApplicantHistory.rebuild(
-        (registry.load(r), r.event_id, r.occurred_at) for r in records
-    )
+    history = history_of(records)
     return {rid: view(r) for rid, r in history.requests.items()}
 
 
