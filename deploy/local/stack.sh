@@ -53,13 +53,25 @@ setup_kafka() {
 }
 
 setup_ferretdb() {
-  local stamp=$launcher.sha256 want
-  want=$(cat "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" "$here/ferretdb/main.go" | sha256sum | cut -d' ' -f1)
+  # The launcher is built from a vendored FerretDB with our patches applied (an _id look-up
+  # that uses the _id index; docs/adr/0006-ferretdb-id-index-patch.md). A patch that no
+  # longer applies stops the build: it is never skipped.
+  local stamp=$launcher.sha256 want build=$STATE/build/ferretdb patch
+  want=$(cat "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" "$here/ferretdb/main.go" \
+    "$here"/ferretdb/patches/*.patch | sha256sum | cut -d' ' -f1)
   if [[ -x $launcher && -f $stamp && $(cat "$stamp") == "$want" ]]; then return; fi
   command -v go >/dev/null || die "go is not installed (needed to build the FerretDB launcher)"
-  say "building the FerretDB launcher (first time takes a minute or two)"
-  mkdir -p "$(dirname "$launcher")"
-  (cd "$here/ferretdb" && go build -o "$launcher" .) || die "go build of the FerretDB launcher failed"
+  command -v patch >/dev/null || die "patch is not installed: apt-get install patch"
+  say "building the patched FerretDB launcher (first time takes a minute or two)"
+  rm -rf "$build" && mkdir -p "$build" "$(dirname "$launcher")"
+  cp "$here/ferretdb/go.mod" "$here/ferretdb/go.sum" "$here/ferretdb/main.go" "$build/"
+  (cd "$build" && go mod vendor) || die "go mod vendor failed for the FerretDB launcher"
+  chmod -R u+w "$build/vendor"
+  for patch in "$here"/ferretdb/patches/*.patch; do
+    patch -d "$build/vendor/github.com/FerretDB/FerretDB" -p1 --forward --batch --quiet <"$patch" \
+      || die "$(basename "$patch") no longer applies to the vendored FerretDB: update the patch"
+  done
+  (cd "$build" && go build -mod=vendor -o "$launcher" .) || die "go build of the FerretDB launcher failed"
   echo "$want" >"$stamp"
 }
 
