@@ -50,6 +50,10 @@ class Applicants:
     def stream_of(self, nik: str) -> str:
         return pseudonym(self._key, "applicant", nik)
 
+    def remember(self, record: RecordedEvent) -> bool:
+        """An event seen on Kafka: kept in memory if it extends what this process holds."""
+        return self._store.remember(record)
+
     async def load(self, stream_id: str) -> ApplicantHistory:
         return history_of(await self._store.read_stream(stream_id))
 

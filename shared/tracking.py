@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
+
+from shared.eventstore.batching import Batcher
+
+DUPLICATE_KEY = 11000
 
 CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
@@ -53,17 +57,31 @@ class InMemoryTrackingIndex:
 
 
 class MongoTrackingIndex:
+    """Codes in a collection keyed by code; concurrent adds go in one `insert_many`."""
+
     def __init__(self, collection: AsyncCollection[dict[str, object]]) -> None:
         self._codes = collection
+        self._adds: Batcher[tuple[str, Tracked], bool] = Batcher(self._insert, 500)
 
     async def add(self, code: str, tracked: Tracked) -> None:
+        if not await self._adds.submit((code, tracked)) and await self.find(code) != tracked:
+            raise TrackingConflictError(code)
+
+    async def _insert(self, adds: list[tuple[str, Tracked]]) -> list[bool]:
+        """Insert each code; False where the code was taken (by this batch or before)."""
+        docs: list[dict[str, object]] = [
+            {"_id": code, "stream_id": tracked.stream_id, "request_id": tracked.request_id}
+            for code, tracked in adds
+        ]
         try:
-            await self._codes.insert_one(
-                {"_id": code, "stream_id": tracked.stream_id, "request_id": tracked.request_id}
-            )
-        except DuplicateKeyError:
-            if await self.find(code) != tracked:
-                raise TrackingConflictError(code) from None
+            await self._codes.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            taken = {int(e["index"]) for e in errors}
+            return [i not in taken for i in range(len(adds))]
+        return [True] * len(adds)
 
     async def find(self, code: str) -> Tracked | None:
         doc = await self._codes.find_one({"_id": code})

@@ -53,6 +53,7 @@ def subscribe(
         dict.fromkeys(TOLD, partial(notify, deps)),
         description="Decisions and status changes to tell applicants about",
         dead_letters=dead_letters,
+        seen=lambda record: deps.applicants.remember(record),
     )
 
 

@@ -40,6 +40,7 @@ def events_router(settings: VerificationSettings, deps: VerificationDeps) -> Kaf
             "RequestWithdrawn": partial(handlers.unqueue_review, deps),
         },
         description="Requests to verify; review queue changes",
+        seen=lambda record: deps.applicants.remember(record),
     )
     return kafka
 

@@ -1,14 +1,17 @@
 """The event store on a MongoDB-wire server (MongoDB in production, FerretDB locally).
 
-Only what both servers do well: inserts, point reads by `_id`, unique indexes (checked
-on insert), findAndModify on a one-document counter, deletes in a small collection.
-Event documents are never updated: FerretDB 1.x updates scan the whole collection, and
-an append-only log has no business updating anyway (docs/adr/0003-event-store-layout.md).
+Only what both servers do well: inserts, reads by `_id` (one key or an `$in` list; on
+FerretDB both use the `_id` index with our patch, docs/adr/0006-ferretdb-id-index-patch.md),
+unique indexes (checked on insert), findAndModify on a one-document counter, deletes in a
+small collection. Event documents are never updated: an append-only log has no business
+updating (docs/adr/0003-event-store-layout.md).
+
+Concurrent reads by key are coalesced into one `$in` command (a Batcher), as appends are
+into one group commit (port.py): commands per request, not bytes, are what cost.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -19,11 +22,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.events.base import RecordedEvent, utc_millis
+from shared.eventstore.batching import Batcher
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.port import Document, DuplicateKeyAt, EventStore, from_document
 
 DUPLICATE_KEY = 11000
 POSITION_COUNTER_ID = "events.position"
+MAX_KEYS_PER_READ = 1000  # the patched FerretDB pushes down `$in` lists up to this size
 
 
 class MongoEventStore(EventStore):
@@ -33,11 +38,15 @@ class MongoEventStore(EventStore):
         keys: ChainKeys,
         clock: Callable[[], datetime] = utc_millis,
         collection: str = "events",
+        cached_streams: int = 5_000,
     ) -> None:
-        super().__init__(keys, clock)
+        super().__init__(keys, clock, cached_streams)
         self.events: AsyncCollection[Document] = db[collection]
         self.outbox: AsyncCollection[Document] = db[f"{collection}_outbox"]
         self._counters: AsyncCollection[Document] = db[f"{collection}_counters"]
+        self._reads: Batcher[Sequence[str], list[Document | None]] = Batcher(
+            self._read_keys, MAX_KEYS_PER_READ, weight=len
+        )
 
     async def initialize(self) -> None:
         """Create the indexes the store's guarantees rest on (idempotent)."""
@@ -48,8 +57,17 @@ class MongoEventStore(EventStore):
         )
 
     async def _get(self, keys: Sequence[str]) -> list[Document | None]:
-        # One find_one per key: FerretDB pushes down only a lone `_id` equality.
-        return list(await asyncio.gather(*(self.events.find_one({"_id": k}) for k in keys)))
+        return await self._reads.submit(keys)
+
+    async def _read_keys(self, requests: list[Sequence[str]]) -> list[list[Document | None]]:
+        """Many callers' key lists, read with one `$in` command per thousand keys."""
+        wanted = list(dict.fromkeys(key for keys in requests for key in keys))
+        found: dict[str, Document] = {}
+        for start in range(0, len(wanted), MAX_KEYS_PER_READ):
+            chunk = wanted[start : start + MAX_KEYS_PER_READ]
+            async for doc in self.events.find({"_id": {"$in": chunk}}, batch_size=len(chunk)):
+                found[str(doc["_id"])] = doc
+        return [[found.get(key) for key in keys] for keys in requests]
 
     async def _reserve_positions(self, count: int, skip: int = 0) -> int:
         for _ in range(2):  # two first-ever upserts can race; the loser's retry finds the doc

@@ -18,11 +18,13 @@ import re
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
 from shared.events.base import NewEvent, RecordedEvent, utc_millis
+from shared.eventstore.batching import Batcher
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys, StreamChecker, VerificationReport
 from shared.eventstore.errors import (
     ConcurrencyError,
@@ -31,6 +33,7 @@ from shared.eventstore.errors import (
     IdempotencyConflictError,
     _PositionTaken,
 )
+from shared.eventstore.stream_cache import StreamCache
 
 __all__ = [
     "ConcurrencyError",
@@ -68,18 +71,66 @@ def from_document(doc: Document) -> RecordedEvent:
     return RecordedEvent(**{k: v for k, v in doc.items() if k != "_id"})
 
 
+def checked_document(doc: Document, stream_id: str, version: int) -> RecordedEvent:
+    """A stored event read by its key, refused if its fields disagree with that key.
+
+    Readers find events by `_id`, verify() walks `stream_id` and `version`: a document
+    whose key and fields disagree (swapped by someone with database access) must not be
+    believed by either.
+    """
+    record = from_document(doc)
+    if (
+        doc.get("_id") != event_key(stream_id, version)
+        or record.stream_id != stream_id
+        or record.version != version
+    ):
+        raise EventStoreError(f"the event stored under {event_key(stream_id, version)} is not it")
+    return record
+
+
+@dataclass(frozen=True)
+class _Append:
+    """One caller's append, as queued for a group commit."""
+
+    stream_id: str
+    events: Sequence[NewEvent]
+    expected_version: int
+    prev_hash: str
+    skip: int = 0
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What a group commit did with one append: all stored, or a clash at `clash`."""
+
+    records: list[RecordedEvent]
+    clash: int | None = None
+    position_taken: bool = False
+
+
 class EventStore(ABC):
     """Append-only, chained, per-stream event log. Subclasses supply the primitives."""
 
     HEAD_CACHE_SIZE = 50_000
     POSITION_ATTEMPTS = 10
+    READ_AHEAD = 8  # versions asked for past the cached head in one read
+    MAX_COMMIT_EVENTS = 500  # events per group commit
 
-    def __init__(self, keys: ChainKeys, clock: Callable[[], datetime] = utc_millis) -> None:
+    def __init__(
+        self,
+        keys: ChainKeys,
+        clock: Callable[[], datetime] = utc_millis,
+        cached_streams: int = 5_000,
+    ) -> None:
         self._keys = keys
         self._clock = clock
         # stream id -> (version, hash) of the newest event this process knows of.
         # Safe to cache: a stored event never changes, so (stream, version) -> hash is fixed.
         self._heads: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        self.streams = StreamCache(keys, cached_streams)
+        self._commits: Batcher[_Append, _Outcome] = Batcher(
+            self._commit, self.MAX_COMMIT_EVENTS, weight=lambda a: len(a.events)
+        )
 
     # ---- primitives each store implements -------------------------------------------
     @abstractmethod
@@ -133,34 +184,43 @@ class EventStore(ABC):
     ) -> list[RecordedEvent]:
         """The stream's events from `from_version`, recorded no later than `as_of`.
 
-        Reads by key in growing windows (8, 16, 32… at once) until the first absent version:
-        point reads by `_id` are fast on every MongoDB-wire server.
+        What this process holds of the stream is read from memory; the rest by key, a
+        window of versions per command (one command when the cache is current).
         """
-        records: list[RecordedEvent] = []
-        version, window = max(from_version, 1), 8
+        records = self.streams.get(stream_id)
         while True:
+            version = len(records) + 1
             docs = await self._get(
-                [event_key(stream_id, v) for v in range(version, version + window)]
+                [event_key(stream_id, v) for v in range(version, version + self.READ_AHEAD)]
             )
-            for doc in docs:
+            fresh = []
+            for offset, doc in enumerate(docs):
                 if doc is None:
-                    return [r for r in records if as_of is None or r.recorded_at <= as_of]
-                records.append(from_document(doc))
-            version, window = version + window, min(window * 2, 256)
+                    break
+                fresh.append(checked_document(doc, stream_id, version + offset))
+            records.extend(fresh)
+            self.streams.extend(stream_id, fresh)
+            if len(fresh) < self.READ_AHEAD:
+                break
+        if records:
+            self._remember_head(stream_id, records[-1].version, records[-1].hash)
+        return [
+            r
+            for r in records
+            if r.version >= from_version and (as_of is None or r.recorded_at <= as_of)
+        ]
 
     async def stream_version(self, stream_id: str) -> int:
-        """The stream's newest version (0 when empty): gallop, then bisect, by key."""
+        """The stream's newest version (0 when empty)."""
+        return len(await self.read_stream(stream_id))
 
-        async def exists(version: int) -> bool:
-            return (await self._get([event_key(stream_id, version)]))[0] is not None
-
-        low, high = 0, 1  # low exists (0 trivially), high is the probe
-        while await exists(high):
-            low, high = high, high * 2
-        while high - low > 1:
-            middle = (low + high) // 2
-            low, high = (middle, high) if await exists(middle) else (low, middle)
-        return low
+    def remember(self, record: RecordedEvent) -> bool:
+        """Take a sealed event seen elsewhere (on Kafka) into the stream cache, if it is the
+        next link of what this process holds; saves a read when a handler loads the stream."""
+        taken = self.streams.offer(record)
+        if taken and self.streams.head(record.stream_id) == record:
+            self._remember_head(record.stream_id, record.version, record.hash)
+        return taken
 
     # ---- appending ------------------------------------------------------------------
     async def append(
@@ -180,42 +240,97 @@ class EventStore(ABC):
         if len({e.event_id for e in events}) != len(events):
             raise ValueError("the same event id appears twice in one append")
 
-        prev_hash = await self._known_hash(stream_id, expected_version)
-        if prev_hash is None:  # the stream is not that long
-            raise ConcurrencyError(
-                stream_id, expected_version, await self.stream_version(stream_id)
-            )
-        # A counter hands out positions; on FerretDB concurrent increments can return the same
-        # number (its findAndModify is not atomic), so the outbox's unique key on position is
-        # the real guard. A retry skips a random stretch, so racing retries part ways; the
-        # gaps this leaves are harmless (positions order events, they do not count them).
+        prev_hash, actual = await self._known_hash(stream_id, expected_version)
+        if actual < expected_version:
+            raise ConcurrencyError(stream_id, expected_version, actual)
+        if actual > expected_version:  # moved on, or these very events sent again
+            return await self._resolve_clash(stream_id, events, expected_version, 0, [])
         for attempt in range(self.POSITION_ATTEMPTS):
+            # A retry skips a random stretch of positions, so racing retries part ways.
             skip = random.randint(0, 8 * attempt * len(events))  # noqa: S311 (not security)
-            records = self._seal(
-                stream_id,
-                events,
-                expected_version,
-                prev_hash,
-                await self._reserve_positions(len(events), skip),
-                self._clock(),
+            outcome = await self._commits.submit(
+                _Append(stream_id, events, expected_version, prev_hash, skip)
             )
-            docs = [to_document(r) for r in records]
-            try:
-                await self._write_ahead(docs)
-            except DuplicateKeyAt:
+            if outcome.position_taken:
                 continue
+            if outcome.clash is None:
+                return outcome.records
             try:
-                await self._insert(docs)
-            except DuplicateKeyAt as clash:
-                try:
-                    return await self._resolve_clash(
-                        stream_id, events, expected_version, clash.index, records[clash.index :]
-                    )
-                except _PositionTaken:
-                    continue
-            self._remember_head(stream_id, records[-1].version, records[-1].hash)
-            return records
+                return await self._resolve_clash(
+                    stream_id,
+                    events,
+                    expected_version,
+                    outcome.clash,
+                    outcome.records[outcome.clash :],
+                )
+            except _PositionTaken:
+                continue
         raise EventStoreError(f"no free position after {self.POSITION_ATTEMPTS} attempts")
+
+    async def _commit(self, appends: list[_Append]) -> list[_Outcome]:
+        """Store many callers' appends with three commands: reserve positions, write ahead,
+        insert. Two appends at one stream version in the same commit: the first goes in,
+        the second clashes without asking the store."""
+        outcomes: dict[int, _Outcome] = {}
+        winners: list[int] = []
+        claimed: set[tuple[str, int]] = set()
+        for index, item in enumerate(appends):
+            at = (item.stream_id, item.expected_version)
+            if at in claimed:
+                outcomes[index] = _Outcome(records=[], clash=0)
+            else:
+                claimed.add(at)
+                winners.append(index)
+        total = sum(len(appends[i].events) for i in winners)
+        skip = max(appends[i].skip for i in winners)
+        sealed: dict[int, list[RecordedEvent]] = {}
+        for _ in range(self.POSITION_ATTEMPTS):
+            position = await self._reserve_positions(total, skip)
+            recorded_at = self._clock()
+            for i in winners:
+                item = appends[i]
+                sealed[i] = self._seal(
+                    item.stream_id,
+                    item.events,
+                    item.expected_version,
+                    item.prev_hash,
+                    position,
+                    recorded_at,
+                )
+                position += len(item.events)
+            try:
+                await self._write_ahead([to_document(r) for i in winners for r in sealed[i]])
+                break
+            except DuplicateKeyAt:
+                skip = random.randint(0, 8 * total)  # noqa: S311 (not security)
+        else:
+            return [outcomes.get(i, _Outcome([], position_taken=True)) for i in range(len(appends))]
+        clashes = await self._insert_groups([[to_document(r) for r in sealed[i]] for i in winners])
+        for i, clash in zip(winners, clashes, strict=True):
+            outcomes[i] = _Outcome(sealed[i], clash)
+            if clash is None:
+                last = sealed[i][-1]
+                self._remember_head(last.stream_id, last.version, last.hash)
+                self.streams.extend(last.stream_id, sealed[i])
+        return [outcomes[i] for i in range(len(appends))]
+
+    async def _insert_groups(self, groups: list[list[Document]]) -> list[int | None]:
+        """Insert each group's documents, in order; for each group, None when all went in,
+        else the index of its first document that clashed (the rest of it is not inserted).
+        A clash stops an ordered insert, so the groups after it are sent again."""
+        clashes: list[int | None] = [None] * len(groups)
+        todo = list(range(len(groups)))
+        while todo:
+            flat = [(g, j) for g in todo for j in range(len(groups[g]))]
+            try:
+                await self._insert([groups[g][j] for g, j in flat])
+            except DuplicateKeyAt as stop:
+                group, index = flat[stop.index]
+                clashes[group] = index
+                todo = todo[todo.index(group) + 1 :]
+                continue
+            break
+        return clashes
 
     def _seal(
         self,
@@ -250,7 +365,8 @@ class EventStore(ABC):
         unwritten: Sequence[RecordedEvent],
     ) -> list[RecordedEvent]:
         """An insert clashed: these events were stored before, or another writer won."""
-        await self.clear_pending([r.position for r in unwritten])
+        if unwritten:
+            await self.clear_pending([r.position for r in unwritten])
         stored = {r.event_id: r for r in await self.read_stream(stream_id)}
         clashed = events[index]
         if clashed.event_id not in stored:
@@ -272,18 +388,22 @@ class EventStore(ABC):
                 stored[record.event_id] = record
         return [stored[e.event_id] for e in events]
 
-    async def _known_hash(self, stream_id: str, version: int) -> str | None:
-        if version == 0:
-            return GENESIS_HASH
+    async def _known_hash(self, stream_id: str, version: int) -> tuple[str, int]:
+        """The hash of the stream's event at `version` and the stream's version as far as
+        this process knows: a cached head at `version` is taken on trust (the append's
+        expected version checks it), anything else is read."""
         cached = self._heads.get(stream_id)
+        if version == 0 and cached is None:
+            return GENESIS_HASH, 0
         if cached is not None and cached[0] == version:
             self._heads.move_to_end(stream_id)
-            return cached[1]
-        [doc] = await self._get([event_key(stream_id, version)])
-        if doc is None:
-            return None
-        self._remember_head(stream_id, version, str(doc["hash"]))
-        return str(doc["hash"])
+            return cached[1], version
+        records = await self.read_stream(stream_id)
+        if version == 0:
+            return GENESIS_HASH, len(records)
+        if len(records) < version:
+            return GENESIS_HASH, len(records)
+        return records[version - 1].hash, len(records)
 
     def _remember_head(self, stream_id: str, version: int, hash_: str) -> None:
         self._heads[stream_id] = (version, hash_)

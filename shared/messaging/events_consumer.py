@@ -2,15 +2,21 @@
 
 The table is the service's routing, in one place. Each handler gets the domain event and
 its stored record; it must be idempotent (derive the ids of what it records from the
-record's event id). Offsets are committed only after the handler returns; a message that
-is not a stored event of a known type goes to the dead-letter topic and is skipped.
+record's event id). A message that is not a stored event of a known type goes to the
+dead-letter topic and is skipped.
+
+Messages are taken in batches (what one poll returns): one applicant's events are handled
+in order, different applicants' concurrently, so their store reads and appends share
+commands (the store coalesces them). Offsets are committed only after the whole batch is
+handled; if a handler fails, the batch is delivered again and handlers drop repeats.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from faststream import AckPolicy
@@ -32,6 +38,8 @@ DEAD_LETTERS = Counter(
 )
 
 Handler = Callable[[DomainEvent, RecordedEvent], Awaitable[None]]
+Seen = Callable[[RecordedEvent], object]
+MAX_BATCH = 200
 
 
 def subscribe_events(
@@ -42,7 +50,10 @@ def subscribe_events(
     handlers: Mapping[str, Handler],
     description: str,
     dead_letters: DefaultPublisher | None = None,
+    seen: Seen | None = None,
 ) -> None:
+    """`seen` is told of every stored event that passes by (e.g. the store's `remember`,
+    so that a handler's read of the stream finds it already in memory)."""
     if dead_letters is None:
         dead_letters = router.publisher(
             dead_letter_topic, description="Events this service could not read"
@@ -54,33 +65,51 @@ def subscribe_events(
         auto_offset_reset="earliest",
         decoder=raw_body,
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        batch=True,
+        max_records=MAX_BATCH,
         description=description,
     )
-    async def on_event(body: bytes, msg: KafkaMessage) -> None:
+    async def on_events(bodies: list[bytes], msg: KafkaMessage) -> None:
+        sources: Sequence[Any] = msg.raw_message  # the batch's ConsumerRecords, in order
+        by_stream: dict[str, list[tuple[DomainEvent, RecordedEvent]]] = {}
+        for body, source in zip(bodies, sources, strict=True):
+            item = await _read(body, source)
+            if item is not None:
+                by_stream.setdefault(item[1].stream_id, []).append(item)
+        await asyncio.gather(*(_handle_in_order(items) for items in by_stream.values()))
+
+    async def _read(body: bytes, source: Any) -> tuple[DomainEvent, RecordedEvent] | None:
         try:
             record = RecordedEvent.model_validate_json(body)
         except ValidationError as exc:
-            await dead_letters.publish(_dead_letter(msg, body, "not_an_event", type(exc).__name__))
+            await dead_letters.publish(
+                _dead_letter(source, body, "not_an_event", type(exc).__name__)
+            )
             DEAD_LETTERS.labels(group_id, "not_an_event").inc()
-            return
-        handler = handlers.get(record.event_type)
-        if handler is None:
-            return  # not this service's business
+            return None
+        if seen is not None:
+            seen(record)
+        if record.event_type not in handlers:
+            return None  # not this service's business
         try:
-            event = registry.load(record)
+            return registry.load(record), record
         except (UnknownEventError, ValidationError) as exc:
             await dead_letters.publish(
-                _dead_letter(msg, body, "unreadable_event", type(exc).__name__)
+                _dead_letter(source, body, "unreadable_event", type(exc).__name__)
             )
             DEAD_LETTERS.labels(group_id, "unreadable_event").inc()
-            return
-        await handler(event, record)
-        HANDLED.labels(group_id, record.event_type).inc()
-        log.info("handled", extra={"event_type": record.event_type, "event_id": record.event_id})
+            return None
+
+    async def _handle_in_order(items: list[tuple[DomainEvent, RecordedEvent]]) -> None:
+        for event, record in items:
+            await handlers[record.event_type](event, record)
+            HANDLED.labels(group_id, record.event_type).inc()
+            log.debug(
+                "handled", extra={"event_type": record.event_type, "event_id": record.event_id}
+            )
 
 
-def _dead_letter(msg: Any, body: bytes, reason: str, error: str) -> dict[str, Any]:
-    raw = msg.raw_message
+def _dead_letter(raw: Any, body: bytes, reason: str, error: str) -> dict[str, Any]:
     log.warning("dead-lettered", extra={"reason": reason, "error": error})
     return {
         "id": str(uuid.uuid4()),
