@@ -64,12 +64,22 @@ class Applicants:
         correlation_id: str | None = None,
         causation_id: str | None = None,
     ) -> tuple[ApplicantHistory, list[RecordedEvent]]:
-        """Load, decide, append; on a lost race, load and decide again."""
-        for _ in range(self.ATTEMPTS):
-            history = await self.load(stream_id)
+        """Decide on the history, append what was decided; on a lost race, decide again.
+
+        The first try decides on what this process holds of the stream, without a read:
+        the append at the expected version checks that nothing came in between. Deciding
+        to do nothing is checked by a fresh read, as no append would catch a stale view.
+        """
+        cached = self._store.streams.get(stream_id)
+        for attempt in range(self.ATTEMPTS):
+            fresh = attempt > 0 or not cached
+            history = history_of(cached) if not fresh else await self.load(stream_id)
             todo = [t for t in decide(history) if t.event_id not in history.event_ids]
             if not todo:
-                return history, []
+                if fresh:
+                    return history, []
+                cached = []
+                continue
             events = [
                 registry.to_new_event(
                     t.event,
@@ -81,9 +91,13 @@ class Applicants:
                 for t in todo
             ]
             try:
-                recorded = await self._store.append(stream_id, events, history.version)
+                written = await self._store.write(stream_id, events, history.version)
             except ConcurrencyError:
                 continue
+            if not written.new:  # stored before: our view was stale, decide again on fresh
+                cached = []
+                continue
+            recorded = written.records
             for record, item in zip(recorded, todo, strict=True):
                 history.apply(item.event, record.event_id, record.occurred_at)
             return history, recorded

@@ -65,7 +65,7 @@ class MongoEventStore(EventStore):
         found: dict[str, Document] = {}
         for start in range(0, len(wanted), MAX_KEYS_PER_READ):
             chunk = wanted[start : start + MAX_KEYS_PER_READ]
-            async for doc in self.events.find({"_id": {"$in": chunk}}, batch_size=len(chunk)):
+            async for doc in self.events.find({"_id": {"$in": chunk}}, batch_size=len(chunk) + 1):
                 found[str(doc["_id"])] = doc
         return [[found.get(key) for key in keys] for keys in requests]
 

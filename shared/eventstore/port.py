@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.events.base import NewEvent, RecordedEvent, utc_millis
 from shared.eventstore.batching import Batcher
@@ -43,6 +43,7 @@ __all__ = [
     "EventStoreError",
     "IdempotencyConflictError",
     "Settled",
+    "Written",
     "event_key",
 ]
 
@@ -86,6 +87,13 @@ def checked_document(doc: Document, stream_id: str, version: int) -> RecordedEve
     ):
         raise EventStoreError(f"the event stored under {event_key(stream_id, version)} is not it")
     return record
+
+
+class Written(NamedTuple):
+    """What an append stored: the records, and whether any of them is new."""
+
+    records: list[RecordedEvent]
+    new: bool
 
 
 @dataclass(frozen=True)
@@ -231,6 +239,13 @@ class EventStore(ABC):
         Raises ConcurrencyError if the stream is not at `expected_version`. Sending the same
         events again (same ids and content) is a no-op that returns the stored records.
         """
+        return (await self.write(stream_id, events, expected_version)).records
+
+    async def write(
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int
+    ) -> Written:
+        """`append`, also saying whether it stored anything new (False: all were stored
+        before, by an earlier call with the same events)."""
         if not STREAM_ID.fullmatch(stream_id):
             raise ValueError("stream id must be 1-120 of A-Z a-z 0-9 _ . -")
         if not events:
@@ -254,7 +269,7 @@ class EventStore(ABC):
             if outcome.position_taken:
                 continue
             if outcome.clash is None:
-                return outcome.records
+                return Written(outcome.records, new=True)
             try:
                 return await self._resolve_clash(
                     stream_id,
@@ -363,7 +378,7 @@ class EventStore(ABC):
         expected_version: int,
         index: int,
         unwritten: Sequence[RecordedEvent],
-    ) -> list[RecordedEvent]:
+    ) -> Written:
         """An insert clashed: these events were stored before, or another writer won."""
         if unwritten:
             await self.clear_pending([r.position for r in unwritten])
@@ -386,7 +401,7 @@ class EventStore(ABC):
             # An earlier call stored only part of this batch: finish it at the stream's head.
             for record in await self.append(stream_id, missing, len(stored)):
                 stored[record.event_id] = record
-        return [stored[e.event_id] for e in events]
+        return Written([stored[e.event_id] for e in events], new=bool(missing))
 
     async def _known_hash(self, stream_id: str, version: int) -> tuple[str, int]:
         """The hash of the stream's event at `version` and the stream's version as far as

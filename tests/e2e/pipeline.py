@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from pymongo import AsyncMongoClient
 
 from services.intake.bootstrap import create_app as intake_app
 from services.intake.settings import IntakeSettings
@@ -25,6 +26,13 @@ from shared.messaging.kafka import KafkaEventPublisher, make_broker
 from shared.runtime import mongo_client, open_store
 from shared.settings import ServiceSettings
 from tests.e2e.receivers import Mailbox, smtp_server
+
+Clients = Callable[[str, ServiceSettings], AsyncMongoClient[dict[str, Any]]]
+
+
+def default_clients(name: str, settings: ServiceSettings) -> AsyncMongoClient[dict[str, Any]]:
+    return mongo_client(settings)
+
 
 KEYS = {
     "officer-1": (Role.OFFICER, "officer-key-0123456789"),
@@ -61,8 +69,10 @@ class Pipeline:
 
 
 @asynccontextmanager
-async def relay(settings: ServiceSettings) -> AsyncIterator[None]:
-    client = mongo_client(settings)
+async def relay(
+    settings: ServiceSettings, clients: Clients = default_clients
+) -> AsyncIterator[None]:
+    client = clients("relay", settings)
     store = await open_store(client, settings)
     broker = make_broker(settings.kafka_bootstrap, "test-relay")
     stop = asyncio.Event()
@@ -79,17 +89,24 @@ async def relay(settings: ServiceSettings) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def pipeline(db: str, sms_url: str | None = None) -> AsyncIterator[Pipeline]:
-    """The services, the relay and a real SMTP server (`Pipeline.mailbox`) for this test."""
+async def pipeline(
+    db: str, sms_url: str | None = None, clients: Clients = default_clients
+) -> AsyncIterator[Pipeline]:
+    """The services, the relay and a real SMTP server (`Pipeline.mailbox`) for this test.
+    `clients(name, settings)` gives each part its database client (to watch its commands)."""
     shared = common(db)
     with smtp_server() as (mailbox, smtp_port):
-        async with _services(shared, smtp_port, sms_url, mailbox) as running:
+        async with _services(shared, smtp_port, sms_url, mailbox, clients) as running:
             yield running
 
 
 @asynccontextmanager
 async def _services(
-    shared: dict[str, Any], smtp_port: int, sms_url: str | None, mailbox: Mailbox
+    shared: dict[str, Any],
+    smtp_port: int,
+    sms_url: str | None,
+    mailbox: Mailbox,
+    clients: Clients,
 ) -> AsyncIterator[Pipeline]:
     intake_settings = IntakeSettings(**shared)
     notification_settings = NotificationSettings(
@@ -104,13 +121,25 @@ async def _services(
         **shared, dead_letter_topic=f"test.verification.dlq.{uuid.uuid4().hex[:8]}"
     )
     async with AsyncExitStack() as stack:
-        await stack.enter_async_context(relay(intake_settings))
-        intake = await stack.enter_async_context(_serve_cm(intake_app(intake_settings), "intake"))
+        await stack.enter_async_context(relay(intake_settings, clients))
+        intake = await stack.enter_async_context(
+            _serve_cm(intake_app(intake_settings, clients("intake", intake_settings)), "intake")
+        )
         verification = await stack.enter_async_context(
-            _serve_cm(verification_app(verification_settings), "verification")
+            _serve_cm(
+                verification_app(
+                    verification_settings, clients("verification", verification_settings)
+                ),
+                "verification",
+            )
         )
         notification = await stack.enter_async_context(
-            _serve_cm(notification_app(notification_settings), "notification")
+            _serve_cm(
+                notification_app(
+                    notification_settings, clients("notification", notification_settings)
+                ),
+                "notification",
+            )
         )
         yield Pipeline(
             intake,
