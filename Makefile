@@ -62,7 +62,10 @@ bench: up ## event store append rate vs raw insert_one into the same server
 bench-audit: up ## verify and rebuild 100,000 events vs raw scans of the same collection
 	.venv/bin/python deploy/bench/audit_scan.py --events 100000
 
+bench-pipeline: up ## open-loop load end to end, HTTP in to email out, step by step (ARGS="--rates 5,10")
+	.venv/bin/python deploy/bench/pipeline $(ARGS)
+
 clean: down ## stop the stack and delete its data (downloads stay cached)
 	rm -rf .local/kafka/data .local/ferretdb/data .local/log .local/run
 
-.PHONY: bench-audit help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean
+.PHONY: bench-audit bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean

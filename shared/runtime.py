@@ -14,6 +14,7 @@ from pymongo import AsyncMongoClient
 
 from shared.eventstore.mongo import MongoEventStore
 from shared.settings import InfraSettings, ServiceSettings
+from shared.store_metrics import StoreCommandMetrics
 
 
 class JsonLines(logging.Formatter):
@@ -59,7 +60,12 @@ def readiness(client: AsyncMongoClient[dict[str, Any]], broker: KafkaBroker) -> 
 
 
 def mongo_client(settings: InfraSettings) -> AsyncMongoClient[dict[str, Any]]:
-    return AsyncMongoClient(settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=10_000)
+    return AsyncMongoClient(
+        settings.mongo_url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=10_000,
+        event_listeners=[StoreCommandMetrics()],
+    )
 
 
 async def open_store(

@@ -11,7 +11,7 @@ import json
 import uuid
 
 from faststream import AckPolicy
-from faststream.kafka import KafkaMessage, KafkaRouter
+from faststream.kafka import KafkaMessage, KafkaRouter, Topic
 from faststream.kafka.publisher.usecase import DefaultPublisher
 from pydantic import ValidationError
 
@@ -28,7 +28,7 @@ def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:
     )
 
     @router.subscriber(
-        settings.intake_topic,
+        Topic(settings.intake_topic, declare=False),  # partitions: the broker's default
         group_id="jemput-intake",
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,

@@ -20,15 +20,9 @@ class InMemoryEventStore(EventStore):
         super().__init__(keys, clock)
         self.documents: dict[str, Document] = {}  # by key; tests may tamper with it
         self.outbox: dict[int, Document] = {}  # by position
-        self._last_position = 0
 
     async def _get(self, keys: Sequence[str]) -> list[Document | None]:
         return [copy.deepcopy(self.documents.get(key)) for key in keys]
-
-    async def _reserve_positions(self, count: int, skip: int = 0) -> int:
-        first = self._last_position + skip + 1
-        self._last_position += skip + count
-        return first
 
     async def _write_ahead(self, docs: Sequence[Document]) -> None:
         for index, doc in enumerate(docs):

@@ -2,9 +2,8 @@
 
 Only what both servers do well: inserts, reads by `_id` (one key or an `$in` list; on
 FerretDB both use the `_id` index with our patch, docs/adr/0006-ferretdb-id-index-patch.md),
-unique indexes (checked on insert), findAndModify on a one-document counter, deletes in a
-small collection. Event documents are never updated: an append-only log has no business
-updating (docs/adr/0003-event-store-layout.md).
+unique indexes (checked on insert), deletes in a small collection. Event documents are
+never updated: an append-only log has no business updating (docs/adr/0003).
 
 Concurrent reads by key are coalesced into one `$in` command (a Batcher), as appends are
 into one group commit (port.py): commands per request, not bytes, are what cost.
@@ -16,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -27,7 +26,6 @@ from shared.eventstore.chain import ChainKeys
 from shared.eventstore.port import Document, DuplicateKeyAt, EventStore, from_document
 
 DUPLICATE_KEY = 11000
-POSITION_COUNTER_ID = "events.position"
 MAX_KEYS_PER_READ = 1000  # the patched FerretDB pushes down `$in` lists up to this size
 
 
@@ -43,7 +41,6 @@ class MongoEventStore(EventStore):
         super().__init__(keys, clock, cached_streams)
         self.events: AsyncCollection[Document] = db[collection]
         self.outbox: AsyncCollection[Document] = db[f"{collection}_outbox"]
-        self._counters: AsyncCollection[Document] = db[f"{collection}_counters"]
         self._reads: Batcher[Sequence[str], list[Document | None]] = Batcher(
             self._read_keys, MAX_KEYS_PER_READ, weight=len
         )
@@ -68,21 +65,6 @@ class MongoEventStore(EventStore):
             async for doc in self.events.find({"_id": {"$in": chunk}}, batch_size=len(chunk) + 1):
                 found[str(doc["_id"])] = doc
         return [[found.get(key) for key in keys] for keys in requests]
-
-    async def _reserve_positions(self, count: int, skip: int = 0) -> int:
-        for _ in range(2):  # two first-ever upserts can race; the loser's retry finds the doc
-            try:
-                counter = await self._counters.find_one_and_update(
-                    {"_id": POSITION_COUNTER_ID},
-                    {"$inc": {"value": skip + count}},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                )
-            except DuplicateKeyError:
-                continue
-            assert counter is not None  # upsert with AFTER always returns the document
-            return int(counter["value"]) - count + 1
-        raise RuntimeError("the position counter could not be created")
 
     async def _write_ahead(self, docs: Sequence[Document]) -> None:
         entries = [{**d, "_id": d["position"]} for d in docs]

@@ -13,7 +13,6 @@ Layout (see docs/adr/0003-event-store-layout.md for why):
 
 from __future__ import annotations
 
-import random
 import re
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -33,6 +32,7 @@ from shared.eventstore.errors import (
     IdempotencyConflictError,
     _PositionTaken,
 )
+from shared.eventstore.positions import PositionClock
 from shared.eventstore.stream_cache import StreamCache
 
 __all__ = [
@@ -104,7 +104,7 @@ class _Append:
     events: Sequence[NewEvent]
     expected_version: int
     prev_hash: str
-    skip: int = 0
+    after_position: int  # the stream head's: this append's positions come after it
 
 
 @dataclass(frozen=True)
@@ -132,10 +132,11 @@ class EventStore(ABC):
     ) -> None:
         self._keys = keys
         self._clock = clock
-        # stream id -> (version, hash) of the newest event this process knows of.
+        # stream id -> (version, hash, position) of the newest event this process knows of.
         # Safe to cache: a stored event never changes, so (stream, version) -> hash is fixed.
-        self._heads: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        self._heads: OrderedDict[str, tuple[int, str, int]] = OrderedDict()
         self.streams = StreamCache(keys, cached_streams)
+        self._positions = PositionClock()
         self._commits: Batcher[_Append, _Outcome] = Batcher(
             self._commit, self.MAX_COMMIT_EVENTS, weight=lambda a: len(a.events)
         )
@@ -145,9 +146,9 @@ class EventStore(ABC):
     async def _get(self, keys: Sequence[str]) -> list[Document | None]:
         """The event documents with these keys (None where there is none), in order."""
 
-    @abstractmethod
-    async def _reserve_positions(self, count: int, skip: int = 0) -> int:
-        """Skip `skip` positions, then reserve `count` consecutive ones; returns the first."""
+    async def _reserve_positions(self, count: int, after: int = 0) -> int:
+        """The first of `count` consecutive unused positions above `after` (positions.py)."""
+        return self._positions.reserve(count, after)
 
     @abstractmethod
     async def _write_ahead(self, docs: Sequence[Document]) -> None:
@@ -211,7 +212,7 @@ class EventStore(ABC):
             if len(fresh) < self.READ_AHEAD:
                 break
         if records:
-            self._remember_head(stream_id, records[-1].version, records[-1].hash)
+            self._remember_head(records[-1])
         return [
             r
             for r in records
@@ -227,7 +228,7 @@ class EventStore(ABC):
         next link of what this process holds; saves a read when a handler loads the stream."""
         taken = self.streams.offer(record)
         if taken and self.streams.head(record.stream_id) == record:
-            self._remember_head(record.stream_id, record.version, record.hash)
+            self._remember_head(record)
         return taken
 
     # ---- appending ------------------------------------------------------------------
@@ -255,16 +256,14 @@ class EventStore(ABC):
         if len({e.event_id for e in events}) != len(events):
             raise ValueError("the same event id appears twice in one append")
 
-        prev_hash, actual = await self._known_hash(stream_id, expected_version)
+        prev_hash, actual, after = await self._known_head(stream_id, expected_version)
         if actual < expected_version:
             raise ConcurrencyError(stream_id, expected_version, actual)
         if actual > expected_version:  # moved on, or these very events sent again
             return await self._resolve_clash(stream_id, events, expected_version, 0, [])
-        for attempt in range(self.POSITION_ATTEMPTS):
-            # A retry skips a random stretch of positions, so racing retries part ways.
-            skip = random.randint(0, 8 * attempt * len(events))  # noqa: S311 (not security)
+        for _ in range(self.POSITION_ATTEMPTS):
             outcome = await self._commits.submit(
-                _Append(stream_id, events, expected_version, prev_hash, skip)
+                _Append(stream_id, events, expected_version, prev_hash, after)
             )
             if outcome.position_taken:
                 continue
@@ -297,10 +296,10 @@ class EventStore(ABC):
                 claimed.add(at)
                 winners.append(index)
         total = sum(len(appends[i].events) for i in winners)
-        skip = max(appends[i].skip for i in winners)
+        after = max(appends[i].after_position for i in winners)
         sealed: dict[int, list[RecordedEvent]] = {}
         for _ in range(self.POSITION_ATTEMPTS):
-            position = await self._reserve_positions(total, skip)
+            position = await self._reserve_positions(total, after)
             recorded_at = self._clock()
             for i in winners:
                 item = appends[i]
@@ -317,16 +316,15 @@ class EventStore(ABC):
                 await self._write_ahead([to_document(r) for i in winners for r in sealed[i]])
                 break
             except DuplicateKeyAt:
-                skip = random.randint(0, 8 * total)  # noqa: S311 (not security)
+                self._positions.redraw()
         else:
             return [outcomes.get(i, _Outcome([], position_taken=True)) for i in range(len(appends))]
         clashes = await self._insert_groups([[to_document(r) for r in sealed[i]] for i in winners])
         for i, clash in zip(winners, clashes, strict=True):
             outcomes[i] = _Outcome(sealed[i], clash)
             if clash is None:
-                last = sealed[i][-1]
-                self._remember_head(last.stream_id, last.version, last.hash)
-                self.streams.extend(last.stream_id, sealed[i])
+                self._remember_head(sealed[i][-1])
+                self.streams.extend(appends[i].stream_id, sealed[i])
         return [outcomes[i] for i in range(len(appends))]
 
     async def _insert_groups(self, groups: list[list[Document]]) -> list[int | None]:
@@ -403,26 +401,25 @@ class EventStore(ABC):
                 stored[record.event_id] = record
         return Written([stored[e.event_id] for e in events], new=bool(missing))
 
-    async def _known_hash(self, stream_id: str, version: int) -> tuple[str, int]:
-        """The hash of the stream's event at `version` and the stream's version as far as
-        this process knows: a cached head at `version` is taken on trust (the append's
-        expected version checks it), anything else is read."""
+    async def _known_head(self, stream_id: str, version: int) -> tuple[str, int, int]:
+        """The hash and position of the stream's event at `version`, and the stream's
+        version as far as this process knows: a cached head at `version` is taken on trust
+        (the append's expected version checks it), anything else is read."""
         cached = self._heads.get(stream_id)
         if version == 0 and cached is None:
-            return GENESIS_HASH, 0
+            return GENESIS_HASH, 0, 0
         if cached is not None and cached[0] == version:
             self._heads.move_to_end(stream_id)
-            return cached[1], version
+            return cached[1], version, cached[2]
         records = await self.read_stream(stream_id)
-        if version == 0:
-            return GENESIS_HASH, len(records)
-        if len(records) < version:
-            return GENESIS_HASH, len(records)
-        return records[version - 1].hash, len(records)
+        if version == 0 or len(records) < version:
+            return GENESIS_HASH, len(records), 0
+        head = records[version - 1]
+        return head.hash, len(records), head.position
 
-    def _remember_head(self, stream_id: str, version: int, hash_: str) -> None:
-        self._heads[stream_id] = (version, hash_)
-        self._heads.move_to_end(stream_id)
+    def _remember_head(self, head: RecordedEvent) -> None:
+        self._heads[head.stream_id] = (head.version, head.hash, head.position)
+        self._heads.move_to_end(head.stream_id)
         if len(self._heads) > self.HEAD_CACHE_SIZE:
             self._heads.popitem(last=False)
 

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from faststream import AckPolicy
-from faststream.kafka import KafkaRouter
+from faststream.kafka import KafkaRouter, Topic
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.publisher.usecase import DefaultPublisher
 from prometheus_client import Counter
@@ -60,7 +60,9 @@ def subscribe_events(
         )
 
     @router.subscriber(
-        topic,
+        # Not declared by FastStream, which would create it with one partition: the
+        # broker's own default (num.partitions, 4 locally) or the operators decide.
+        Topic(topic, declare=False),
         group_id=group_id,
         auto_offset_reset="earliest",
         decoder=raw_body,

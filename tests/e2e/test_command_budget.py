@@ -31,9 +31,8 @@ from tests.e2e.pipeline import pipeline
 from tests.factories import form
 from tests.waiting import eventually
 
-# Collections a query may read whole: the outbox holds only what the relay has not yet
-# published, the position counter one document.
-SMALL_COLLECTIONS = {"events_outbox", "events_counters"}
+# A collection a query may read whole: the outbox holds only what is not yet published.
+SMALL_COLLECTIONS = {"events_outbox"}
 FILTERED_COMMANDS = {"find": "filter", "findAndModify": "query", "count": "query"}
 WRITES_WITH_FILTERS = {"update": "updates", "delete": "deletes"}
 # Commands of each part for one request sent on its own (nothing to share a command with),

@@ -22,6 +22,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	handler := flag.String("handler", "sqlite", "backend: sqlite or postgresql")
 	sqliteDir := flag.String("sqlite-dir", "", "existing directory for SQLite files (handler sqlite)")
+	sqliteParams := flag.String("sqlite-params", "", "query parameters of the SQLite URL, e.g. _txlock=immediate")
 	pgURL := flag.String("postgresql-url", "", "PostgreSQL URL (handler postgresql)")
 	logLevel := flag.String("log-level", "error", "debug, info, warn or error (warn logs every failed command in full)")
 	flag.Parse()
@@ -46,6 +47,9 @@ func main() {
 			fail("cannot create %s: %v", *sqliteDir, err)
 		}
 		cfg.SQLiteURL = "file:" + *sqliteDir + "/"
+		if *sqliteParams != "" {
+			cfg.SQLiteURL += "?" + *sqliteParams
+		}
 	case "postgresql":
 		cfg.PostgreSQLURL = *pgURL
 	default:

@@ -1,0 +1,265 @@
+"""The run's report: Markdown tables (printed and written), JSON, and the machine it ran on."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .plot import plot
+from .procs import Proc, log_problems
+from .stats import COMPONENTS
+
+
+def machine(repo: Path) -> dict[str, Any]:
+    cpu_model = ""
+    for line in _read("/proc/cpuinfo").splitlines():
+        if line.startswith("model name"):
+            cpu_model = line.split(":", 1)[1].strip()
+            break
+    mem_kb = next(
+        (
+            int(line.split()[1])
+            for line in _read("/proc/meminfo").splitlines()
+            if "MemTotal" in line
+        ),
+        0,
+    )
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu_model or platform.processor() or "unknown",
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "commit": _git(repo, "rev-parse", "--short", "HEAD"),
+        "local_changes": bool(_git(repo, "status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def _git(repo: Path, *args: str) -> str:
+    git = shutil.which("git")
+    if git is None:
+        return ""
+    try:
+        done = subprocess.run(  # noqa: S603 (fixed read-only git queries)
+            [git, *args], cwd=repo, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip()
+
+
+def _ms(spread: Mapping[str, float | None]) -> str:
+    return "/".join("-" if spread[p] is None else f"{spread[p]:.0f}" for p in ("p50", "p95", "p99"))
+
+
+def _errors(errors: Mapping[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(errors.items())) or "0"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def markdown(result: Mapping[str, Any]) -> str:
+    m = result["machine"]
+    steps: Sequence[Mapping[str, Any]] = result["steps"]
+    inst = result["instances"]
+    ceiling = result.get("ceiling") or {}
+    fill = result.get("fill")
+    changes = " + local changes" if m["local_changes"] else ""
+    out = [
+        f"# jemput pipeline benchmark, {result['date']}",
+        "",
+        f"- machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, "
+        f"Linux {m['kernel']}, Python {m['python']}; commit {m['commit']}{changes}",
+        f"- stack: {result['server']} at {result['mongo_url']} (database {result['database']}), "
+        f"Kafka {result['kafka_bootstrap']}, topic {result['topic']} "
+        f"({result.get('topic_partitions', '?')} partition(s))",
+        f"- processes: intake x{inst['intake']}, verification x{inst['verification']}, "
+        f"notification x{inst['notification']}, relay x{inst['relay']}",
+        f"- load: open loop, {result['step_seconds']} s per step, timeout {result['timeout']} s, "
+        f"HTTP/1.1 pool of {result['connections']}; kinds ektp_recording, birth_certificate, "
+        "skds in turn, one new applicant each, all verified under the rules in force",
+        "- fill: "
+        + (
+            f"{fill['events']:,} events ({fill['applicants']:,} applicants) in {fill['seconds']} s "
+            f"({fill['events_per_second']:,.0f}/s), check: {fill['check']}"
+            if fill
+            else "none (empty store)"
+        ),
+    ]
+    if ceiling:
+        rates = ", ".join(f"{w} writer(s) {r:,.0f}/s" for w, r in ceiling["rates"].items())
+        out.append(
+            f"- raw ceiling: insert_many of {ceiling['batch']} event-shaped documents "
+            f"(~{ceiling['doc_chars']} chars), {ceiling['documents']:,} documents: {rates}"
+        )
+    out += ["", "## Throughput and latency", ""]
+    out += _table(
+        [
+            "offered/s",
+            "accepted/s",
+            "decided/s",
+            "emailed/s",
+            "errors",
+            "submit ms p50/p95/p99",
+            "submit→email ms p50/p95/p99",
+            "sender lag p99 ms",
+            "drained",
+        ],
+        [
+            [
+                f"{s['offered_per_s']:g}",
+                f"{s['accepted_per_s']:.1f}",
+                f"{s['decided_per_s']:.1f}",
+                f"{s['emailed_per_s']:.1f}",
+                _errors(s["errors"]),
+                _ms(s["submit_ms"]),
+                _ms(s["submit_to_email_ms"]),
+                s["sender_lag_ms"]["p99"],
+                "yes" if s["drained"] else f"no ({s['accepted'] - s['emailed']} left)",
+            ]
+            for s in steps
+        ],
+    )
+    out += ["", "## End-to-end event rate against the raw ceiling", ""]
+    out += _table(
+        ["offered/s", "events/request", "e2e events/s", "ceiling docs/s", "ratio"],
+        [
+            [
+                f"{s['offered_per_s']:g}",
+                s["events_per_request"],
+                s["vs_ceiling"]["e2e_events_per_s"],
+                s["vs_ceiling"]["ceiling_docs_per_s"],
+                s["vs_ceiling"]["ratio"],
+            ]
+            for s in steps
+        ],
+    )
+    present = [c for c in COMPONENTS if any(c in s["cpu"] for s in steps)]
+    out += ["", "## CPU ms per accepted request (cores busy over the step and its drain)", ""]
+    out += _table(
+        ["offered/s", *present, "total"],
+        [
+            [
+                f"{s['offered_per_s']:g}",
+                *(
+                    f"{s['cpu'][c]['ms_per_request']:.1f} ({s['cpu'][c]['cores']:.2f})"
+                    if c in s["cpu"]
+                    else "-"
+                    for c in present
+                ),
+                f"{sum(v['ms_per_request'] for v in s['cpu'].values()):.1f}",
+            ]
+            for s in steps
+        ],
+    )
+    out += ["", "## Peak resident memory, MiB (largest instance, sampled every second)", ""]
+    out += _table(
+        ["offered/s", *present],
+        [
+            [f"{s['offered_per_s']:g}", *(s["peak_rss_mb"].get(c, "-") for c in present)]
+            for s in steps
+        ],
+    )
+    out += [
+        "",
+        "Rates: accepted over the step's sending time; decided and emailed over the same "
+        "time or until the step's last one, if later (so a lagging pipeline shows its real "
+        "pace). Latencies run from each request's scheduled send time.",
+    ]
+    problems: Mapping[str, Any] = result.get("log_problems", {})
+    if problems:
+        out += ["", "## Warnings and errors in the processes' logs", ""]
+        for name, found in problems.items():
+            out.append(f"- {name}: {found['count']} line(s)")
+            out += [f"  - `{line[:300]}`" for line in found["first"]]
+    return "\n".join(out) + "\n"
+
+
+def publish(result: Mapping[str, Any], folder: Path, stem: str, repo: Path) -> list[Path]:
+    """Print the Markdown; write it, the JSON and the plot to `folder`/`stem`.*."""
+    text = markdown(result)
+    print("\n" + text)
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = folder / f"{stem}.json", folder / f"{stem}.md"
+    json_path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    md_path.write_text(text + f"\n![throughput and latency]({stem}.png)\n")
+    paths = [json_path, md_path]
+    try:
+        paths.append(plot(result, folder / f"{stem}.png"))
+    except Exception as exc:  # a report without its plot is still a report
+        print(f"bench: no plot: {type(exc).__name__}: {exc}", file=sys.stderr)
+    shown = [str(p.relative_to(repo) if p.is_relative_to(repo) else p) for p in paths]
+    print("bench: wrote " + ", ".join(shown))
+    return paths
+
+
+def summary(
+    procs: Sequence[Proc], peaks_kb: Mapping[str, int], mailbox: Any, watcher: Any
+) -> dict[str, Any]:
+    """What the whole run saw: each process, the emails, the topic, the logs' complaints."""
+    problems = {}
+    for proc in procs:
+        count, first = log_problems(proc)
+        if count:
+            problems[proc.name] = {"count": count, "first": first}
+    found: dict[str, Any] = {
+        "processes": [
+            {
+                "name": p.name,
+                "pid": p.pid,
+                "port": p.port,
+                "vmhwm_mb": round(peaks_kb.get(p.name, 0) / 1024, 1),
+                "exit_code": p.popen.returncode if p.popen else None,
+                "log": str(p.log),
+            }
+            for p in procs
+        ],
+        "emails": {
+            "received": mailbox.received,
+            "repeats": mailbox.repeats,
+            "unmatched": mailbox.unmatched,
+        },
+        "log_problems": problems,
+    }
+    if watcher is not None:
+        found["kafka"] = {
+            "messages": watcher.messages,
+            "repeats": watcher.repeats,
+            "decisions": dict(watcher.decisions),
+        }
+    return found
+
+
+def progress_line(step: Mapping[str, Any]) -> str:
+    return (
+        f"bench: step {step['offered_per_s']:g}/s: accepted {step['accepted_per_s']}/s, "
+        f"decided {step['decided_per_s']}/s, emailed {step['emailed_per_s']}/s, "
+        f"errors {step['errors'] or 0}, submit p99 {step['submit_ms']['p99']} ms, "
+        f"submit→email p99 {step['submit_to_email_ms']['p99']} ms"
+    )
+
+
+def server_name(info: Mapping[str, Any]) -> str:
+    wire = f"MongoDB {info.get('version')}"
+    if "ferretdbVersion" in info:
+        return f"FerretDB {info['ferretdbVersion']} ({wire} wire)"
+    return wire

@@ -1,0 +1,104 @@
+"""Watches the events topic (its own consumer group, from the end of the topic) and notes,
+for this run's requests, when each was decided and how many events it produced.
+
+Relay messages carry `event_type`, `event_id` and `correlation_id` headers (the request
+id for everything that follows a submission); the body is read only when they are missing
+or do not name one of this run's requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import Counter
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped]
+
+from shared.domain.events import Decision
+
+DECISIONS = frozenset(cls.event_type for cls in Decision.__subclasses__())
+
+
+class EventWatcher:
+    def __init__(self, bootstrap: str, topic: str, group_id: str, request_prefix: str) -> None:
+        self.topic = topic
+        self.prefix = request_prefix
+        self.decided_at: dict[str, float] = {}  # request id -> first decision seen
+        self.decisions: Counter[str] = Counter()  # by event type
+        self.events: Counter[str] = Counter()  # request id -> distinct events
+        self.messages = 0
+        self.repeats = 0  # an event id seen before (published twice)
+        self._seen: set[str] = set()
+        self._consumer: Any = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=group_id,
+            client_id=group_id,
+            auto_offset_reset="latest",
+            enable_auto_commit=False,
+            fetch_max_wait_ms=100,
+            max_poll_records=2000,
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, limit: float = 60.0) -> None:
+        """Join, get partitions and fix their offsets at the end before any load is sent."""
+        await self._consumer.start()
+        deadline = time.monotonic() + limit
+        while not self._consumer.assignment():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no partitions of {self.topic} assigned in {limit:.0f}s")
+            await self._consumer.getmany(timeout_ms=200)  # drives the group join
+        for partition in self._consumer.assignment():
+            await self._consumer.position(partition)
+        self._task = asyncio.create_task(self._run())
+
+    def partitions(self) -> int:
+        return len(self._consumer.partitions_for_topic(self.topic) or ())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()
+
+    async def _run(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=200)
+            now = time.perf_counter()
+            for records in batches.values():
+                for record in records:
+                    self._note(record.value, dict(record.headers or ()), now)
+
+    def _note(self, value: bytes, headers: dict[str, bytes], now: float) -> None:
+        self.messages += 1
+        event_type = headers.get("event_type", b"").decode()
+        event_id = headers.get("event_id", b"").decode()
+        request_id = headers.get("correlation_id", b"").decode()
+        ours = request_id.startswith(self.prefix)
+        if not (event_type and event_id and request_id) or (event_type in DECISIONS and not ours):
+            event_type, event_id, request_id = _from_body(value)
+        if not request_id.startswith(self.prefix):
+            return
+        if event_id in self._seen:
+            self.repeats += 1
+            return
+        self._seen.add(event_id)
+        self.events[request_id] += 1
+        if event_type in DECISIONS:
+            self.decisions[event_type] += 1
+            self.decided_at.setdefault(request_id, now)
+
+
+def _from_body(value: bytes) -> tuple[str, str, str]:
+    try:
+        event = json.loads(value)
+        payload = event.get("payload") or {}
+        request_id = payload.get("request_id") or event.get("correlation_id") or ""
+        return str(event.get("event_type", "")), str(event.get("event_id", "")), str(request_id)
+    except (ValueError, AttributeError):
+        return "", "", ""
