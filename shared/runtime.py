@@ -13,6 +13,7 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from shared.eventstore.mongo import MongoEventStore
+from shared.messaging.kafka import KafkaEventPublisher
 from shared.settings import InfraSettings, ServiceSettings
 from shared.store_metrics import StoreCommandMetrics
 
@@ -69,8 +70,14 @@ def mongo_client(settings: InfraSettings) -> AsyncMongoClient[dict[str, Any]]:
 
 
 async def open_store(
-    client: AsyncMongoClient[dict[str, Any]], settings: InfraSettings
+    client: AsyncMongoClient[dict[str, Any]],
+    settings: InfraSettings,
+    broker: KafkaBroker | None = None,
 ) -> MongoEventStore:
+    """The event store; with a broker, appended events are published at once (the relay
+    only sweeps up after writers that died)."""
     store = MongoEventStore(client[settings.mongo_db], settings.chain_keys())
     await store.initialize()
+    if broker is not None and settings.publish_appends:
+        store.publish_with(KafkaEventPublisher(broker, lambda _: settings.events_topic))
     return store

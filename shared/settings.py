@@ -21,6 +21,12 @@ class InfraSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     events_topic: str = "jemput.events.v1"
     relay_batch_size: int = 500
+    publish_appends: bool = True
+    # Services publish what they append (false: only the relay publishes, which costs it
+    # reads per event); the relay sweeps entries older than this
+    # (their writer died or Kafka was away), looking every relay_idle_seconds.
+    relay_min_age_seconds: float = 2.0
+    relay_idle_seconds: float = 0.5
     chain_key_id: str = "dev"
     chain_key: SecretStr = SecretStr(DEV_CHAIN_KEY)
     production: bool = False

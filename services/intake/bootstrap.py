@@ -34,7 +34,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await open_store(client, settings)
+        store = await open_store(client, settings, broker)
         deps = IntakeDeps(
             applicants=Applicants(store, settings.pseudonym_bytes()),
             tracking=MongoTrackingIndex(db["tracking_codes"]),

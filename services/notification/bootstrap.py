@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -67,11 +68,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await open_store(client, settings)
+        store = await open_store(client, settings, broker)
         async with httpx.AsyncClient() as http:
-            channels: list[Channel] = [
-                EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
-            ]
+            email = EmailChannel(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_sender,
+                connections=settings.max_in_flight,
+            )
+            channels: list[Channel] = [email]
             if settings.sms_gateway_url:
                 channels.append(SmsGateway(settings.sms_gateway_url, http))
             kafka = KafkaRouter()
@@ -82,12 +87,14 @@ def create_app(
                 max_attempts=settings.max_attempts,
                 backoff_seconds=settings.backoff_seconds,
                 dead_letter=lambda entry: dead_letters.publish(entry),
+                in_flight=asyncio.Semaphore(settings.max_in_flight),
             )
             subscribe(kafka, settings, deps, dead_letters)
             broker.include_router(kafka)
             async with broker:
                 await broker.start()
                 yield
+            await email.close()
         await client.close()
 
     app = FastAPI(title="jemput notification", version="1", lifespan=lifespan)

@@ -34,11 +34,17 @@ class Channel(Protocol):
 
 
 class EmailChannel:
+    """Email over SMTP, on connections kept open between messages (a connection per
+    message would cost a TCP and SMTP handshake each; one that has gone stale is
+    replaced once, before the send counts as failed)."""
+
     name = "email"
     resend_is_safe = False  # SMTP servers deliver a repeat, whatever its Message-ID
 
-    def __init__(self, host: str, port: int, sender: str) -> None:
+    def __init__(self, host: str, port: int, sender: str, connections: int = 8) -> None:
         self._host, self._port, self._sender = host, port, sender
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._max_idle = connections
 
     async def send(self, message: Message) -> None:
         email = EmailMessage()
@@ -47,12 +53,38 @@ class EmailChannel:
         email["Subject"] = message.subject
         email["Message-ID"] = f"<{message.key}@jemput>"
         email.set_content(message.text)
+        reused = bool(self._idle)
+        smtp = self._idle.pop() if reused else None
         try:
-            await aiosmtplib.send(email, hostname=self._host, port=self._port, timeout=10)
-        except aiosmtplib.SMTPException as exc:
+            try:
+                smtp = smtp or await self._connect()
+                await smtp.send_message(email)
+            except aiosmtplib.SMTPServerDisconnected:
+                if not reused:
+                    raise
+                smtp = await self._connect()  # the kept connection had gone stale
+                await smtp.send_message(email)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            if smtp is not None:
+                smtp.close()
             raise ChannelError(f"smtp:{type(exc).__name__}") from None
-        except OSError as exc:
-            raise ChannelError(f"smtp:{type(exc).__name__}") from None
+        if len(self._idle) < self._max_idle:
+            self._idle.append(smtp)
+        else:
+            await smtp.quit()
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        smtp = aiosmtplib.SMTP(hostname=self._host, port=self._port, timeout=10)
+        await smtp.connect()
+        return smtp
+
+    async def close(self) -> None:
+        while self._idle:
+            smtp = self._idle.pop()
+            try:
+                await smtp.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                smtp.close()
 
 
 class SmsGateway:

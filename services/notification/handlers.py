@@ -36,6 +36,7 @@ class NotificationDeps:
     max_attempts: int
     backoff_seconds: float
     dead_letter: Callable[[dict[str, Any]], Awaitable[None]]
+    in_flight: asyncio.Semaphore  # bounds sends (and so the outcomes a crash leaves unknown)
 
 
 def address(channel: Channel, request: RequestState) -> str | None:
@@ -54,7 +55,8 @@ async def notify(deps: NotificationDeps, event: DomainEvent, record: RecordedEve
     for channel in deps.channels:
         to = address(channel, request)
         if to is not None:
-            await _send_once(deps, channel, to, event, record, request)
+            async with deps.in_flight:
+                await _send_once(deps, channel, to, event, record, request)
 
 
 async def _send_once(

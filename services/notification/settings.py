@@ -10,3 +10,6 @@ class NotificationSettings(ServiceSettings):
     max_attempts: int = 4
     backoff_seconds: float = 0.5  # doubles after each failed attempt
     dead_letter_topic: str = "jemput.notification.dlq.v1"
+    # Messages sent at once. A crash leaves at most this many with an unknown outcome
+    # (never resent: an applicant never gets an alert twice).
+    max_in_flight: int = 8

@@ -55,7 +55,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await open_store(client, settings)
+        store = await open_store(client, settings, broker)
         deps = VerificationDeps(
             applicants=Applicants(store, settings.pseudonym_bytes()),
             rules=load_rule_set(settings.rule_set_id),

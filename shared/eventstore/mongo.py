@@ -67,13 +67,13 @@ class MongoEventStore(EventStore):
         return [[found.get(key) for key in keys] for keys in requests]
 
     async def _write_ahead(self, docs: Sequence[Document]) -> None:
-        entries = [{**d, "_id": d["position"]} for d in docs]
+        entries = [{**d, "_id": outbox_key(d["position"])} for d in docs]
         try:
             await self.outbox.insert_many(entries, ordered=True)
         except BulkWriteError as exc:
             first = _first_duplicate(exc)
             # Take back what this call did write, so the batch is all or none.
-            await self.clear_pending([e["_id"] for e in entries[:first]])
+            await self.clear_pending([e["position"] for e in entries[:first]])
             raise DuplicateKeyAt(first) from None
 
     async def _insert(self, docs: Sequence[Document]) -> None:
@@ -95,8 +95,9 @@ class MongoEventStore(EventStore):
         return [from_document(doc) async for doc in cursor]
 
     async def clear_pending(self, positions: Sequence[int]) -> None:
-        if positions:
-            await self.outbox.delete_many({"_id": {"$in": list(positions)}})
+        for start in range(0, len(positions), MAX_KEYS_PER_READ):
+            chunk = positions[start : start + MAX_KEYS_PER_READ]
+            await self.outbox.delete_many({"_id": {"$in": [outbox_key(p) for p in chunk]}})
 
     async def read_all(self, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
         cursor = self.events.find({"position": {"$gt": after_position}}, batch_size=1000)
@@ -116,6 +117,12 @@ class MongoEventStore(EventStore):
         )
         async for doc in cursor:
             yield doc
+
+
+def outbox_key(position: int) -> str:
+    """An outbox entry's `_id`: text, as FerretDB uses its `_id` index only for text and
+    ObjectIDs; zero-padded, so text order is position order."""
+    return f"{position:020d}"
 
 
 def _first_duplicate(exc: BulkWriteError) -> int:

@@ -13,6 +13,7 @@ Layout (see docs/adr/0003-event-store-layout.md for why):
 
 from __future__ import annotations
 
+import logging
 import re
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -33,6 +34,7 @@ from shared.eventstore.errors import (
     _PositionTaken,
 )
 from shared.eventstore.positions import PositionClock
+from shared.eventstore.publishing import EventPublisher
 from shared.eventstore.stream_cache import StreamCache
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "event_key",
 ]
 
+log = logging.getLogger(__name__)
 Document = dict[str, Any]
 STREAM_ID = re.compile(r"[A-Za-z0-9_.-]{1,120}")
 
@@ -140,6 +143,17 @@ class EventStore(ABC):
         self._commits: Batcher[_Append, _Outcome] = Batcher(
             self._commit, self.MAX_COMMIT_EVENTS, weight=lambda a: len(a.events)
         )
+        self._publisher: EventPublisher | None = None
+        self._publications: Batcher[list[RecordedEvent], None] = Batcher(
+            self._publish, self.MAX_COMMIT_EVENTS, weight=len
+        )
+
+    def publish_with(self, publisher: EventPublisher) -> None:
+        """Publish appended events at once, instead of leaving them to the relay."""
+        self._publisher = publisher
+
+    def now(self) -> datetime:
+        return self._clock()
 
     # ---- primitives each store implements -------------------------------------------
     @abstractmethod
@@ -268,6 +282,8 @@ class EventStore(ABC):
             if outcome.position_taken:
                 continue
             if outcome.clash is None:
+                if self._publisher is not None:
+                    await self._publications.submit(outcome.records)
                 return Written(outcome.records, new=True)
             try:
                 return await self._resolve_clash(
@@ -326,6 +342,19 @@ class EventStore(ABC):
                 self._remember_head(sealed[i][-1])
                 self.streams.extend(appends[i].stream_id, sealed[i])
         return [outcomes[i] for i in range(len(appends))]
+
+    async def _publish(self, batches: list[list[RecordedEvent]]) -> list[None]:
+        """Publish what appends stored, then clear their outbox entries. If publishing
+        fails the entries stay, and the relay publishes them later: the append stands."""
+        records = [r for batch in batches for r in batch]
+        assert self._publisher is not None
+        try:
+            await self._publisher.publish(records)
+        except Exception as exc:
+            log.warning("publishing failed; the relay will: %s", type(exc).__name__)
+            return [None] * len(batches)
+        await self.clear_pending([r.position for r in records])
+        return [None] * len(batches)
 
     async def _insert_groups(self, groups: list[list[Document]]) -> list[int | None]:
         """Insert each group's documents, in order; for each group, None when all went in,

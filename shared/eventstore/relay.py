@@ -1,9 +1,14 @@
-"""Publishes stored events to Kafka, then removes their outbox entries.
+"""Publishes what writers left in the outbox, then removes the entries.
 
 Why an outbox and not a transaction: FerretDB has none, and MongoDB's would not span
 Kafka anyway. Every event is written to the outbox before the log (see port.py), so a
 crash anywhere leads to publishing again (consumers drop event ids they have seen),
 never to an event left behind.
+
+A writer that has a publisher publishes its own events right after storing them and
+clears their entries (port.py); the relay then only sweeps up after writers that died
+or could not reach Kafka: it leaves entries younger than `min_age` to their writers.
+Without publishing writers (min_age 0) it publishes everything, in position order.
 """
 
 from __future__ import annotations
@@ -11,19 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
 from datetime import timedelta
-from typing import Protocol
 
-from shared.events.base import RecordedEvent
 from shared.eventstore.port import EventStore, Settled
+from shared.eventstore.publishing import EventPublisher
+
+__all__ = ["EventPublisher", "OutboxRelay"]
 
 log = logging.getLogger(__name__)
-
-
-class EventPublisher(Protocol):
-    async def publish(self, events: Sequence[RecordedEvent]) -> None:
-        """Return only once every event is durably accepted by the broker; raise otherwise."""
 
 
 class OutboxRelay:
@@ -35,6 +35,7 @@ class OutboxRelay:
         grace: timedelta = timedelta(seconds=10),
         idle_seconds: float = 0.05,
         retry_seconds: float = 1.0,
+        min_age: timedelta = timedelta(0),
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -42,10 +43,14 @@ class OutboxRelay:
         self._grace = grace  # how long a writer may take between outbox and log
         self._idle_seconds = idle_seconds
         self._retry_seconds = retry_seconds
+        self._min_age = min_age  # entries younger than this are their writers' to publish
 
     async def relay_once(self) -> int:
         """Publish what is ready of one outbox batch; returns how many entries it settled."""
         entries = await self._store.pending(self._batch_size)
+        if self._min_age:
+            now = self._store.now()
+            entries = [e for e in entries if now - e.recorded_at >= self._min_age]
         verdicts = await self._store.settle(entries, self._grace)
         # Stop at the first entry still in flight, so no stream's events overtake each other.
         ready = []

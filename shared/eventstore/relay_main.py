@@ -1,7 +1,9 @@
 """`jemput-relay`: the process that moves stored events to Kafka (see relay.py for why).
 
-Run exactly one per event collection: two would each publish every event (harmless to
-idempotent consumers, but twice the traffic). Stops cleanly on SIGTERM/SIGINT.
+The services publish what they append themselves; the relay publishes what they could
+not (a writer that died between the log and Kafka, or Kafka away), after
+JEMPUT_RELAY_MIN_AGE_SECONDS. One per event collection is enough; a second would publish
+the same leftovers again (harmless to idempotent consumers). Stops on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 
 from pymongo import AsyncMongoClient
 
@@ -32,7 +35,14 @@ async def run_relay(settings: InfraSettings, stop: asyncio.Event) -> None:
             await broker.connect()
             publisher = KafkaEventPublisher(broker, lambda _: settings.events_topic)
             log.info("relay started", extra={"topic": settings.events_topic})
-            await OutboxRelay(store, publisher, batch_size=settings.relay_batch_size).run(stop)
+            relay = OutboxRelay(
+                store,
+                publisher,
+                batch_size=settings.relay_batch_size,
+                idle_seconds=settings.relay_idle_seconds,
+                min_age=timedelta(seconds=settings.relay_min_age_seconds),
+            )
+            await relay.run(stop)
     finally:
         await client.close()
 

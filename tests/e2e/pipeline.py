@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -79,7 +80,13 @@ async def relay(
     async with broker:
         await broker.connect()
         publisher = KafkaEventPublisher(broker, lambda _: settings.events_topic)
-        task = asyncio.create_task(OutboxRelay(store, publisher, idle_seconds=0.02).run(stop))
+        relay = OutboxRelay(
+            store,
+            publisher,
+            idle_seconds=0.05,
+            min_age=timedelta(seconds=settings.relay_min_age_seconds),
+        )
+        task = asyncio.create_task(relay.run(stop))
         try:
             yield
         finally:
