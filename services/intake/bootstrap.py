@@ -45,6 +45,7 @@ def create_app(
         async with broker:
             await broker.start()
             yield
+            await store.flush()  # what was stored reaches Kafka before we go
         await client.close()
 
     app = FastAPI(title="jemput intake", version="1", description=DESCRIPTION, lifespan=lifespan)

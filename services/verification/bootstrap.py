@@ -67,6 +67,7 @@ def create_app(
         async with broker:
             await broker.start()
             yield
+            await store.flush()  # what was stored reaches Kafka before we go
         await client.close()
 
     app = FastAPI(

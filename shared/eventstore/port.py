@@ -13,6 +13,7 @@ Layout (see docs/adr/0003-event-store-layout.md for why):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from abc import ABC, abstractmethod
@@ -144,6 +145,7 @@ class EventStore(ABC):
             self._commit, self.MAX_COMMIT_EVENTS, weight=lambda a: len(a.events)
         )
         self._publisher: EventPublisher | None = None
+        self._publishing: set[asyncio.Task[None]] = set()
         self._publications: Batcher[list[RecordedEvent], None] = Batcher(
             self._publish, self.MAX_COMMIT_EVENTS, weight=len
         )
@@ -151,6 +153,11 @@ class EventStore(ABC):
     def publish_with(self, publisher: EventPublisher) -> None:
         """Publish appended events at once, instead of leaving them to the relay."""
         self._publisher = publisher
+
+    async def flush(self) -> None:
+        """Wait for the publications under way (e.g. before shutting down)."""
+        while self._publishing:
+            await asyncio.gather(*self._publishing, return_exceptions=True)
 
     def now(self) -> datetime:
         return self._clock()
@@ -283,7 +290,10 @@ class EventStore(ABC):
                 continue
             if outcome.clash is None:
                 if self._publisher is not None:
-                    await self._publications.submit(outcome.records)
+                    # Stored is what the caller waits for; the outbox makes sure of the rest.
+                    task = asyncio.create_task(self._publications.submit(outcome.records))
+                    self._publishing.add(task)
+                    task.add_done_callback(self._publishing.discard)
                 return Written(outcome.records, new=True)
             try:
                 return await self._resolve_clash(
