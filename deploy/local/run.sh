@@ -29,14 +29,23 @@ start() { # start NAME COMMAND...: run in the background, log to $logs/NAME.log
 stop_all() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; echo "jemput: stopped"; }
 trap stop_all EXIT INT TERM
 
+# JEMPUT_INSTANCES=N runs N processes of intake, verification and notification: the
+# consumers share their topics' partitions in one group each; instance i > 0 listens on
+# the first instance's port + 100*i (8101, 8102, 8103, ...).
+instances=${JEMPUT_INSTANCES:-1}
+ports=(8004)
 start smtp-sink "$py" "$here/smtp_sink.py" --port "$JEMPUT_SMTP_PORT" --folder "$state/mail"
 start relay "$py" -m shared.eventstore.relay_main
-start intake "$py" -m services.intake
-start verification "$py" -m services.verification
-start notification "$py" -m services.notification
+for ((i = 0; i < instances; i++)); do
+  suffix=$([[ $i == 0 ]] && echo "" || echo "-$i")
+  JEMPUT_HTTP_PORT=$((8001 + 100 * i)) start "intake$suffix" "$py" -m services.intake
+  JEMPUT_HTTP_PORT=$((8002 + 100 * i)) start "verification$suffix" "$py" -m services.verification
+  JEMPUT_HTTP_PORT=$((8003 + 100 * i)) start "notification$suffix" "$py" -m services.notification
+  ports+=($((8001 + 100 * i)) $((8002 + 100 * i)) $((8003 + 100 * i)))
+done
 start audit "$py" -m services.audit
 
-for port in 8001 8002 8003 8004; do
+for port in "${ports[@]}"; do
   for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
     sleep 0.3
