@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,7 +86,9 @@ class ChainBreak:
 
     stream_id: str
     version: int
-    kind: str  # "malformed" | "missing" | "duplicate" | "altered" | "unlinked" | "unknown_key"
+    # "missing" | "inserted" | "reordered" | "edited" | "unlinked" | "misplaced" |
+    # "malformed" | "unknown_key" (see StreamChecker)
+    kind: str
     detail: str
 
 
@@ -114,11 +116,20 @@ class StreamChecker:
     never sealed sits in the chain, or two claim one version), `reordered` (an event sealed
     for another version), `edited` (content changed since it was sealed, or an event
     forged without the key), `unlinked` (sealed, but not after its predecessor),
-    `malformed`, `unknown_key`.
+    `misplaced` (intact, but stored under another event's key: readers find events by
+    key, so they would be told another story than the chain), `malformed`, `unknown_key`.
+    `key_of(stream, version)` gives the key an event must be stored under, where the
+    documents carry their `_id`.
     """
 
-    def __init__(self, keys: ChainKeys, stream_id: str) -> None:
+    def __init__(
+        self,
+        keys: ChainKeys,
+        stream_id: str,
+        key_of: Callable[[str, int], str] | None = None,
+    ) -> None:
         self._keys = keys
+        self._key_of = key_of
         self.stream_id = stream_id
         self._expected_version = 1
         self._prev_hash = GENESIS_HASH
@@ -177,6 +188,9 @@ class StreamChecker:
             return
         if doc.get("prev_hash") != self._prev_hash:
             self._break(version, "unlinked", "sealed, but not after the stream's previous event")
+            return
+        if self._key_of is not None and doc.get("_id") != self._key_of(self.stream_id, version):
+            self._break(version, "misplaced", "intact, but stored under another event's key")
             return
         self._prev_hash = doc["hash"]
         self._expected_version = version + 1

@@ -14,7 +14,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel
 
 from shared.eventstore.chain import ChainKeys, StreamChecker
-from shared.eventstore.port import Document
+from shared.eventstore.port import Document, event_key
 
 
 class Checkpoint(BaseModel):
@@ -69,7 +69,9 @@ async def stream_heads(
         if current is None or current.stream_id != doc["stream_id"]:
             if current is not None:
                 yield current.settle()
-            current = Head(str(doc["stream_id"]), StreamChecker(keys, str(doc["stream_id"])))
+            current = Head(
+                str(doc["stream_id"]), StreamChecker(keys, str(doc["stream_id"]), key_of=event_key)
+            )
         current.checker.feed(doc)
         current.version, current.hash = int(doc["version"]), str(doc["hash"])
         current.events += 1

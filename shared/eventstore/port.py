@@ -514,7 +514,7 @@ class EventStore(ABC):
             if checker is None or checker.stream_id != sid:
                 if checker is not None:
                     close(checker)
-                checker = StreamChecker(self._keys, sid)
+                checker = StreamChecker(self._keys, sid, key_of=event_key)
                 report.streams_checked += 1
             checker.feed(doc)
             report.events_checked += 1

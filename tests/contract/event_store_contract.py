@@ -19,6 +19,7 @@ from shared.eventstore.port import (
     ConcurrencyError,
     Document,
     EventStore,
+    EventStoreError,
     IdempotencyConflictError,
     Settled,
     event_key,
@@ -289,6 +290,24 @@ class EventStoreContract(ABC):
         brk = (await store.verify("s-1")).first_break
         assert brk is not None
         assert (brk.version, brk.kind) == (2, "inserted")
+
+    async def test_events_swapped_between_keys_are_found_and_refused(
+        self, store: EventStore
+    ) -> None:
+        """Readers find events by key, verify walks their fields: a swap of keys alone must
+        show in both (a rejected request must not read as submitted)."""
+        records = await self._three(store)
+        first, second = records[0], records[1]
+        await self.tamper_delete(store, key(first))
+        await self.tamper_delete(store, key(second))
+        await self.tamper_insert(store, {**first.model_dump(), "_id": key(second)})
+        await self.tamper_insert(store, {**second.model_dump(), "_id": key(first)})
+        brk = (await store.verify("s-1")).first_break
+        assert brk is not None
+        assert (brk.version, brk.kind) == (1, "misplaced")
+        store.streams.forget("s-1")  # as a process that has not read the stream before
+        with pytest.raises(EventStoreError, match="is not it"):
+            await store.read_stream("s-1")
 
     async def test_relinked_event_is_found(self, store: EventStore) -> None:
         records = await self._three(store)
