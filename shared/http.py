@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,6 +18,8 @@ from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
 
 HTTP_REQUESTS = Counter(
     "jemput_http_requests_total",
@@ -112,7 +115,11 @@ def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes
         elif length is None and request.method in ("POST", "PUT", "PATCH"):
             response = JSONResponse({"detail": "a Content-Length header is required"}, 411)
         else:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception as exc:  # a clean, counted 500; the type only (no data)
+                log.error("unhandled error", extra={"error_type": type(exc).__name__})
+                response = JSONResponse({"detail": "internal error"}, 500)
         route = request.scope.get("route")
         HTTP_REQUESTS.labels(
             service, getattr(route, "path", "unmatched"), response.status_code

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from services.audit.access import AccessRecord
 from services.audit.explain import Explanation
@@ -83,7 +82,7 @@ async def state(
     case: Case,
     caller: AuditorRole,
     s: Service,
-    at: datetime | None = None,
+    at: AwareDatetime | None = None,
     version: int | None = Query(None, ge=1),
 ) -> dict[str, RequestView]:
     return await s.state(_who(caller, case), stream_id, at, version)
@@ -91,7 +90,12 @@ async def state(
 
 @router.get("/streams/{stream_id}/diff", response_model=list[Change])
 async def diff(
-    stream_id: str, case: Case, caller: AuditorRole, s: Service, before: datetime, after: datetime
+    stream_id: str,
+    case: Case,
+    caller: AuditorRole,
+    s: Service,
+    before: AwareDatetime,
+    after: AwareDatetime,
 ) -> list[Change]:
     return await s.diff(_who(caller, case), stream_id, before, after)
 
@@ -141,7 +145,7 @@ async def verify(_: AuditorRole, s: Service, stream_id: str | None = None) -> Ve
 
 
 @router.post("/digest", response_model=Checkpoint)
-async def digest(_: AuditorRole, s: Service, as_of: datetime | None = None) -> Checkpoint:
+async def digest(_: AuditorRole, s: Service, as_of: AwareDatetime | None = None) -> Checkpoint:
     """A sealed checkpoint of the whole store: keep it, check it later."""
     return await s.digest(as_of)
 

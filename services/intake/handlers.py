@@ -24,6 +24,7 @@ from shared.tracking import Tracked, TrackingConflictError, TrackingIndex, track
 
 RequestId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST = datetime(2016, 1, 1, tzinfo=UTC)  # before the first outreach campaign
 
 
 class Submission(RequestForm):
@@ -35,7 +36,15 @@ class Submission(RequestForm):
     @field_validator("occurred_at")
     @classmethod
     def _not_in_future(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value > datetime.now(UTC) + CLOCK_SKEW:
+        if value is None:
+            return None
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:  # e.g. year 1 at +14:00
+            raise ValueError("occurred_at is out of range") from None
+        if value < EARLIEST:
+            raise ValueError("occurred_at is before jemput existed")
+        if value > datetime.now(UTC) + CLOCK_SKEW:
             raise ValueError("occurred_at is in the future")
         return value
 

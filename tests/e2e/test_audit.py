@@ -142,6 +142,18 @@ async def test_only_auditors_and_only_with_a_case(audit: Audit) -> None:
     assert unknown.status_code == 404
     no_code = await audit.api.get("/v1/audit/tracking/JB-00000-00000", headers=audit.headers)
     assert no_code.status_code == 404
+    # Times without a zone are refused (they were 500s), with the field named.
+    naive = "2026-11-29T10:00:00"
+    for path, params in [
+        (f"/v1/audit/streams/{stream}/state", {"at": naive}),
+        (f"/v1/audit/streams/{stream}/diff", {"before": naive, "after": naive}),
+    ]:
+        answer = await audit.get(path, **params)
+        assert answer.status_code == 422, (path, answer.text)
+    digest = await audit.api.post(
+        "/v1/audit/digest", params={"as_of": naive}, headers=audit.headers
+    )
+    assert digest.status_code == 422
 
 
 async def test_a_decision_replays_to_the_same_outcome(audit: Audit) -> None:

@@ -118,6 +118,8 @@ async def test_malformed_bodies_are_refused(
         ({"surprise": True}, "surprise"),
         ({"details": {"kind": "passport"}}, "details"),
         ({"outreach_point": {"kind": "mall"}}, "outreach_point.kind"),
+        ({"occurred_at": "0001-01-01T00:00:00+14:00"}, "occurred_at"),  # was a 500
+        ({"occurred_at": "2009-06-01T10:00:00+07:00"}, "occurred_at"),
     ],
 )
 async def test_bad_fields_get_a_field_level_message_and_write_nothing(
@@ -130,6 +132,7 @@ async def test_bad_fields_get_a_field_level_message_and_write_nothing(
     assert "317401150390000" not in response.text
     assert "Siti" not in response.text
     assert await event_count(mongo_db) == 0
+    assert await mongo_db["tracking_codes"].count_documents({}) == 0
 
 
 async def test_oversized_bodies_are_refused(
