@@ -18,6 +18,7 @@ from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,44 @@ def field_errors(error: ValidationError | RequestValidationError) -> list[dict[s
     ]
 
 
+class BodyTooLargeError(Exception):
+    """More bytes arrived than the limit allows, whatever the headers said."""
+
+
+class BodyLimit:
+    """Counts the bytes a request body really has (a Content-Length can lie, and chunked
+    bodies have none) and refuses conflicting framing: Content-Length with
+    Transfer-Encoding is how request smuggling starts."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        names = {name.lower() for name, _ in scope.get("headers", [])}
+        if b"content-length" in names and b"transfer-encoding" in names:
+            response = JSONResponse({"detail": "Content-Length with Transfer-Encoding"}, 400)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLargeError
+            return message
+
+        await self.app(scope, counted, send)
+
+
 def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes: int) -> None:
     app.state.api_keys = api_keys
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -117,6 +154,8 @@ def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes
         else:
             try:
                 response = await call_next(request)
+            except BodyTooLargeError:
+                response = JSONResponse({"detail": f"body larger than {max_body_bytes} bytes"}, 413)
             except Exception as exc:  # a clean, counted 500; the type only (no data)
                 log.error("unhandled error", extra={"error_type": type(exc).__name__})
                 response = JSONResponse({"detail": "internal error"}, 500)
