@@ -126,7 +126,7 @@ def ektp_not_recorded(ctx: Context) -> RuleOutcome | None:
 
 
 def no_open_duplicate(ctx: Context) -> RuleOutcome:
-    if ctx.history.open_requests(ctx.request.kind, other_than=ctx.request.request_id):
+    if ctx.history.open_requests_before(ctx.request.kind, ctx.request.request_id):
         return _outcome("no_open_duplicate", RuleEffect.REJECT, "duplicate_open_request")
     return _outcome("no_open_duplicate")
 

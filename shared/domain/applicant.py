@@ -128,12 +128,17 @@ class ApplicantHistory:
             for r in self.requests.values()
         )
 
-    def open_requests(self, kind: RequestKind, other_than: str) -> list[RequestState]:
-        return [
-            r
-            for r in self.requests.values()
-            if r.kind is kind and r.status in OPEN and r.request_id != other_than
-        ]
+    def open_requests_before(self, kind: RequestKind, request_id: str) -> list[RequestState]:
+        """Open requests of this kind submitted before `request_id` (in log order): a
+        decision weighs only what came before the request it decides, so of two requests
+        sent close together the first is decided on its own and the second is the repeat."""
+        earlier = []
+        for request in self.requests.values():  # in the order they were submitted
+            if request.request_id == request_id:
+                break
+            if request.kind is kind and request.status in OPEN:
+                earlier.append(request)
+        return earlier
 
     def by_tracking_code(self, code: str) -> RequestState | None:
         return next((r for r in self.requests.values() if r.tracking_code == code), None)

@@ -82,6 +82,18 @@ def test_a_second_recording_and_an_open_duplicate_are_refused() -> None:
     assert open_twice.reasons == ("duplicate_open_request",)
 
 
+def test_of_two_requests_sent_close_together_the_first_is_decided_on_its_own() -> None:
+    """The second arrived before the first was decided: the first is not its duplicate."""
+    history = ApplicantHistory.rebuild(
+        (e, f"e{n}", AT) for n, e in enumerate([submitted("r1"), submitted("r2")])
+    )
+    first = decide(Context(history.request("r1"), history, TODAY, RULES, REGIONS))
+    assert isinstance(first, RequestVerified)
+    second = decide(Context(history.request("r2"), history, TODAY, RULES, REGIONS))
+    assert isinstance(second, RequestRejected)
+    assert second.reasons == ("duplicate_open_request",)
+
+
 @pytest.mark.parametrize(
     ("nik", "reason"),
     [("3174013202900001", "nik_birth_date"), ("9999011503900001", "nik_unknown_region")],
