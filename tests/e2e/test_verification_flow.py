@@ -135,3 +135,13 @@ async def test_a_duplicate_batch_changes_nothing(
     assert [i["result"] for i in again.json()["items"]] == ["duplicate", "duplicate"]
     assert await mongo_db["events"].count_documents({}) == count
     assert (await mongo_db["events"].find_one({"event_type": "RequestVerified"})) is not None
+
+
+async def test_two_requests_sent_close_together_the_first_is_verified(jb: Pipeline) -> None:
+    """A device sent one e-KTP request twice under two ids, back to back: the first is the
+    request, the second its duplicate, although both are in the log when the verifier
+    decides the first."""
+    first = await submit(jb, form(request_id="race-00000001"))
+    second = await submit(jb, form(request_id="race-00000002"))
+    await status_becomes(jb, first, "verified")
+    await status_becomes(jb, second, "rejected")
