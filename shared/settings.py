@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -9,12 +11,30 @@ from shared.eventstore.chain import ChainKeys
 from shared.http import ApiKey
 
 DEV_CHAIN_KEY = "dev-only-chain-key-never-in-production"
+DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-never-in-production"
+MIN_SECRET_CHARS = 32  # e.g. `openssl rand -hex 32` gives 64
+
+
+def weak_secret(value: str) -> str | None:
+    """Why a secret is too weak for production, or None. By length and variety, not by
+    comparison with the development default: one extra character must not pass."""
+    if len(value) < MIN_SECRET_CHARS:
+        return f"shorter than {MIN_SECRET_CHARS} characters"
+    if value.startswith("dev-only"):
+        return "a development key"
+    if len(set(value)) < 12:
+        return "too few distinct characters to be random"
+    return None
 
 
 class InfraSettings(BaseSettings):
     """Where the stack is and how events are sealed. Services subclass this."""
 
-    model_config = SettingsConfigDict(env_prefix="JEMPUT_", extra="ignore")
+    # JEMPUT_ENV_FILE names a file of JEMPUT_* lines read under the environment's own
+    # variables (`make run` keeps the installation's generated keys in .local/keys.env).
+    model_config = SettingsConfigDict(
+        env_prefix="JEMPUT_", extra="ignore", env_file=os.environ.get("JEMPUT_ENV_FILE")
+    )
 
     mongo_url: str = "mongodb://127.0.0.1:27017/"
     mongo_db: str = "jemput"
@@ -29,13 +49,18 @@ class InfraSettings(BaseSettings):
     relay_idle_seconds: float = 0.5
     chain_key_id: str = "dev"
     chain_key: SecretStr = SecretStr(DEV_CHAIN_KEY)
+    # Keys that sealed older events, by key id, after a rotation: they verify, never seal.
+    chain_old_keys: dict[str, SecretStr] = {}
     production: bool = False
 
     def chain_keys(self) -> ChainKeys:
         key = self.chain_key.get_secret_value()
-        if self.production and key == DEV_CHAIN_KEY:
-            raise ValueError("JEMPUT_CHAIN_KEY must be set in production")
-        return ChainKeys.single(self.chain_key_id, key)
+        if self.production and (why := weak_secret(key)) is not None:
+            raise ValueError(f"JEMPUT_CHAIN_KEY is not fit for production: {why}")
+        old = {k: v.get_secret_value().encode() for k, v in self.chain_old_keys.items()}
+        if self.chain_key_id in old:
+            raise ValueError("JEMPUT_CHAIN_OLD_KEYS must not name the current key id")
+        return ChainKeys(current=self.chain_key_id, keys={**old, self.chain_key_id: key.encode()})
 
 
 class ServiceSettings(InfraSettings):
@@ -44,12 +69,12 @@ class ServiceSettings(InfraSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000  # each service has its own default
     api_keys: dict[str, ApiKey] = {}
-    pseudonym_key: SecretStr = SecretStr("dev-only-pseudonym-key-never-in-production")
+    pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
     max_body_bytes: int = 256 * 1024
     log_level: str = "INFO"
 
     def pseudonym_bytes(self) -> bytes:
         key = self.pseudonym_key.get_secret_value()
-        if self.production and key.startswith("dev-only"):
-            raise ValueError("JEMPUT_PSEUDONYM_KEY must be set in production")
+        if self.production and (why := weak_secret(key)) is not None:
+            raise ValueError(f"JEMPUT_PSEUDONYM_KEY is not fit for production: {why}")
         return key.encode()

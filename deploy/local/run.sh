@@ -12,7 +12,19 @@ mkdir -p "$logs"
 
 "$here/stack.sh" start
 
-# Development keys: usable only against this local run.
+# This installation's own secrets, made on the first run and kept (never committed): the
+# chain key seals events, the pseudonym key makes stream ids and tracking codes. With the
+# keys in the source, anyone could re-seal an edited log or derive codes and stream ids.
+keys=$state/keys.env
+if [[ ! -s $keys ]]; then
+  random() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
+  (umask 077 && printf 'JEMPUT_CHAIN_KEY_ID=local-%s\nJEMPUT_CHAIN_KEY=%s\nJEMPUT_PSEUDONYM_KEY=%s\n' \
+    "$(date +%Y%m%d)" "$(random)" "$(random)" >"$keys")
+  echo "jemput: generated this installation's keys in $keys (keep them: the log is sealed with them)"
+fi
+export JEMPUT_ENV_FILE=$keys
+
+# Development API keys: usable only against this local run.
 officer_key=dev-officer-key
 verifier_key=dev-verifier-key
 auditor_key=dev-auditor-key
@@ -59,7 +71,8 @@ jemput is running:
   intake        http://127.0.0.1:8001/docs    (officer key: $officer_key)
   verification  http://127.0.0.1:8002/docs    (verifier key: $verifier_key)
   notification  http://127.0.0.1:8003/health/ready
-  audit         http://127.0.0.1:8004/docs    (auditor key: $auditor_key; or .venv/bin/jemput-audit --help)
+  audit         http://127.0.0.1:8004/docs    (auditor key: $auditor_key)
+                the CLI with this installation's keys: JEMPUT_ENV_FILE=$keys .venv/bin/jemput-audit --help
   emails        $state/mail/  (SMTP sink on 127.0.0.1:$JEMPUT_SMTP_PORT)
   logs          $logs/
   Kafka 127.0.0.1:9092, FerretDB mongodb://127.0.0.1:27017/
