@@ -9,15 +9,17 @@ What it does, in one run (against the stack that JEMPUT_* points at, `make up`):
 1. A fresh database (`jemput_bench_<random>`, dropped at the end unless `--keep`);
    `--fill N` preloads N sealed, chained events (fill.py), then the raw ceiling is taken:
    insert_many of event-shaped documents, batches of 100 (ceiling.py).
-2. An SMTP server in this process (mailbox.py) notes when each email arrives; the relay
-   and the services run as subprocesses pointed at it, with a generated API key
+2. An SMTP sink in its own process (smtp_sink.py) writes down when each email arrives, and
+   the bench reads its lines back (mailbox.py); the relay and the services run as
+   subprocesses pointed at it, with a generated API key
    (`--instances N` of intake on consecutive ports, of verification and notification;
    `--relays` stays 1 unless asked, see relay_main's docstring); /health/ready on each.
 3. A consumer of the events topic (its own group, from the end) notes decisions and
    counts each request's events (watcher.py).
-4. Steps of open-loop HTTP load (load.py): request i leaves at t0 + i/rate whatever came
-   back; after each step the pipeline drains (every accepted request emailed, or
+4. Steps of open-loop HTTP load (load.py, aiohttp): request i leaves at t0 + i/rate
+   whatever came back; after each step the pipeline drains (every accepted request emailed, or
    `--drain-timeout`). Per step: accepted/decided/emailed per second, errors, latencies,
-   CPU per request of every process (FerretDB, Kafka and the bench included), peak RSS.
+   CPU per request of every process (FerretDB, Kafka, the bench and its SMTP sink
+   included), peak RSS. Times that cross processes are wall-clock (time.time()).
 5. Markdown on stdout; docs/bench/pipeline-<date>.json, .md and .png (report.py, plot.py).
 """

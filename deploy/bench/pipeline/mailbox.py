@@ -1,27 +1,28 @@
-"""An in-process SMTP server (aiosmtpd, in its own thread) that notes when each email arrives.
+"""Where the emails arrive: an SMTP sink in its own process (smtp_sink.py), whose lines the
+generator reads back here.
 
-Every email names its request's tracking code (`JB-XXXXX-XXXXX`, in the subject: see
+The sink appends `<time.time()> <code or -> <recipient>…` per email to a file; `poll()`
+reads what was added since the last call (cheap when nothing was: one read). Every email
+names its request's tracking code (`JB-XXXXX-XXXXX`, in the subject: see
 services/notification/templates.py); the bench also gives each request its own address,
 so an email is matched to its request by code, or by recipient if the code is not found.
-Times are `time.perf_counter()`, the same clock the load generator uses.
+Times are wall-clock, `time.time()` in the sink, the clock the load generator uses too.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
 import socket
-import threading
+import sys
 import time
-from email import message_from_bytes
-from email import policy as email_policy
-from typing import Any
-
-from aiosmtpd.controller import Controller
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
 
 from .forms import Forms
 
-CODE = re.compile(rb"JB-[0-9A-Z]{5}-[0-9A-Z]{5}")
-CODE_TEXT = re.compile(r"JB-[0-9A-Z]{5}-[0-9A-Z]{5}")
+SINK = Path(__file__).resolve().with_name("smtp_sink.py")
+LISTENING = b"# listening "
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -45,7 +46,8 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
 class Mailbox:
     """First arrival per tracking code and per request index; counts of the rest."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(self, arrivals: Path, host: str = "127.0.0.1", port: int | None = None) -> None:
+        self.path = arrivals
         self.host = host
         self.port = port or free_port(host)
         self.by_code: dict[str, float] = {}
@@ -53,58 +55,80 @@ class Mailbox:
         self.received = 0
         self.repeats = 0  # a second email for a code already seen
         self.unmatched = 0  # neither a code nor a bench address
-        self._lock = threading.Lock()
-        self._controller: Controller | None = None
+        self.listening = False
+        self._file: BinaryIO | None = None
+        self._rest = b""  # a line the sink has not finished writing
 
-    def start(self) -> None:
-        self._controller = Controller(self, hostname=self.host, port=self.port)
-        self._controller.start()
+    def command(self) -> list[str]:
+        """The sink's command line (run it with `sys.executable`)."""
+        return [
+            sys.executable,
+            str(SINK),
+            *("--host", self.host, "--port", str(self.port), "--out", str(self.path)),
+        ]
 
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
+    async def wait_listening(self, alive: Callable[[], bool], limit: float = 30.0) -> None:
+        """Until the sink says it listens; `alive()` false (it exited) or `limit` raise."""
+        deadline = time.monotonic() + limit
+        while not self.listening:
+            self.poll()
+            if self.listening:
+                return
+            if not alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the SMTP sink did not start listening on port {self.port}")
+            await asyncio.sleep(0.05)
+
+    def poll(self) -> None:
+        """Take in the lines the sink wrote since the last call."""
+        if self._file is None:
+            try:
+                self._file = self.path.open("rb")
+            except FileNotFoundError:
+                return
+        data = self._file.read()
+        if not data:
+            return
+        lines = (self._rest + data).split(b"\n")
+        self._rest = lines.pop()
+        for line in lines:
+            self._note(line)
+
+    def _note(self, line: bytes) -> None:
+        if line.startswith(b"#"):
+            self.listening = self.listening or line.startswith(LISTENING)
+            return
+        parts = line.decode(errors="replace").split()
+        if len(parts) < 2:
+            return
+        try:
+            at = float(parts[0])
+        except ValueError:
+            return
+        code = None if parts[1] == "-" else parts[1]
+        indexes = [i for rcpt in parts[2:] if (i := Forms.index_of_email(rcpt)) is not None]
+        self.received += 1
+        if code is not None:
+            if code in self.by_code:
+                self.repeats += 1
+            else:
+                self.by_code[code] = at
+        for index in indexes:
+            self.by_index.setdefault(index, at)
+        if code is None and not indexes:
+            self.unmatched += 1
 
     def arrival(self, code: str | None, index: int) -> float | None:
-        with self._lock:
-            if code is not None and code in self.by_code:
-                return self.by_code[code]
-            return self.by_index.get(index)
+        """When the email for a request arrived (as of the last `poll()`)."""
+        if code is not None and (at := self.by_code.get(code)) is not None:
+            return at
+        return self.by_index.get(index)
 
     def count(self) -> int:
-        with self._lock:
-            return self.received
+        self.poll()
+        return self.received
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        now = time.perf_counter()
-        content: bytes = envelope.content if isinstance(envelope.content, bytes) else b""
-        found = CODE.search(content)
-        code = found.group().decode() if found else _code_from_parsed(content)
-        indexes = [Forms.index_of_email(str(rcpt)) for rcpt in envelope.rcpt_tos]
-        with self._lock:
-            self.received += 1
-            if code is not None:
-                if code in self.by_code:
-                    self.repeats += 1
-                else:
-                    self.by_code[code] = now
-            for index in indexes:
-                if index is not None:
-                    self.by_index.setdefault(index, now)
-            if code is None and not any(i is not None for i in indexes):
-                self.unmatched += 1
-        return "250 OK"
-
-
-def _code_from_parsed(content: bytes) -> str | None:
-    """The code from a decoded subject or body (when the raw bytes are encoded)."""
-    message = message_from_bytes(content, policy=email_policy.default)
-    texts = [str(message.get("Subject", ""))]
-    body = message.get_body(preferencelist=("plain",))
-    if body is not None:
-        texts.append(str(body.get_content()))
-    for text in texts:
-        found = CODE_TEXT.search(text)
-        if found:
-            return found.group()
-    return None
+    def close(self) -> None:
+        self.poll()
+        if self._file is not None:
+            self._file.close()
+            self._file = None

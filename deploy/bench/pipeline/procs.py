@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,14 +93,23 @@ class Fleet:
     cwd: Path
     procs: list[Proc] = field(default_factory=list)
 
-    def start(self, name: str, component: str, module: str, port: int | None = None) -> Proc:
+    def start(
+        self,
+        name: str,
+        component: str,
+        module: str | None,
+        port: int | None = None,
+        command: Sequence[str] | None = None,
+    ) -> Proc:
+        """`python -m module`, or `command` as given (e.g. the bench's own SMTP sink)."""
         env = dict(self.env)
         if port is not None:
             env["JEMPUT_HTTP_PORT"] = str(port)
+        argv = list(command) if command is not None else [sys.executable, "-m", str(module)]
         log = self.log_dir / f"{name}.log"
         with log.open("wb") as out:
             popen = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
-                [sys.executable, "-m", module],
+                argv,
                 cwd=self.cwd,
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .plot import plot
 from .procs import Proc, log_problems
 from .stats import COMPONENTS
 
@@ -204,6 +203,8 @@ def publish(result: Mapping[str, Any], folder: Path, stem: str, repo: Path) -> l
     md_path.write_text(text + f"\n![throughput and latency]({stem}.png)\n")
     paths = [json_path, md_path]
     try:
+        from .plot import plot  # matplotlib: only now, not in the generator during the load
+
         paths.append(plot(result, folder / f"{stem}.png"))
     except Exception as exc:  # a report without its plot is still a report
         print(f"bench: no plot: {type(exc).__name__}: {exc}", file=sys.stderr)

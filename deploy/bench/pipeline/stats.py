@@ -13,7 +13,16 @@ from .mailbox import Mailbox
 from .procs import Proc
 from .watcher import EventWatcher
 
-COMPONENTS = ("intake", "verification", "notification", "relay", "ferretdb", "kafka", "bench")
+COMPONENTS = (
+    "intake",
+    "verification",
+    "notification",
+    "relay",
+    "ferretdb",
+    "kafka",
+    "bench",
+    "smtp-sink",
+)
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
