@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,7 +19,8 @@ from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.body_guard import BodyGuard
 
 log = logging.getLogger(__name__)
 
@@ -86,55 +88,43 @@ def requires(*roles: Role) -> Callable[..., Awaitable[Caller]]:
 
 
 def field_errors(error: ValidationError | RequestValidationError) -> list[dict[str, str]]:
-    """Pydantic's errors without the offending input: it may be a NIK or a name."""
+    """Pydantic's errors without the offending input: it may be a NIK or a name, in the
+    message (a union tag is quoted back) or in the path (an unknown key is its text)."""
     return [
         {
-            "field": ".".join(str(p) for p in e["loc"] if p not in ("body",)) or "body",
+            "field": ".".join(_safe_part(e, p) for p in e["loc"] if p != "body") or "body",
             "error": e["type"],
-            "message": e["msg"],
+            "message": _scrubbed(e),
         }
         for e in error.errors()
     ]
 
 
-class BodyTooLargeError(Exception):
-    """More bytes arrived than the limit allows, whatever the headers said."""
+SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z_]{0,40}")
 
 
-class BodyLimit:
-    """Counts the bytes a request body really has (a Content-Length can lie, and chunked
-    bodies have none) and refuses conflicting framing: Content-Length with
-    Transfer-Encoding is how request smuggling starts."""
+def _safe_part(e: Any, part: object) -> str:
+    if e["type"] == "extra_forbidden" and part is e["loc"][-1]:
+        return str(part) if SAFE_NAME.fullmatch(str(part)) else "(unknown field)"
+    return str(part)
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        names = {name.lower() for name, _ in scope.get("headers", [])}
-        if b"content-length" in names and b"transfer-encoding" in names:
-            response = JSONResponse({"detail": "Content-Length with Transfer-Encoding"}, 400)
-            await response(scope, receive, send)
-            return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLargeError
-            return message
-
-        await self.app(scope, counted, send)
+def _scrubbed(e: Any) -> str:
+    if e["type"] == "union_tag_invalid":  # pydantic quotes the tag it was given
+        expected = e.get("ctx", {}).get("expected_tags", "")
+        return f"unknown {e.get('ctx', {}).get('discriminator', 'kind')}: expected {expected}"
+    message = str(e["msg"])
+    given = e.get("input")
+    if isinstance(given, str | int | float) and not isinstance(given, bool):
+        text = str(given)
+        if text and text in message:
+            message = message.replace(text, "…")
+    return message
 
 
 def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes: int) -> None:
     app.state.api_keys = api_keys
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -154,8 +144,6 @@ def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes
         else:
             try:
                 response = await call_next(request)
-            except BodyTooLargeError:
-                response = JSONResponse({"detail": f"body larger than {max_body_bytes} bytes"}, 413)
             except Exception as exc:  # a clean, counted 500; the type only (no data)
                 log.error("unhandled error", extra={"error_type": type(exc).__name__})
                 response = JSONResponse({"detail": "internal error"}, 500)

@@ -6,7 +6,8 @@ that bad input is stopped at the edge with a field-level message and nothing is 
 
 from __future__ import annotations
 
-from datetime import date
+import unicodedata
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -14,10 +15,24 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from shared.domain.nik import Sex
 
+# Control (Cc, C0 and C1), format (Cf: bidi overrides like U+202E, zero-width spaces),
+# surrogate, private-use and unassigned code points: invisible or misleading in a name
+# on a letter, and some reorder what a reader sees.
+REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+EARLIEST_BIRTH = date(1900, 1, 1)
+
 
 def _printable(value: str) -> str:
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValueError("must not contain control characters")
+    value = unicodedata.normalize("NFC", value)  # one spelling per text, as stored
+    if any(unicodedata.category(ch) in REFUSED_CATEGORIES for ch in value):
+        raise ValueError("must not contain control, format or unassigned characters")
+    return value
+
+
+def _a_past_date(value: date) -> date:
+    # A day of slack: the device's "today" may already be tomorrow east of UTC.
+    if not EARLIEST_BIRTH <= value <= date.today() + timedelta(days=1):
+        raise ValueError("must be a date between 1900 and today")
     return value
 
 
@@ -26,6 +41,7 @@ Text = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(_printable),
 ]
+PastDate = Annotated[date, AfterValidator(_a_past_date)]
 Digits16 = Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")]
 KecamatanCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Email = Annotated[
@@ -83,7 +99,7 @@ class OutreachPoint(Strict):
 class Applicant(Strict):
     nik: Digits16
     full_name: Text
-    birth_date: date
+    birth_date: PastDate
     sex: Sex
     marital_status: MaritalStatus = MaritalStatus.SINGLE
     address: Text
@@ -99,7 +115,7 @@ class EktpRecording(Strict):
 class BirthCertificate(Strict):
     kind: Literal[RequestKind.BIRTH_CERTIFICATE] = RequestKind.BIRTH_CERTIFICATE
     child_name: Text
-    child_birth_date: date
+    child_birth_date: PastDate
     child_sex: Sex
     place_of_birth: Text
     family_card_number: Digits16

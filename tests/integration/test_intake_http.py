@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -107,6 +108,43 @@ async def test_malformed_bodies_are_refused(
     assert await event_count(mongo_db) == 0
 
 
+def _valid() -> str:
+    return json.dumps(form())
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status"),
+    [
+        # A second NIK after the first: which one is checked, which one stored?
+        (_valid()[:-1] + ', "applicant": ' + json.dumps(form()["applicant"]) + "}", None, 422),
+        (_valid().encode("latin-1"), "application/json; charset=latin-1", 415),
+        (_valid().encode(), "application/merge-patch+json", 415),
+        (_valid().encode("utf-16"), "application/json", 415),
+        (b"\xef\xbb\xbf" + _valid().encode(), "application/json", 415),
+        (_valid().encode(), "text/plain", 415),
+    ],
+)
+async def test_loose_bodies_are_refused(
+    api: httpx.AsyncClient,
+    mongo_db: AsyncDatabase[Document],
+    content: str | bytes,
+    content_type: str | None,
+    status: int,
+) -> None:
+    body = content.encode() if isinstance(content, str) else content
+    headers = {"Content-Type": content_type or "application/json"}
+    response = await api.post("/v1/requests", content=body, headers=headers)
+    assert response.status_code == status, response.text
+    assert ADULT_NIK not in response.text
+    assert await event_count(mongo_db) == 0
+
+
+async def test_utf8_json_with_its_charset_named_is_taken(api: httpx.AsyncClient) -> None:
+    headers = {"Content-Type": "application/json; charset=UTF-8"}
+    response = await api.post("/v1/requests", content=_valid().encode(), headers=headers)
+    assert response.status_code == 201, response.text
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -118,6 +156,13 @@ async def test_malformed_bodies_are_refused(
         ({"surprise": True}, "surprise"),
         ({"details": {"kind": "passport"}}, "details"),
         ({"outreach_point": {"kind": "mall"}}, "outreach_point.kind"),
+        ({"applicant": {"full_name": "Siti\u202eAminah"}}, "applicant.full_name"),  # bidi
+        ({"applicant": {"full_name": "\u200b"}}, "applicant.full_name"),  # zero-width only
+        ({"applicant": {"address": "Jl.\u0085Tebet"}}, "applicant.address"),  # a C1 control
+        ({"applicant": {"birth_date": "9999-01-01"}}, "applicant.birth_date"),
+        ({"applicant": {"birth_date": "0001-01-01"}}, "applicant.birth_date"),
+        ({"details": {"kind": "3174011503900001 Siti Aminah"}}, "details"),  # not echoed
+        ({"applicant": {"3174011503900001": "Siti"}}, "applicant.(unknown field)"),
         ({"occurred_at": "0001-01-01T00:00:00+14:00"}, "occurred_at"),  # was a 500
         ({"occurred_at": "2009-06-01T10:00:00+07:00"}, "occurred_at"),
     ],

@@ -1,0 +1,113 @@
+"""What a request body must be before any handler sees it.
+
+An ASGI middleware, outermost, so that what it refuses reaches no route and writes
+nothing:
+- framing that disagrees with itself (Content-Length with Transfer-Encoding: how request
+  smuggling starts) is 400;
+- a body larger than the limit is 413, counted on the bytes that arrive, whatever the
+  headers say (a Content-Length can lie; a chunked body has none);
+- a body that is not `application/json` in UTF-8 is 415: no `+json` variants, no other
+  charsets, no byte-order marks (the same bytes must mean the same thing to every reader);
+- a JSON object with a key twice is 422: parsers disagree on which one wins, and the
+  one that was checked need not be the one that is stored.
+Malformed JSON passes through to the framework, which names it as such.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+WITH_BODY = {"POST", "PUT", "PATCH"}
+
+
+class DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise DuplicateKeyError
+    return dict(pairs)
+
+
+def _json_media_type(value: str) -> bool:
+    media, _, params = value.partition(";")
+    if media.strip().lower() != "application/json":
+        return False
+    for param in filter(None, (p.strip() for p in params.split(";"))):
+        name, _, given = param.partition("=")
+        if name.strip().lower() != "charset" or given.strip().strip('"').lower() != "utf-8":
+            return False
+    return True
+
+
+def _refusal(status: int, detail: str, error: str | None = None) -> JSONResponse:
+    if error is None:
+        return JSONResponse({"detail": detail}, status)
+    body = {
+        "detail": "invalid request",
+        "errors": [{"field": "body", "error": error, "message": detail}],
+    }
+    return JSONResponse(body, status)
+
+
+class BodyGuard:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WITH_BODY:
+            await self.app(scope, receive, send)
+            return
+        headers = {name.lower(): value for name, value in scope.get("headers", [])}
+        if b"content-length" in headers and b"transfer-encoding" in headers:
+            await _refusal(400, "Content-Length with Transfer-Encoding")(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                too_large = _refusal(413, f"body larger than {self.max_bytes} bytes")
+                await too_large(scope, receive, send)
+                return
+        refusal = self._check(headers.get(b"content-type", b"").decode("latin-1"), body)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    def _check(content_type: str, body: bytes) -> JSONResponse | None:
+        if not body:
+            return None
+        if not _json_media_type(content_type):
+            return _refusal(415, "send application/json (UTF-8)")
+        if body.startswith(b"\xef\xbb\xbf"):
+            return _refusal(415, "no byte-order mark: plain UTF-8", "encoding")
+        try:
+            json.loads(body.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        except UnicodeDecodeError:
+            return _refusal(415, "the body is not UTF-8", "encoding")
+        except DuplicateKeyError:
+            return _refusal(422, "a key appears twice in one object", "duplicate_key")
+        except ValueError:
+            return None  # malformed JSON: the framework says so, field by field
+        return None
