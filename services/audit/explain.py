@@ -18,6 +18,8 @@ class Explanation(BaseModel):
     decided: str  # the recorded decision's type
     rule_set_id: str
     region_table: str
+    judged_on: str  # the date the rules judged the request on (as the device dated it)
+    received_on: str  # the day it reached the log
     recorded: list[RuleOutcome]
     replayed: list[RuleOutcome]
     replay_matches: bool
@@ -40,15 +42,19 @@ def explain(
         history = history_of(before)
         cause = by_id.get(record.causation_id or "", record)
         on = cause.occurred_at.astimezone(WIB).date()
+        received = cause.recorded_at.astimezone(WIB).date()
         request = history.request(request_id)
-        replayed = decide(Context(request, history, on, load_rule_set(event.rule_set_id), regions))
-        today = decide(Context(request, history, on, current, regions))
+        recorded_rules = load_rule_set(event.rule_set_id)
+        replayed = decide(Context(request, history, on, recorded_rules, regions, received))
+        today = decide(Context(request, history, on, current, regions, received))
         explanations.append(
             Explanation(
                 decision_event_id=record.event_id,
                 decided=event.event_type,
                 rule_set_id=event.rule_set_id,
                 region_table=event.region_table,
+                judged_on=on.isoformat(),
+                received_on=received.isoformat(),
                 recorded=list(event.outcomes),
                 replayed=list(replayed.outcomes),
                 replay_matches=(

@@ -39,7 +39,8 @@ async def verify(deps: VerificationDeps, event: DomainEvent, record: RecordedEve
         request = history.requests.get(event.request_id)
         if request is None or not request.awaiting_decision:
             return []
-        made = decide(Context(request, history, on, deps.rules, deps.regions))
+        received = _local_date(record.recorded_at)
+        made = decide(Context(request, history, on, deps.rules, deps.regions, received))
         return [ToRecord(made, derived_id("decision", record.event_id))]
 
     await deps.applicants.record(

@@ -43,6 +43,9 @@ class RuleSet(BaseModel):
     birth_certificate_documents_if_married: frozenset[Document]
     skds_documents: frozenset[Document]
     skds_max_months: int
+    # How many days before it reached jemput a device may date a request (the longest a
+    # device is offline); older dates go to an officer. None: not checked (2026.11).
+    offline_window_days: int | None = None
 
 
 def load_rule_set(rule_set_id: str) -> RuleSet:
@@ -58,9 +61,10 @@ class Context:
 
     request: RequestState
     history: ApplicantHistory
-    on: date
+    on: date  # the day the request was made, as the device dated it: the rules judge it so
     rules: RuleSet
     regions: RegionTable
+    received: date | None = None  # the day it reached the log (the server's clock)
 
 
 Rule = Callable[[Context], RuleOutcome | None]  # None: the rule does not apply
@@ -185,6 +189,20 @@ def parents_niks(ctx: Context) -> RuleOutcome | None:
     return _outcome("parents_niks")
 
 
+def within_offline_window(ctx: Context) -> RuleOutcome | None:
+    """A device dates its requests with its own clock, which can be set back (a late birth
+    registration would then pass as timely): a date older than the offline window is
+    for an officer to judge."""
+    window = ctx.rules.offline_window_days
+    if window is None or ctx.received is None:
+        return None
+    if (ctx.received - ctx.on).days > window:
+        return _outcome(
+            "within_offline_window", RuleEffect.MANUAL_REVIEW, "dated_before_offline_window"
+        )
+    return _outcome("within_offline_window")
+
+
 RULES: tuple[Rule, ...] = (
     nik_structure,
     nik_region,
@@ -196,6 +214,7 @@ RULES: tuple[Rule, ...] = (
     required_documents,
     birth_date_plausible,
     parents_niks,
+    within_offline_window,
 )
 
 

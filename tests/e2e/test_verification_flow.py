@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -145,3 +146,13 @@ async def test_two_requests_sent_close_together_the_first_is_verified(jb: Pipeli
     second = await submit(jb, form(request_id="race-00000002"))
     await status_becomes(jb, first, "verified")
     await status_becomes(jb, second, "rejected")
+
+
+async def test_a_request_dated_weeks_back_goes_to_an_officer(jb: Pipeline) -> None:
+    """The device's date is what the rules judge by, so one set back is not believed."""
+    weeks_ago = (datetime.now(UTC) - timedelta(days=30)).isoformat()
+    code = await submit(jb, form(occurred_at=weeks_ago))
+    await status_becomes(jb, code, "manual_review")
+    queue = await jb.verification.get("/v1/reviews", headers=jb.as_("verifier-1"))
+    [case] = [c for c in queue.json() if c["tracking_code"] == code]
+    assert case["reasons"] == ["dated_before_offline_window"]

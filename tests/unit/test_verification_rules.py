@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -156,3 +156,23 @@ def test_a_parent_nik_must_be_a_nik() -> None:
 def test_an_unknown_rule_set_is_an_error() -> None:
     with pytest.raises(LookupError):
         load_rule_set("nope")
+
+
+def test_a_request_dated_before_the_offline_window_goes_to_an_officer() -> None:
+    """A device clock set a year back must not make a late birth registration timely."""
+    rules = load_rule_set("jaksel-2026.12")
+    assert rules.offline_window_days == 7
+    history = ApplicantHistory.rebuild([(submitted("r1"), "e0", AT)])
+    request = history.request("r1")
+
+    def decided(on: date, received: date) -> Any:
+        return decide(Context(request, history, on, rules, REGIONS, received))
+
+    assert isinstance(decided(TODAY, TODAY + timedelta(days=7)), RequestVerified)
+    backdated = decided(TODAY, TODAY + timedelta(days=8))
+    assert isinstance(backdated, ManualReviewRequired)
+    assert backdated.reasons == ("dated_before_offline_window",)
+    # The rule set of November had no such rule: its decisions replay as they were.
+    old = decide(Context(request, history, TODAY, RULES, REGIONS, TODAY + timedelta(days=300)))
+    assert isinstance(old, RequestVerified)
+    assert "within_offline_window" not in {o.rule for o in old.outcomes}
