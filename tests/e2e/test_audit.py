@@ -75,7 +75,9 @@ async def applicant_with_history(a: Audit) -> tuple[str, list[str]]:
     codes.append(third.json()["tracking_code"])
     await eventually(lambda: _is(status(codes[2]), "rejected"), what="the second e-KTP rejected")
     stream = (
-        await a.api.post("/v1/audit/lookup", json={"nik": ADULT_NIK}, headers=a.headers)
+        await a.api.post(
+            "/v1/audit/lookup", params=CASE, json={"nik": ADULT_NIK}, headers=a.headers
+        )
     ).json()["stream_id"]
 
     async def settled() -> bool:  # every email out, nothing more to come
@@ -122,10 +124,8 @@ async def test_history_state_diff_and_access_log(audit: Audit) -> None:
     raw = (await audit.get(f"/v1/audit/streams/{stream}/events")).json()
     assert raw[1]["prev_hash"] == raw[0]["hash"]
 
-    log = (
-        await audit.api.get("/v1/audit/access", params={"stream_id": stream}, headers=audit.headers)
-    ).json()
-    assert {e["action"] for e in log} >= {"history", "state", "diff", "raw"}
+    log = (await audit.get("/v1/audit/access", stream_id=stream)).json()
+    assert {e["action"] for e in log} >= {"lookup", "history", "state", "diff", "raw"}
     assert all(e["case_reference"] == "INSP-2026-041" and e["caller"] == "auditor-1" for e in log)
 
 
@@ -136,12 +136,15 @@ async def test_only_auditors_and_only_with_a_case(audit: Audit) -> None:
     assert officer.status_code == 403
     assert (await audit.api.get(path, params=CASE)).status_code == 401
     assert (await audit.api.get(path, headers=audit.headers)).status_code == 422  # no case
-    log = (await audit.api.get("/v1/audit/access", headers=audit.headers)).json()
-    assert log == []  # refused reads read nothing
+    log = (await audit.get("/v1/audit/access")).json()
+    assert [e["action"] for e in log] == ["access_log", "lookup"]  # refused reads: none
     unknown = await audit.get("/v1/audit/streams/applicant-nobody/history")
     assert unknown.status_code == 404
-    no_code = await audit.api.get("/v1/audit/tracking/JB-00000-00000", headers=audit.headers)
+    no_code = await audit.get("/v1/audit/tracking/JB-00000-00000")
     assert no_code.status_code == 404
+    for bad_case in ["   ", "INSP\x00-1", "INSP\n2026", "ab"]:
+        refused = await audit.api.get(path, params={"case": bad_case}, headers=audit.headers)
+        assert refused.status_code == 422, bad_case
     # Times without a zone are refused (they were 500s), with the field named.
     naive = "2026-11-29T10:00:00"
     for path, params in [

@@ -74,7 +74,9 @@ async def test_documents_requested_then_supplied_then_verified(jb: Pipeline) -> 
     await status_becomes(jb, code, "verified")
 
 
-async def test_manual_review_claimed_and_decided(jb: Pipeline) -> None:
+async def test_manual_review_claimed_and_decided(
+    jb: Pipeline, mongo_db: AsyncDatabase[Document]
+) -> None:
     code = await submit(jb, form(applicant={"birth_date": "1990-03-16"}))  # differs from the NIK
     await status_becomes(jb, code, "manual_review")
     verifier = jb.as_("verifier-1")
@@ -88,6 +90,8 @@ async def test_manual_review_claimed_and_decided(jb: Pipeline) -> None:
     assert ADULT_NIK not in listed
     case = await jb.verification.get(f"/v1/reviews/{code}", headers=verifier)
     assert case.json()["form"]["applicant"]["nik"] == ADULT_NIK  # the verifier may see it
+    [read] = await mongo_db["audit_access"].find({"action": "review"}).to_list(None)
+    assert (read["caller"], read["case_reference"]) == ("verifier-1", f"review:{code}")
     assert (
         await jb.verification.get(f"/v1/reviews/{code}", headers=jb.as_("officer-1"))
     ).status_code == 403

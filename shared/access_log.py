@@ -1,4 +1,5 @@
-"""Who read whose history, when and why: every audit read is recorded, insert-only."""
+"""Who read whose history, when and why: every read of an applicant's data by a person
+(an auditor's, a verifier's) is recorded, insert-only, in one collection."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.events.base import utc_millis
 
+COLLECTION = "audit_access"
+
 
 class AccessRecord(BaseModel):
     id: str
     at: datetime
     caller: str
-    action: str  # history, state, diff, explain, export, verify
+    # history, state, diff, raw, explain, export, lookup, tracking, access_log, review
+    action: str
     stream_id: str | None
     case_reference: str
 
@@ -37,7 +41,9 @@ class AccessLog:
         )
         await self._log.insert_one({"_id": entry.id, **entry.model_dump(exclude={"id"})})
 
-    async def list(self, stream_id: str | None = None, limit: int = 200) -> list[AccessRecord]:
+    async def list(
+        self, stream_id: str | None = None, offset: int = 0, limit: int = 200
+    ) -> list[AccessRecord]:
         query = {} if stream_id is None else {"stream_id": stream_id}
-        cursor = self._log.find(query).sort("at", DESCENDING).limit(limit)
+        cursor = self._log.find(query).sort("at", DESCENDING).skip(offset).limit(limit)
         return [AccessRecord(id=d.pop("_id"), **d) async for d in cursor]
