@@ -66,7 +66,13 @@ class IntakeDeps:
 
 
 class SubmissionConflictError(ValueError):
-    """The request id was used before for a different request."""
+    """The request id was used before for a different request.
+
+    One text whatever the difference (another applicant, or the same one with another
+    form): a different answer would tell a caller whether a NIK has requests here."""
+
+    def __init__(self) -> None:
+        super().__init__("request id already used for a different request")
 
 
 async def submit(
@@ -79,13 +85,13 @@ async def submit(
     try:
         await deps.tracking.add(code, Tracked(stream_id, request_id))
     except TrackingConflictError:
-        raise SubmissionConflictError("request id already used for another applicant") from None
+        raise SubmissionConflictError from None
 
     def decide(history: ApplicantHistory) -> list[ToRecord]:
         existing = history.requests.get(request_id)
         if existing is not None:
             if existing.form != form:
-                raise SubmissionConflictError("request id already used for a different request")
+                raise SubmissionConflictError
             return []
         event = RequestSubmitted(
             request_id=request_id,
@@ -99,7 +105,7 @@ async def submit(
     try:
         _, recorded = await deps.applicants.record(stream_id, decide, correlation_id=request_id)
     except IdempotencyConflictError:
-        raise SubmissionConflictError("request id already used for another applicant") from None
+        raise SubmissionConflictError from None
     return Accepted(
         request_id=request_id, tracking_code=code, result="accepted" if recorded else "duplicate"
     )

@@ -11,7 +11,7 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.eventstore.port import Document
-from tests.factories import ADULT_NIK, form
+from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.integration.intake_client import AUDITOR_KEY, intake, intake_settings
 
 
@@ -57,6 +57,11 @@ async def test_the_same_request_id_twice_is_a_duplicate(
     assert again.json()["tracking_code"] == first.json()["tracking_code"]
     other = await api.post("/v1/requests", json={**form("skds"), "request_id": "device7-000001"})
     assert other.status_code == 409
+    someone_else = await api.post(
+        "/v1/requests", json={**form("skds", BANDUNG_NIK), "request_id": "device7-000001"}
+    )
+    assert someone_else.status_code == 409
+    assert someone_else.text == other.text  # nothing tells whether the NIK is known here
     assert await event_count(mongo_db) == 1
 
 
