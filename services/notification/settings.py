@@ -12,4 +12,4 @@ class NotificationSettings(ServiceSettings):
     dead_letter_topic: str = "jemput.notification.dlq.v1"
     # Messages sent at once. A crash leaves at most this many with an unknown outcome
     # (never resent: an applicant never gets an alert twice).
-    max_in_flight: int = 8
+    max_in_flight: int = 32
