@@ -76,7 +76,9 @@ async def open_store(
 ) -> MongoEventStore:
     """The event store; with a broker, appended events are published at once (the relay
     only sweeps up after writers that died)."""
-    store = MongoEventStore(client[settings.mongo_db], settings.chain_keys())
+    store = MongoEventStore(
+        client[settings.mongo_db], settings.chain_keys(), cached_streams=settings.cached_streams
+    )
     await store.initialize()
     if broker is not None and settings.publish_appends:
         store.publish_with(KafkaEventPublisher(broker, lambda _: settings.events_topic))

@@ -42,6 +42,9 @@ class InfraSettings(BaseSettings):
     events_topic: str = "jemput.events.v1"
     relay_batch_size: int = 500
     publish_appends: bool = True
+    # Applicants' streams each process keeps in memory (events never change): enough to
+    # cover a request from submit to email under load, small enough for ~150 MB a process.
+    cached_streams: int = 1_000
     # Services publish what they append (false: only the relay publishes, which costs it
     # reads per event); the relay sweeps entries older than this
     # (their writer died or Kafka was away), looking every relay_idle_seconds.
