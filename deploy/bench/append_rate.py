@@ -3,8 +3,9 @@
     make bench                      # or: .venv/bin/python deploy/bench/append_rate.py --events 2000
 
 Each line pairs what the store does with the nearest raw baseline: the store's append is
-a counter increment, an outbox insert and an event insert (plus a point read when the
-stream head is not cached), so about a third of the raw single-insert rate is the ceiling.
+an outbox insert and an event insert, shared by concurrent appends in one group commit
+(plus a read when the stream head is not cached): with one writer about a third of the raw
+single-insert rate, with many writers above it.
 """
 
 from __future__ import annotations

@@ -7,8 +7,14 @@ here, once: expected versions, idempotent retries, chaining, and the write-ahead
 Layout (see docs/adr/0003-event-store-layout.md for why):
 - every event is one document keyed by `stream_id:version`, inserted once, never updated;
 - before an event is inserted, a sealed copy goes to the outbox, keyed by its global
-  position. The relay publishes outbox entries whose event exists, completes those whose
-  writer died before inserting, voids those whose append lost, and then deletes them.
+  position (positions.py). Once stored, the writer publishes it and deletes the entry;
+  the relay sweeps what writers left: it publishes entries whose event exists, completes
+  those whose writer died before inserting, voids those whose append lost;
+- concurrent appends share one group commit, concurrent reads one `$in` (batching.py),
+  and streams already read or written are kept in memory (stream_cache.py).
+
+This file is larger than most for a reason: the append, its clash resolution and the
+group commit are one algorithm, easier to check read together.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`jemput-relay`: the process that moves stored events to Kafka (see relay.py for why).
+"""`jemput-relay`: publishes what writers left in the outbox (see relay.py for why).
 
 The services publish what they append themselves; the relay publishes what they could
 not (a writer that died between the log and Kafka, or Kafka away), after

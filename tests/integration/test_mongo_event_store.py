@@ -57,7 +57,7 @@ async def test_writers_in_separate_processes_race_and_exactly_one_wins(
 async def test_concurrent_writers_to_many_streams_all_land_with_unique_positions(
     mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys
 ) -> None:
-    """FerretDB's counter increment is not atomic; the outbox's unique position key is."""
+    """Positions come from each writer's clock; the outbox's unique position key guards them."""
     writers = [MongoEventStore(mongo_db, chain_keys) for _ in range(4)]
     await writers[0].initialize()
     results = await asyncio.gather(
