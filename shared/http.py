@@ -111,13 +111,13 @@ def _safe_part(e: Any, part: object) -> str:
 
 def _scrubbed(e: Any) -> str:
     if e["type"] == "union_tag_invalid":  # pydantic quotes the tag it was given
-        expected = e.get("ctx", {}).get("expected_tags", "")
-        return f"unknown {e.get('ctx', {}).get('discriminator', 'kind')}: expected {expected}"
+        tags = re.findall(r"'([a-z_]+)'", str(e.get("ctx", {}).get("expected_tags", "")))
+        return f"unknown kind: expected one of {', '.join(tags)}"
     message = str(e["msg"])
     given = e.get("input")
     if isinstance(given, str | int | float) and not isinstance(given, bool):
         text = str(given)
-        if text and text in message:
+        if len(text) >= 4 and text in message:  # shorter would mangle the message
             message = message.replace(text, "…")
     return message
 

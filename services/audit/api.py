@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from services.audit.explain import Explanation
 from services.audit.replay import Change, HistoryLine, RequestView
 from services.audit.service import Auditor, AuditService
-from shared.access_log import AccessRecord
+from shared.access_log import CASE_PATTERN, AccessRecord
 from shared.domain.requests import Digits16
 from shared.events import RecordedEvent
+from shared.events.base import utc_millis
 from shared.eventstore.chain import ChainBreak
 from shared.eventstore.digest import Checkpoint
 from shared.http import Caller, Role, requires
@@ -23,7 +24,7 @@ AuditorRole = Annotated[Caller, Depends(requires(Role.AUDITOR))]
 Case = Annotated[
     str,
     Query(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/:-]{2,99}$",
+        pattern=CASE_PATTERN,
         description="The case this read is for, e.g. INSP-2026-041 (letters, digits, . _ / : -)",
     ),
 ]
@@ -157,7 +158,10 @@ async def verify(_: AuditorRole, s: Service, stream_id: str | None = None) -> Ve
 
 @router.post("/digest", response_model=Checkpoint)
 async def digest(_: AuditorRole, s: Service, as_of: AwareDatetime | None = None) -> Checkpoint:
-    """A sealed checkpoint of the whole store: keep it, check it later."""
+    """A sealed checkpoint of the whole store: keep it, check it later. `as_of` may not be
+    in the future: a checkpoint of what has not happened yet would later fail for nothing."""
+    if as_of is not None and as_of > utc_millis():
+        raise HTTPException(422, "as_of is in the future")
     return await s.digest(as_of)
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -24,6 +25,7 @@ from services.audit.export import verify_export
 from services.audit.service import Auditor, AuditService
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
+from shared.access_log import CASE_PATTERN, READER_PATTERN
 from shared.eventstore.digest import Checkpoint
 from shared.runtime import mongo_client
 
@@ -31,8 +33,37 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 console = Console()
 T = TypeVar("T")
 
-Who = Annotated[str, typer.Option("--as", help="Your name, recorded with every read")]
-CaseOpt = Annotated[str, typer.Option("--case", help="The case reference this read is for")]
+
+def _matching(pattern: str, what: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not re.fullmatch(pattern, value):
+            raise typer.BadParameter(f"{what}: letters, digits and . _ / : - (3 to 100)")
+        return value
+
+    return check
+
+
+# Times need their zone (e.g. 2026-11-30T10:00:00+07:00 or ...Z): a time without one
+# means a different moment to every reader.
+AWARE = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z"]
+Who = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        help="Your name, recorded with every read",
+        callback=_matching(READER_PATTERN, "--as"),
+    ),
+]
+CaseOpt = Annotated[
+    str,
+    typer.Option(
+        "--case",
+        help="The case reference this read is for",
+        callback=_matching(CASE_PATTERN, "--case"),
+    ),
+]
+Moment = Annotated[datetime, typer.Option(formats=AWARE)]
+MaybeMoment = Annotated[datetime | None, typer.Option(formats=AWARE)]
 Nik = Annotated[str | None, typer.Option(help="The applicant's NIK")]
 Code = Annotated[str | None, typer.Option(help="A tracking code of one of their requests")]
 Stream = Annotated[str | None, typer.Option(help="The applicant's stream id")]
@@ -109,7 +140,7 @@ def state(
     nik: Nik = None,
     code: Code = None,
     stream: Stream = None,
-    at: datetime | None = None,
+    at: MaybeMoment = None,
     version: int | None = None,
 ) -> None:
     """The applicant's requests as they were at a time (--at) or version (--version)."""
@@ -125,8 +156,8 @@ def state(
 def diff(
     who: Who,
     case: CaseOpt,
-    before: datetime,
-    after: datetime,
+    before: Moment,
+    after: Moment,
     nik: Nik = None,
     code: Code = None,
     stream: Stream = None,
@@ -210,8 +241,10 @@ def verify(
 
 
 @app.command()
-def digest(as_of: datetime | None = None) -> None:
+def digest(as_of: MaybeMoment = None) -> None:
     """Print a sealed checkpoint of the whole store (JSON): keep it to check later."""
+    if as_of is not None and as_of > datetime.now(UTC):
+        raise typer.BadParameter("--as-of is in the future")
     sys.stdout.write(run(lambda s: s.digest(as_of)).model_dump_json() + "\n")
 
 

@@ -47,6 +47,7 @@ KecamatanCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Email = Annotated[
     str,
     StringConstraints(max_length=254, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[a-z]{2,}$"),
+    AfterValidator(lambda value: _printable(value)),  # no bidi overrides in an address
 ]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{8,15}$")]
 

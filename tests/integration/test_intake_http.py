@@ -164,6 +164,7 @@ async def test_utf8_json_with_its_charset_named_is_taken(api: httpx.AsyncClient)
         ({"applicant": {"full_name": "Siti\u202eAminah"}}, "applicant.full_name"),  # bidi
         ({"applicant": {"full_name": "\u200b"}}, "applicant.full_name"),  # zero-width only
         ({"applicant": {"address": "Jl.\u0085Tebet"}}, "applicant.address"),  # a C1 control
+        ({"applicant": {"email": "budi\u202e@example.id"}}, "applicant.email"),
         ({"applicant": {"birth_date": "9999-01-01"}}, "applicant.birth_date"),
         ({"applicant": {"birth_date": "0001-01-01"}}, "applicant.birth_date"),
         ({"details": {"kind": "3174011503900001 Siti Aminah"}}, "details"),  # not echoed
