@@ -79,6 +79,7 @@ class Phase:
     server_cpu_s: float | None
     baseline: str | None = None  # the raw scan that reads the same documents in the same order
     loadavg_1m: float = 0.0  # the machine's, as the phase ended
+    server_peak_rss_mib: float | None = None  # sampled twice a second
 
     @property
     def rate(self) -> float:
@@ -107,6 +108,22 @@ class ServerCpu:
         fields = stat[stat.rindex(")") + 2 :].split()
         return (int(fields[11]) + int(fields[12])) / self._tick
 
+    def rss_mib(self) -> float | None:
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text() if self.pid else ""
+        except OSError:
+            return None
+        kib = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")]
+        return kib[0] / 1024 if kib else None
+
+    async def peak_rss(self, peak: list[float]) -> None:
+        """Keep the largest resident size seen in `peak[0]` until cancelled."""
+        while True:
+            rss = self.rss_mib()
+            if rss is not None and rss > peak[0]:
+                peak[0] = rss
+            await asyncio.sleep(0.5)
+
     def cmdline(self) -> str | None:
         try:
             raw = Path(f"/proc/{self.pid}/cmdline").read_bytes() if self.pid else b""
@@ -123,8 +140,13 @@ async def timed(
     baseline: str | None = None,
 ) -> Phase:
     """Run `work` (which returns how many events it went through) and time it."""
+    peak = [0.0]
+    sampler = asyncio.create_task(server.peak_rss(peak))
     cpu0, server0, started = time.process_time(), server.seconds(), time.perf_counter()
-    events = await work()
+    try:
+        events = await work()
+    finally:
+        sampler.cancel()
     seconds = time.perf_counter() - started
     server1 = server.seconds()
     server_cpu = server1 - server0 if server0 is not None and server1 is not None else None
@@ -137,6 +159,7 @@ async def timed(
         server_cpu,
         baseline,
         float(loadavg().split()[0]),
+        round(peak[0], 1) if peak[0] else None,
     )
     print(f"  {label:<40}{seconds:>9.2f} s {phase.rate:>10,.0f} events/s", flush=True)
     return phase
@@ -313,6 +336,7 @@ def phase_rows(phases: list[Phase], rounds: list[list[Phase]]) -> list[dict[str,
             "server_cpu_s": None if p.server_cpu_s is None else round(p.server_cpu_s, 2),
             "events_per_cpu_second": None if not p.cpu_s else round(p.events / p.cpu_s, 1),
             "loadavg_1m_after": p.loadavg_1m,
+            "server_peak_rss_mib": p.server_peak_rss_mib,
         }
         if p.baseline is not None:
             base = by_key[p.baseline]
@@ -379,8 +403,8 @@ def markdown(report: dict[str, Any]) -> str:
         + "; load is the machine's 1-minute load average as it ended.",
         "",
         "| measurement | s | events/s | baseline | baseline events/s | ratio | client CPU s "
-        f"| {cpu} | ratio by CPU | load |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+        f"| {cpu} | ratio by CPU | server peak RSS MiB | load |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
     def each(ratios: list[float | None]) -> str:
@@ -406,6 +430,8 @@ def markdown(report: dict[str, Any]) -> str:
             + " | "
             + ("" if r.get("ratio_by_cpu") is None else f"{r['ratio_by_cpu']:.2f}")
             + each(r.get("ratio_by_cpu_each_round", []))
+            + " | "
+            + ("" if r.get("server_peak_rss_mib") is None else f"{r['server_peak_rss_mib']:,.0f}")
             + f" | {r['loadavg_1m_after']:.2f} |"
         )
     cpu_ms = hist["client_cpu_ms_mean"]
