@@ -62,7 +62,7 @@ bench: up ## event store append rate vs raw insert_one into the same server
 bench-audit: up ## verify, digest, rebuild, history reads at 100,000 events vs raw reads
 	.venv/bin/python deploy/bench/audit_scan.py --events 100000
 
-bench-audit-1m: up ## the same at 1,000,000 events (fast fill: minutes; the scans: about an hour)
+bench-audit-1m: up ## the same at 1,000,000 events (about an hour; FerretDB sorts in memory: ~14 GB)
 	.venv/bin/python deploy/bench/audit_scan.py --events 1000000
 
 bench-pipeline: up ## open-loop load end to end, HTTP in to email out, step by step (ARGS="--rates 5,10")

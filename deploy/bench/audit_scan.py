@@ -80,6 +80,7 @@ class Phase:
     baseline: str | None = None  # the raw scan that reads the same documents in the same order
     loadavg_1m: float = 0.0  # the machine's, as the phase ended
     server_peak_rss_mib: float | None = None  # sampled twice a second
+    server_rss_start_mib: float | None = None  # what the server held as the phase began
 
     @property
     def rate(self) -> float:
@@ -140,6 +141,7 @@ async def timed(
     baseline: str | None = None,
 ) -> Phase:
     """Run `work` (which returns how many events it went through) and time it."""
+    rss_start = server.rss_mib()
     peak = [0.0]
     sampler = asyncio.create_task(server.peak_rss(peak))
     cpu0, server0, started = time.process_time(), server.seconds(), time.perf_counter()
@@ -160,6 +162,7 @@ async def timed(
         baseline,
         float(loadavg().split()[0]),
         round(peak[0], 1) if peak[0] else None,
+        None if rss_start is None else round(rss_start, 1),
     )
     print(f"  {label:<40}{seconds:>9.2f} s {phase.rate:>10,.0f} events/s", flush=True)
     return phase
@@ -336,6 +339,7 @@ def phase_rows(phases: list[Phase], rounds: list[list[Phase]]) -> list[dict[str,
             "server_cpu_s": None if p.server_cpu_s is None else round(p.server_cpu_s, 2),
             "events_per_cpu_second": None if not p.cpu_s else round(p.events / p.cpu_s, 1),
             "loadavg_1m_after": p.loadavg_1m,
+            "server_rss_start_mib": p.server_rss_start_mib,
             "server_peak_rss_mib": p.server_peak_rss_mib,
         }
         if p.baseline is not None:
@@ -403,9 +407,14 @@ def markdown(report: dict[str, Any]) -> str:
         + "; load is the machine's 1-minute load average as it ended.",
         "",
         "| measurement | s | events/s | baseline | baseline events/s | ratio | client CPU s "
-        f"| {cpu} | ratio by CPU | server peak RSS MiB | load |",
+        f"| {cpu} | ratio by CPU | server RSS MiB: start, peak | load |",
         "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+
+    def rss(start: float | None, peak: float | None) -> str:
+        if peak is None:
+            return ""
+        return f"{peak:,.0f}" if start is None else f"{start:,.0f}, {peak:,.0f}"
 
     def each(ratios: list[float | None]) -> str:
         if report["rounds"] < 2 or not ratios or None in ratios:
@@ -431,7 +440,7 @@ def markdown(report: dict[str, Any]) -> str:
             + ("" if r.get("ratio_by_cpu") is None else f"{r['ratio_by_cpu']:.2f}")
             + each(r.get("ratio_by_cpu_each_round", []))
             + " | "
-            + ("" if r.get("server_peak_rss_mib") is None else f"{r['server_peak_rss_mib']:,.0f}")
+            + rss(r.get("server_rss_start_mib"), r.get("server_peak_rss_mib"))
             + f" | {r['loadavg_1m_after']:.2f} |"
         )
     cpu_ms = hist["client_cpu_ms_mean"]
