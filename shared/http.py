@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_l
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
+from shared.api_errors import FieldError, InvalidRequest
 from shared.body_guard import BodyGuard
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,11 @@ def requires(*roles: Role) -> Callable[..., Awaitable[Caller]]:
     return check
 
 
+def invalid_parameter(name: str, message: str) -> RequestValidationError:
+    """A 422 like pydantic's own, for a check a parameter's type cannot express."""
+    return RequestValidationError([{"type": "value_error", "loc": ("query", name), "msg": message}])
+
+
 def field_errors(error: ValidationError | RequestValidationError) -> list[dict[str, str]]:
     """Pydantic's errors without the offending input: it may be a NIK or a name, in the
     message (a union tag is quoted back) or in the path (an unknown key is its text)."""
@@ -128,7 +134,8 @@ def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": "invalid request", "errors": field_errors(exc)}, 422)
+        body = InvalidRequest(errors=[FieldError(**e) for e in field_errors(exc)])
+        return JSONResponse(body.model_dump(), 422)
 
     @app.middleware("http")
     async def limit_and_count(

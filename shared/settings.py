@@ -7,7 +7,7 @@ import os
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.eventstore.chain import ChainKeys
+from shared.eventstore.chain import ChainKeys, KeyId
 from shared.http import ApiKey
 
 DEV_CHAIN_KEY = "dev-only-chain-key-never-in-production"
@@ -50,7 +50,7 @@ class InfraSettings(BaseSettings):
     # (their writer died or Kafka was away), looking every relay_idle_seconds.
     relay_min_age_seconds: float = 2.0
     relay_idle_seconds: float = 0.5
-    chain_key_id: str = "dev"
+    chain_key_id: KeyId = "dev"
     chain_key: SecretStr = SecretStr(DEV_CHAIN_KEY)
     # Keys that sealed older events, by key id, after a rotation: they verify, never seal.
     chain_old_keys: dict[str, SecretStr] = {}

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict
 
 from services.audit.explain import Explanation
 from services.audit.replay import Change, HistoryLine, RequestView
 from services.audit.service import Auditor, AuditService
 from shared.access_log import CASE_PATTERN, AccessRecord
+from shared.api_errors import GUARDED, WITH_BODY, errors
 from shared.domain.requests import Digits16
 from shared.events import RecordedEvent
 from shared.events.base import utc_millis
 from shared.eventstore.chain import ChainBreak
 from shared.eventstore.digest import Checkpoint
-from shared.http import Caller, Role, requires
+from shared.http import Caller, Role, invalid_parameter, requires
+from shared.instant import Instant
 
-router = APIRouter(prefix="/v1/audit")
+router = APIRouter(prefix="/v1/audit", responses=errors(*GUARDED))
 AuditorRole = Annotated[Caller, Depends(requires(Role.AUDITOR))]
 Case = Annotated[
     str,
@@ -36,6 +37,9 @@ def service(request: Request) -> AuditService:
 
 
 Service = Annotated[AuditService, Depends(service)]
+NO_CODE = "no request with this tracking code"
+NO_EVENTS = errors(404, e404="no events for this applicant")
+MAX_OFFSET = 1_000_000_000  # paging further is a mistake, and past 2**63 the store overflows
 
 
 class NikLookup(BaseModel):
@@ -47,7 +51,7 @@ class StreamRef(BaseModel):
     stream_id: str
 
 
-@router.post("/lookup", response_model=StreamRef)
+@router.post("/lookup", response_model=StreamRef, responses=errors(*WITH_BODY))
 async def lookup(body: NikLookup, case: Case, caller: AuditorRole, s: Service) -> StreamRef:
     """An applicant's stream id from their NIK (sent in the body, never in a URL); recorded
     in the access log, as finding whom a NIK belongs to is itself a read."""
@@ -56,7 +60,7 @@ async def lookup(body: NikLookup, case: Case, caller: AuditorRole, s: Service) -
     return StreamRef(stream_id=stream_id)
 
 
-@router.get("/tracking/{code}", response_model=StreamRef)
+@router.get("/tracking/{code}", response_model=StreamRef, responses=errors(404, e404=NO_CODE))
 async def by_tracking_code(code: str, case: Case, caller: AuditorRole, s: Service) -> StreamRef:
     stream_id = await s.stream_of_code(code)
     await s.access.record(caller.name, "tracking", stream_id, case)
@@ -67,20 +71,20 @@ def _who(caller: Caller, case: str) -> Auditor:
     return Auditor(caller.name, case)
 
 
-@router.get("/streams/{stream_id}/history", response_model=list[HistoryLine])
+@router.get("/streams/{stream_id}/history", response_model=list[HistoryLine], responses=NO_EVENTS)
 async def history(
     stream_id: str,
     case: Case,
     caller: AuditorRole,
     s: Service,
     request_id: str | None = None,
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[HistoryLine]:
     return await s.history(_who(caller, case), stream_id, request_id, offset, limit)
 
 
-@router.get("/streams/{stream_id}/events", response_model=list[RecordedEvent])
+@router.get("/streams/{stream_id}/events", response_model=list[RecordedEvent], responses=NO_EVENTS)
 async def raw_events(
     stream_id: str, case: Case, caller: AuditorRole, s: Service
 ) -> list[RecordedEvent]:
@@ -88,46 +92,66 @@ async def raw_events(
     return await s.raw(_who(caller, case), stream_id)
 
 
-@router.get("/streams/{stream_id}/state", response_model=dict[str, RequestView])
+@router.get(
+    "/streams/{stream_id}/state", response_model=dict[str, RequestView], responses=NO_EVENTS
+)
 async def state(
     stream_id: str,
     case: Case,
     caller: AuditorRole,
     s: Service,
-    at: AwareDatetime | None = None,
+    at: Instant | None = None,
     version: int | None = Query(None, ge=1),
 ) -> dict[str, RequestView]:
     return await s.state(_who(caller, case), stream_id, at, version)
 
 
-@router.get("/streams/{stream_id}/diff", response_model=list[Change])
+@router.get("/streams/{stream_id}/diff", response_model=list[Change], responses=NO_EVENTS)
 async def diff(
     stream_id: str,
     case: Case,
     caller: AuditorRole,
     s: Service,
-    before: AwareDatetime,
-    after: AwareDatetime,
+    before: Instant,
+    after: Instant,
 ) -> list[Change]:
     return await s.diff(_who(caller, case), stream_id, before, after)
 
 
-@router.get("/streams/{stream_id}/requests/{request_id}/explain", response_model=list[Explanation])
+@router.get(
+    "/streams/{stream_id}/requests/{request_id}/explain",
+    response_model=list[Explanation],
+    responses=errors(404, e404="no events for this applicant, or no such request"),
+)
 async def explain(
     stream_id: str, request_id: str, case: Case, caller: AuditorRole, s: Service
 ) -> list[Explanation]:
     return await s.explain(_who(caller, case), stream_id, request_id)
 
 
-@router.get("/streams/{stream_id}/export", response_class=PlainTextResponse)
+EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+
+
+@router.get(
+    "/streams/{stream_id}/export",
+    response_class=Response,
+    responses={
+        **NO_EVENTS,
+        200: {
+            "description": "Every event: one JSON object a line, or CSV with a header row",
+            "content": {"application/x-ndjson": {}, "text/csv": {}},
+        },
+    },
+)
 async def export(
     stream_id: str,
     case: Case,
     caller: AuditorRole,
     s: Service,
     format: Literal["jsonl", "csv"] = "jsonl",
-) -> str:
-    return await s.export(_who(caller, case), stream_id, format)
+) -> Response:
+    text = await s.export(_who(caller, case), stream_id, format)
+    return Response(text, media_type=EXPORT_TYPES[format])
 
 
 class VerifyResult(BaseModel):
@@ -156,12 +180,12 @@ async def verify(_: AuditorRole, s: Service, stream_id: str | None = None) -> Ve
     )
 
 
-@router.post("/digest", response_model=Checkpoint)
-async def digest(_: AuditorRole, s: Service, as_of: AwareDatetime | None = None) -> Checkpoint:
+@router.post("/digest", response_model=Checkpoint, responses=errors(*WITH_BODY))
+async def digest(_: AuditorRole, s: Service, as_of: Instant | None = None) -> Checkpoint:
     """A sealed checkpoint of the whole store: keep it, check it later. `as_of` may not be
     in the future: a checkpoint of what has not happened yet would later fail for nothing."""
     if as_of is not None and as_of > utc_millis():
-        raise HTTPException(422, "as_of is in the future")
+        raise invalid_parameter("as_of", "as_of is in the future")
     return await s.digest(as_of)
 
 
@@ -170,7 +194,7 @@ class DigestCheck(BaseModel):
     now: Checkpoint
 
 
-@router.post("/digest/check", response_model=DigestCheck)
+@router.post("/digest/check", response_model=DigestCheck, responses=errors(*WITH_BODY))
 async def check_digest(body: Checkpoint, _: AuditorRole, s: Service) -> DigestCheck:
     ok, now = await s.check_digest(body)
     return DigestCheck(ok=ok, now=now)
@@ -182,7 +206,7 @@ async def access(
     caller: AuditorRole,
     s: Service,
     stream_id: str | None = None,
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     limit: int = Query(200, ge=1, le=1000),
 ) -> list[AccessRecord]:
     """Who read which applicant's history, when, for which case: newest first, a page at a

@@ -22,11 +22,16 @@ from services.intake.handlers import (
     submit,
     withdraw_request,
 )
+from shared.api_errors import GUARDED, WITH_BODY, errors
 from shared.domain.applicant import DomainError
 from shared.http import Caller, Role, field_errors, requires
 from shared.tracking import Tracked
 
 router = APIRouter(prefix="/v1")
+NO_CODE = "no request with this tracking code"
+CONFLICT = "The request id was used before for a different request"
+CLOSED = "The request is already decided or withdrawn"
+NOT_ASKED = "The request is not waiting for documents, or none were named"
 Officer = Annotated[Caller, Depends(requires(Role.OFFICER, Role.SERVICE))]
 
 
@@ -38,7 +43,12 @@ def deps(request: Request) -> IntakeDeps:
 Deps = Annotated[IntakeDeps, Depends(deps)]
 
 
-@router.post("/requests", status_code=201, response_model=Accepted)
+@router.post(
+    "/requests",
+    status_code=201,
+    response_model=Accepted,
+    responses=errors(*GUARDED, *WITH_BODY, 409, e409=CONFLICT),
+)
 async def submit_one(submission: Submission, caller: Officer, d: Deps) -> Accepted:
     """Submit one request. Sending the same `request_id` again answers `duplicate`."""
     try:
@@ -59,7 +69,13 @@ class BatchResult(BaseModel):
     items: list[BatchItemResult]
 
 
-@router.post("/requests/batch", response_model=BatchResult)
+@router.post(
+    "/requests/batch",
+    response_model=BatchResult,
+    responses=errors(
+        *GUARDED, *WITH_BODY, e413="The body is larger than the limit, or has too many items"
+    ),
+)
 async def submit_batch(
     items: Annotated[list[dict[str, Any]], Body(embed=True)],
     caller: Officer,
@@ -114,26 +130,32 @@ async def submit_batch(
     return BatchResult(items=results)
 
 
-@router.get("/status/{tracking_code}", response_model=StatusView)
+@router.get(
+    "/status/{tracking_code}", response_model=StatusView, responses=errors(404, 422, e404=NO_CODE)
+)
 async def status(tracking_code: str, d: Deps) -> StatusView:
     """For applicants: the status and next step of a request, nothing personal."""
     found = await find(d, tracking_code)
     if found is None:
-        raise HTTPException(404, "no request with this tracking code")
+        raise HTTPException(404, NO_CODE)
     return status_view(found[1])
 
 
 async def tracked(tracking_code: str, d: Deps) -> Tracked:
     found = await find(d, tracking_code)
     if found is None:
-        raise HTTPException(404, "no request with this tracking code")
+        raise HTTPException(404, NO_CODE)
     return found[0]
 
 
 Found = Annotated[Tracked, Depends(tracked)]
 
 
-@router.post("/requests/{tracking_code}/withdraw", status_code=204)
+@router.post(
+    "/requests/{tracking_code}/withdraw",
+    status_code=204,
+    responses=errors(*GUARDED, *WITH_BODY, 404, 409, e404=NO_CODE, e409=CLOSED),
+)
 async def withdraw(request: Found, body: WithdrawBody, caller: Officer, d: Deps) -> None:
     try:
         await withdraw_request(d, request, caller.name, body.reason)
@@ -141,7 +163,11 @@ async def withdraw(request: Found, body: WithdrawBody, caller: Officer, d: Deps)
         raise HTTPException(409, str(exc)) from None
 
 
-@router.post("/requests/{tracking_code}/documents", status_code=204)
+@router.post(
+    "/requests/{tracking_code}/documents",
+    status_code=204,
+    responses=errors(*GUARDED, *WITH_BODY, 404, 409, e404=NO_CODE, e409=NOT_ASKED),
+)
 async def documents(request: Found, body: DocumentsBody, caller: Officer, d: Deps) -> None:
     """Documents the applicant brought after verification asked for them."""
     try:

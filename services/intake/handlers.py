@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shared.applicants import Applicants, ToRecord, derived_id
 from shared.domain.applicant import (
@@ -20,6 +20,7 @@ from shared.domain.events import RequestSubmitted
 from shared.domain.messages import next_step
 from shared.domain.requests import Document, RequestForm, Text
 from shared.eventstore.port import IdempotencyConflictError
+from shared.instant import Instant
 from shared.tracking import Tracked, TrackingConflictError, TrackingIndex, tracking_code
 
 RequestId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
@@ -31,7 +32,7 @@ class Submission(RequestForm):
     """A request as posted: the form, plus the device's own id and time when it has them."""
 
     request_id: RequestId | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Instant | None = None
 
     @field_validator("occurred_at")
     @classmethod

@@ -11,7 +11,15 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+)
 
 from shared.domain.nik import Sex
 
@@ -109,12 +117,14 @@ class Applicant(Strict):
     phone: Phone | None = None
 
 
+# `kind` has no default: it chooses the variant, and a default would make `details: {}`
+# valid by the published schema while the discriminator refuses it.
 class EktpRecording(Strict):
-    kind: Literal[RequestKind.EKTP_RECORDING] = RequestKind.EKTP_RECORDING
+    kind: Literal[RequestKind.EKTP_RECORDING]
 
 
 class BirthCertificate(Strict):
-    kind: Literal[RequestKind.BIRTH_CERTIFICATE] = RequestKind.BIRTH_CERTIFICATE
+    kind: Literal[RequestKind.BIRTH_CERTIFICATE]
     child_name: Text
     child_birth_date: PastDate
     child_sex: Sex
@@ -122,14 +132,14 @@ class BirthCertificate(Strict):
     family_card_number: Digits16
     mother_nik: Digits16
     father_nik: Digits16 | None = None
-    parents_married: bool
+    parents_married: StrictBool
     birth_letter_reference: Text
 
 
 class Skds(Strict):
-    kind: Literal[RequestKind.SKDS] = RequestKind.SKDS
+    kind: Literal[RequestKind.SKDS]
     city_address: Text
-    stay_months: int = Field(ge=1, le=24)
+    stay_months: StrictInt = Field(ge=1, le=24)
 
 
 Details = Annotated[EktpRecording | BirthCertificate | Skds, Field(discriminator="kind")]

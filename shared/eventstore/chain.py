@@ -13,7 +13,9 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import StringConstraints
 
 GENESIS_HASH = "0" * 64
 
@@ -52,6 +54,10 @@ def canonical_bytes(content: Mapping[str, Any]) -> bytes:
 
 class UnknownKeyError(LookupError):
     """An event names a chain key this process does not have."""
+
+
+# A key id is written into every event and checkpoint, and compared as text.
+KeyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,27 @@ import hmac
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
-from shared.eventstore.chain import ChainKeys, StreamChecker
+from shared.eventstore.chain import ChainKeys, KeyId, StreamChecker
 from shared.eventstore.port import Document, event_key
+from shared.instant import Instant
+
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
 class Checkpoint(BaseModel):
-    as_of: AwareDatetime
-    streams: int
-    events: int
-    root: str
-    key_id: str
-    seal: str
+    # Checked as strictly as it is sealed: a checkpoint comes back from outside.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    as_of: Instant
+    streams: StrictInt = Field(ge=0)
+    events: StrictInt = Field(ge=0)
+    root: Sha256Hex
+    key_id: KeyId
+    seal: Sha256Hex
 
 
 def leaf(stream_id: str, version: int, head_hash: str) -> bytes:

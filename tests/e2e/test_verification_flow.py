@@ -157,6 +157,13 @@ async def test_a_request_dated_weeks_back_goes_to_an_officer(jb: Pipeline) -> No
     weeks_ago = (datetime.now(UTC) - timedelta(days=30)).isoformat()
     code = await submit(jb, form(occurred_at=weeks_ago))
     await status_becomes(jb, code, "manual_review")
-    queue = await jb.verification.get("/v1/reviews", headers=jb.as_("verifier-1"))
-    [case] = [c for c in queue.json() if c["tracking_code"] == code]
-    assert case["reasons"] == ["dated_before_offline_window"]
+    queued: list[dict[str, Any]] = []
+
+    async def queued_for_an_officer() -> bool:
+        # The queue is a read model fed by the decision event: it follows the status.
+        listed = await jb.verification.get("/v1/reviews", headers=jb.as_("verifier-1"))
+        queued[:] = [c for c in listed.json() if c["tracking_code"] == code]
+        return bool(queued)
+
+    await eventually(queued_for_an_officer, what="the review in the queue")
+    assert queued[0]["reasons"] == ["dated_before_offline_window"]

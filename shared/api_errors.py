@@ -1,0 +1,64 @@
+"""The error answers every jemput HTTP API gives, as models, so that each operation's
+OpenAPI document says what it really answers (checked by schemathesis in the e2e tier).
+
+Two bodies only: `Problem` (`{"detail": "..."}`) for every refusal, and `InvalidRequest`
+for 422, which names the fields and the kind of error but never the value sent (it may be
+a NIK or a name)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Problem(BaseModel):
+    """A refusal in words: what is wrong, never the input that was sent."""
+
+    detail: str = Field(examples=["no request with this tracking code"])
+
+
+class FieldError(BaseModel):
+    field: str = Field(
+        description="Where: a dotted path in the body (`applicant.nik`), `query.<name>`, "
+        "`path.<name>`, or `body` for the body as a whole",
+        examples=["applicant.nik"],
+    )
+    error: str = Field(description="The kind of error", examples=["string_pattern_mismatch"])
+    message: str = Field(examples=["String should match pattern '^[0-9]{16}$'"])
+
+
+class InvalidRequest(BaseModel):
+    """A request that is well-formed HTTP but not valid input; nothing was changed."""
+
+    detail: Literal["invalid request"] = "invalid request"
+    errors: list[FieldError] = Field(min_length=1)
+
+
+# What each status means wherever it is answered; an operation may say more.
+MEANINGS: dict[int, tuple[type[BaseModel], str]] = {
+    400: (Problem, "Malformed HTTP framing (e.g. both Content-Length and Transfer-Encoding)"),
+    401: (Problem, "Missing or unknown API key (header `X-API-Key`)"),
+    403: (Problem, "The caller's role may not do this"),
+    404: (Problem, "Not found"),
+    409: (Problem, "Conflicts with what is recorded; nothing was changed"),
+    411: (Problem, "A body without a Content-Length header"),
+    413: (Problem, "The body is larger than the service's limit"),
+    415: (Problem, "The body is not JSON in UTF-8 (`Content-Type: application/json`)"),
+    422: (InvalidRequest, "Invalid input: which field, and why; nothing was changed"),
+}
+
+# Every operation needs a key of the right role and validates its parameters.
+GUARDED = (401, 403, 422)
+# What the body guard answers for any operation with a body (shared/body_guard.py).
+WITH_BODY = (400, 411, 413, 415)
+
+
+def errors(*statuses: int, **says: str) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route or router: each status with its body model and meaning.
+    `says` gives an operation's own meaning, keyed `e404="no review with this code"`."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        model, meaning = MEANINGS[status]
+        documented[status] = {"model": model, "description": says.get(f"e{status}", meaning)}
+    return documented
