@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
-from tests.unit.service_tier.requests import status, submit
+from tests.unit.service_tier.requests import birth, status, submit
 from tests.unit.service_tier.tier import ServiceTier, as_
 
 OFFICER = as_("officer-1")
@@ -121,7 +121,7 @@ async def test_the_status_tells_the_holder_of_the_code_nothing_personal(
 async def test_an_open_request_can_be_withdrawn_a_decided_one_cannot(
     tier: ServiceTier,
 ) -> None:
-    waiting = await submit(tier, form("birth_certificate", documents=[]))
+    waiting = await submit(tier, {**birth(), "documents": []})
     assert (await status(tier, waiting))["status"] == "documents_requested"
     withdrawn = await tier.intake.post(
         f"/v1/requests/{waiting}/withdraw", json={"reason": "moved away"}, headers=OFFICER
@@ -145,7 +145,7 @@ async def test_an_open_request_can_be_withdrawn_a_decided_one_cannot(
 async def test_documents_brought_later_get_the_request_decided_again(
     tier: ServiceTier,
 ) -> None:
-    code = await submit(tier, form("birth_certificate", documents=["birth_letter"]))
+    code = await submit(tier, {**birth(), "documents": ["birth_letter"]})
     view = await status(tier, code)
     assert view["status"] == "documents_requested"
     supplied = await tier.intake.post(

@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.events import RecordedEvent
 from tests.factories import ADULT_NIK, form
-from tests.unit.service_tier.requests import status, submit
+from tests.unit.service_tier.requests import birth, status, submit
 from tests.unit.service_tier.tier import ServiceTier, as_
 
 MISMATCH = form(applicant={"birth_date": "1990-03-16"})  # goes to manual review
@@ -32,7 +32,7 @@ async def test_a_request_delivered_again_is_decided_once(tier: ServiceTier) -> N
 
 
 async def test_documents_supplied_twice_are_decided_once(tier: ServiceTier) -> None:
-    body = form("birth_certificate", documents=["birth_letter", "family_card"])
+    body = {**birth(), "documents": ["birth_letter", "family_card"]}
     code = await submit(tier, body)
     supplied = await tier.intake.post(
         f"/v1/requests/{code}/documents",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.factories import ADULT_NIK, BANDUNG_NIK, applicant, form
-from tests.unit.service_tier.requests import submit
+from tests.unit.service_tier.requests import birth, submit
 from tests.unit.service_tier.tier import ServiceTier
 
 TODAY = date.today()
@@ -24,13 +24,7 @@ def nik_born(born: date, female: bool = False, region: str = "317401") -> str:
     return f"{region}{day:02}{born.month:02}{born.year % 100:02}0001"
 
 
-FIFTEEN = nik_born(TODAY.replace(year=TODAY.year - 15) - timedelta(days=30), female=True)
-
-
-def birth(**details: Any) -> dict[str, Any]:
-    """A birth certificate request, the child born ten days ago, every document there."""
-    child = {"child_birth_date": (TODAY - timedelta(days=10)).isoformat(), **details}
-    return form("birth_certificate", details=child)
+FIFTEEN = nik_born(date(TODAY.year - 15, 1, 1), female=True)  # 14 or 15: under 17
 
 
 def dated(body: dict[str, Any], days_ago: int) -> dict[str, Any]:
