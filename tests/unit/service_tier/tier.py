@@ -132,7 +132,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
         ),
     }
     async with AsyncExitStack() as stack:
-        await stack.enter_async_context(TestKafkaBroker(broker))
+        await stack.enter_async_context(TestKafkaBroker(broker, connect_only=False))
         clients = {}
         for name, app in apps.items():
             clients[name] = await stack.enter_async_context(_serving(app, name))
