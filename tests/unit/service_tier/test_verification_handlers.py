@@ -3,6 +3,7 @@ and events it cannot read."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from shared.events import RecordedEvent
@@ -28,6 +29,18 @@ async def test_a_request_delivered_again_is_decided_once(tier: ServiceTier) -> N
     await tier.settled()
     assert [r.event_id for r in await decisions(tier)] == [decided.event_id]
     assert decided.causation_id == submitted.event_id
+    assert len(tier.email.sent) == 1
+
+
+async def test_a_request_delivered_to_two_consumers_at_once_is_decided_once(
+    tier: ServiceTier,
+) -> None:
+    """As after a rebalance: the same event handled concurrently before either decided."""
+    await submit(tier, form(), settle=False)
+    [submitted] = await tier.events(tier.stream_of(ADULT_NIK), "RequestSubmitted")
+    await asyncio.gather(tier.feed.deliver(submitted), tier.feed.deliver(submitted))
+    await tier.settled()
+    assert [r.event_type for r in await decisions(tier)] == ["RequestVerified"]
     assert len(tier.email.sent) == 1
 
 
