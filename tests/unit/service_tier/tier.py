@@ -10,6 +10,7 @@ waits (boundedly) until every publication, and what it set off, is done.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -96,14 +97,23 @@ class ServiceTier:
         return self.dead_letters.setdefault(topic, [])
 
 
+@functools.cache
+def _settings(
+    max_attempts: int,
+) -> tuple[IntakeSettings, VerificationSettings, NotificationSettings, AuditSettings]:
+    """Built once: reading settings (environment, validation) is a good part of a start."""
+    return (
+        IntakeSettings(**COMMON),
+        VerificationSettings(**COMMON),
+        NotificationSettings(**COMMON, max_attempts=max_attempts, backoff_seconds=0.0),
+        AuditSettings(**COMMON),
+    )
+
+
 @asynccontextmanager
 async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
-    intake_settings = IntakeSettings(**COMMON)
-    verification_settings = VerificationSettings(**COMMON)
-    notification_settings = NotificationSettings(
-        **COMMON, max_attempts=max_attempts, backoff_seconds=0.0
-    )
-    audit_settings = AuditSettings(**COMMON)
+    settings = _settings(max_attempts)
+    intake_settings, verification_settings, notification_settings, audit_settings = settings
     broker = KafkaBroker(logger=None)
     store = InMemoryEventStore(intake_settings.chain_keys())
     feed = BrokerFeed(broker, intake_settings.events_topic)
