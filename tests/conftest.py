@@ -24,8 +24,9 @@ TIERS = ("unit", "integration", "e2e")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        tier = Path(str(item.fspath)).parent.name
-        if tier in TIERS:
+        # The tier is the folder under tests/ (unit/service_tier/ is unit too).
+        tier = next((p for p in Path(str(item.fspath)).parts if p in TIERS), None)
+        if tier is not None:
             item.add_marker(getattr(pytest.mark, tier))
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pymongo import AsyncMongoClient
 
 from services.audit.api import router
+from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
 from shared.http import ApiKeys, install_common
@@ -18,14 +19,18 @@ from shared.runtime import mongo_client
 
 
 def create_app(
-    settings: AuditSettings | None = None, client: AsyncMongoClient[dict[str, Any]] | None = None
+    settings: AuditSettings | None = None,
+    client: AsyncMongoClient[dict[str, Any]] | None = None,
+    *,
+    service: AuditService | None = None,
 ) -> FastAPI:
+    """`service` replaces the one wired to MongoDB (the in-memory tier passes its own)."""
     settings = settings or AuditSettings()
     client = client or mongo_client(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.audit = await audit_service(settings, client)
+        app.state.audit = service or await audit_service(settings, client)
         yield
         await client.close()
 

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from services.intake.api import router
@@ -14,10 +15,11 @@ from services.intake.handlers import IntakeDeps
 from services.intake.kafka import intake_router
 from services.intake.settings import IntakeSettings
 from shared.applicants import Applicants
+from shared.eventstore.port import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.kafka import make_broker
 from shared.runtime import mongo_client, open_store, readiness
-from shared.tracking import MongoTrackingIndex
+from shared.tracking import MongoTrackingIndex, TrackingIndex
 
 DESCRIPTION = """Officers' devices and other systems submit civil-registration requests
 (e-KTP recording, birth certificates, SKDS) and follow them up by tracking code.
@@ -25,19 +27,26 @@ Authenticate with `X-API-Key`. Errors name fields, never the values sent."""
 
 
 def create_app(
-    settings: IntakeSettings | None = None, client: AsyncMongoClient[dict[str, Any]] | None = None
+    settings: IntakeSettings | None = None,
+    client: AsyncMongoClient[dict[str, Any]] | None = None,
+    *,
+    broker: KafkaBroker | None = None,
+    store: EventStore | None = None,
+    tracking: TrackingIndex | None = None,
 ) -> FastAPI:
+    """`broker`, `store` and `tracking` replace the real adapters (the in-memory tier
+    passes a broker under FastStream's TestKafkaBroker and in-memory store and index)."""
     settings = settings or IntakeSettings()
     client = client or mongo_client(settings)
-    broker = make_broker(settings.kafka_bootstrap, "jemput-intake")
+    broker = broker or make_broker(settings.kafka_bootstrap, "jemput-intake")
     db = client[settings.mongo_db]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await open_store(client, settings, broker)
+        event_store = store or await open_store(client, settings, broker)
         deps = IntakeDeps(
-            applicants=Applicants(store, settings.pseudonym_bytes()),
-            tracking=MongoTrackingIndex(db["tracking_codes"]),
+            applicants=Applicants(event_store, settings.pseudonym_bytes()),
+            tracking=tracking or MongoTrackingIndex(db["tracking_codes"]),
             tracking_key=settings.pseudonym_bytes(),
         )
         app.state.intake = deps
@@ -45,7 +54,7 @@ def create_app(
         async with broker:
             await broker.start()
             yield
-            await store.flush()  # what was stored reaches Kafka before we go
+            await event_store.flush()  # what was stored reaches Kafka before we go
         await client.close()
 
     app = FastAPI(title="jemput intake", version="1", description=DESCRIPTION, lifespan=lifespan)

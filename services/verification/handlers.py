@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from services.verification.review_queue import QueuedReview, ReviewQueue
+from services.verification.review_queue import QueuedReview, ReviewQueuePort
 from services.verification.rules import Context, RuleSet, decide
 from shared.access_log import AccessLog
 from shared.applicants import Applicants, ToRecord, derived_id
@@ -27,7 +27,7 @@ class VerificationDeps:
     applicants: Applicants
     rules: RuleSet
     regions: RegionTable
-    queue: ReviewQueue
+    queue: ReviewQueuePort
     access: AccessLog  # a verifier's read of a whole case is recorded like an auditor's
 
 

@@ -2,13 +2,16 @@
 
 A read model fed from the events topic (insert on ManualReviewRequired, delete when
 decided or withdrawn), so it stays small and FerretDB's scans of it stay cheap.
+`ReviewQueuePort` is what verification needs of it; `ReviewQueue` keeps it in MongoDB,
+`InMemoryReviewQueue` in a dict (tests/contract/review_queue_contract.py holds both to
+the same behaviour).
 """
 
 from __future__ import annotations
 
 import contextlib
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from pymongo import ASCENDING, ReturnDocument
@@ -26,7 +29,51 @@ class QueuedReview(BaseModel):
     claimed_by: str | None = None
 
 
+class ReviewQueuePort(Protocol):
+    async def add(self, review: QueuedReview) -> None:
+        """Queue a review; a review already queued under its code stays as it is."""
+
+    async def remove(self, tracking_code: str) -> None: ...
+
+    async def list(self, limit: int = 100) -> list[QueuedReview]:
+        """Oldest first."""
+
+    async def get(self, tracking_code: str) -> QueuedReview | None: ...
+
+    async def claim(self, tracking_code: str, verifier: str) -> QueuedReview | None:
+        """Claim if unclaimed (or already ours); None if someone else has it or it is gone."""
+
+
+class InMemoryReviewQueue:
+    """The queue in a dict, for the in-memory service tier."""
+
+    def __init__(self) -> None:
+        self.reviews: dict[str, QueuedReview] = {}
+
+    async def add(self, review: QueuedReview) -> None:
+        self.reviews.setdefault(review.tracking_code, review)
+
+    async def remove(self, tracking_code: str) -> None:
+        self.reviews.pop(tracking_code, None)
+
+    async def list(self, limit: int = 100) -> list[QueuedReview]:
+        return sorted(self.reviews.values(), key=lambda r: r.since)[:limit]
+
+    async def get(self, tracking_code: str) -> QueuedReview | None:
+        return self.reviews.get(tracking_code)
+
+    async def claim(self, tracking_code: str, verifier: str) -> QueuedReview | None:
+        review = self.reviews.get(tracking_code)
+        if review is None or review.claimed_by not in (None, verifier):
+            return None
+        claimed = review.model_copy(update={"claimed_by": verifier})
+        self.reviews[tracking_code] = claimed
+        return claimed
+
+
 class ReviewQueue:
+    """The queue in a MongoDB collection keyed by tracking code."""
+
     def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
         self._queue = collection
 

@@ -1,0 +1,76 @@
+"""One behaviour, every review queue: subclasses supply a `queue` fixture (an empty queue)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from services.verification.review_queue import QueuedReview, ReviewQueuePort
+
+# Milliseconds only: what MongoDB keeps of a time, so both queues give back equal reviews.
+T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+
+
+def review(n: int, minutes: int = 0) -> QueuedReview:
+    return QueuedReview(
+        tracking_code=f"JB-0000{n}-AAAAA",
+        request_id=f"request-{n:04}",
+        stream_id=f"stream-{n}",
+        kind="ektp_recording",
+        reasons=("nik_birth_or_sex_mismatch",),
+        since=T0 + timedelta(minutes=minutes),
+    )
+
+
+class ReviewQueueContract:
+    async def test_added_reviews_are_listed_oldest_first(self, queue: ReviewQueuePort) -> None:
+        await queue.add(review(1, minutes=5))
+        await queue.add(review(2, minutes=1))
+        await queue.add(review(3, minutes=3))
+        assert [r.tracking_code for r in await queue.list()] == [
+            review(2).tracking_code,
+            review(3).tracking_code,
+            review(1).tracking_code,
+        ]
+        assert [r.request_id for r in await queue.list(limit=2)] == ["request-0002", "request-0003"]
+
+    async def test_a_review_reads_back_as_it_was_added(self, queue: ReviewQueuePort) -> None:
+        await queue.add(review(1))
+        assert await queue.get(review(1).tracking_code) == review(1)
+        assert await queue.get("JB-NOONE-XXXXX") is None
+        assert await queue.list() == [review(1)]
+
+    async def test_adding_again_keeps_the_first_and_its_claim(self, queue: ReviewQueuePort) -> None:
+        await queue.add(review(1))
+        await queue.claim(review(1).tracking_code, "verifier-1")
+        await queue.add(review(1, minutes=9))  # the event redelivered
+        [kept] = await queue.list()
+        assert (kept.since, kept.claimed_by) == (T0, "verifier-1")
+
+    async def test_removed_reviews_are_gone(self, queue: ReviewQueuePort) -> None:
+        await queue.add(review(1))
+        await queue.add(review(2))
+        await queue.remove(review(1).tracking_code)
+        await queue.remove(review(1).tracking_code)  # twice: decided, then withdrawn
+        await queue.remove("JB-NOONE-XXXXX")
+        assert [r.tracking_code for r in await queue.list()] == [review(2).tracking_code]
+        assert await queue.get(review(1).tracking_code) is None
+
+    async def test_a_claim_is_one_verifiers(self, queue: ReviewQueuePort) -> None:
+        code = review(1).tracking_code
+        await queue.add(review(1))
+        claimed = await queue.claim(code, "verifier-1")
+        assert claimed is not None
+        assert claimed.claimed_by == "verifier-1"
+        assert await queue.claim(code, "verifier-2") is None
+        again = await queue.claim(code, "verifier-1")  # claiming one's own again is fine
+        assert again is not None
+        assert again.claimed_by == "verifier-1"
+        stored = await queue.get(code)
+        assert stored is not None
+        assert stored.claimed_by == "verifier-1"
+
+    async def test_nothing_to_claim_once_removed(self, queue: ReviewQueuePort) -> None:
+        await queue.add(review(1))
+        await queue.remove(review(1).tracking_code)
+        assert await queue.claim(review(1).tracking_code, "verifier-1") is None
+        assert await queue.claim("JB-NOONE-XXXXX", "verifier-1") is None

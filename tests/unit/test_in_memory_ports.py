@@ -1,0 +1,28 @@
+"""The review queue and tracking index contracts, held against their in-memory versions."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.verification.review_queue import InMemoryReviewQueue
+from shared.tracking import InMemoryTrackingIndex
+from tests.contract.review_queue_contract import ReviewQueueContract
+from tests.contract.tracking_index_contract import TrackingIndexContract
+
+
+@pytest.fixture
+def queue() -> InMemoryReviewQueue:
+    return InMemoryReviewQueue()
+
+
+@pytest.fixture
+def index() -> InMemoryTrackingIndex:
+    return InMemoryTrackingIndex()
+
+
+class TestInMemoryReviewQueue(ReviewQueueContract):
+    pass
+
+
+class TestInMemoryTrackingIndex(TrackingIndexContract):
+    pass
