@@ -16,10 +16,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.audit import export, replay
 from services.audit.explain import Explanation, explain
 from services.audit.projections import Rebuilt, rebuild
-from services.verification.rules import RuleSet
 from shared.access_log import AccessLog
 from shared.applicants import Applicants
 from shared.domain.regions import RegionTable
+from shared.domain.rules import RuleSet
 from shared.events import RecordedEvent
 from shared.events.base import utc_millis
 from shared.eventstore.chain import ChainKeys, VerificationReport

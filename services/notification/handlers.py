@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.notification.channels import Channel, ChannelError, Message
-from services.notification.templates import render, status_told_by
+from services.notification.templates import render
 from shared.applicants import Applicants, ToRecord, derived_id
-from shared.domain.applicant import ApplicantHistory, RequestState
+from shared.domain.applicant import TOLD, ApplicantHistory, RequestState, status_after
 from shared.domain.events import (
     NotificationAttempted,
     NotificationDelivered,
     NotificationFailed,
     RequestEvent,
 )
-from shared.events import DomainEvent, RecordedEvent
+from shared.events import RecordedEvent
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,8 @@ def address(channel: Channel, request: RequestState) -> str | None:
     return applicant.email if channel.name == "email" else applicant.phone
 
 
-async def notify(deps: NotificationDeps, event: DomainEvent, record: RecordedEvent) -> None:
-    assert isinstance(event, RequestEvent)
-    if status_told_by(event) is None:
+async def notify(deps: NotificationDeps, event: RequestEvent, record: RecordedEvent) -> None:
+    if status_after(event) not in TOLD:
         return
     history = await deps.applicants.load(record.stream_id)
     request = history.requests.get(event.request_id)

@@ -1,6 +1,7 @@
-"""Subscribe a service to the events topic with a table of handlers by event type.
+"""Subscribe a service to the events topic with a table of handlers by event class.
 
-The table is the service's routing, in one place. Each handler gets the domain event and
+The table is the service's routing, in one place, built with `on(EventClass, handler)` so
+that each handler is typed for the events it gets. Each handler gets the domain event and
 its stored record; it must be idempotent (derive the ids of what it records from the
 record's event id). A message that is not a stored event of a known type goes to the
 dead-letter topic and is skipped.
@@ -16,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaRouter, Topic
@@ -37,9 +39,24 @@ DEAD_LETTERS = Counter(
     "jemput_dead_letters_total", "Messages sent to a dead-letter topic", ["group", "reason"]
 )
 
-Handler = Callable[[DomainEvent, RecordedEvent], Awaitable[None]]
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[E, RecordedEvent], Awaitable[None]]
 Seen = Callable[[RecordedEvent], object]
 MAX_BATCH = 200
+
+
+@dataclass(frozen=True)
+class Route(Generic[E]):
+    event: type[E]
+    handle: Handler[E]
+
+
+def on(event: type[E], handle: Handler[E]) -> Route[E]:
+    """One line of a routing table: events of class `event` go to `handle`."""
+    return Route(event, handle)
+
+
+Routes = Sequence[Route[Any]]
 
 
 def subscribe_events(
@@ -47,13 +64,20 @@ def subscribe_events(
     topic: str,
     group_id: str,
     dead_letter_topic: str,
-    handlers: Mapping[str, Handler],
+    routes: Routes,
     description: str,
     dead_letters: DefaultPublisher | None = None,
     seen: Seen | None = None,
 ) -> None:
     """`seen` is told of every stored event that passes by (e.g. the store's `remember`,
     so that a handler's read of the stream finds it already in memory)."""
+    by_class: dict[type[DomainEvent], Handler[Any]] = {}
+    for route in routes:
+        if route.event in by_class:
+            raise ValueError(f"two handlers for {route.event.__name__}")
+        by_class[route.event] = route.handle
+    # The stored type names this service handles: any other event is skipped unread.
+    wanted = {cls.event_type for cls in by_class}
     if dead_letters is None:
         dead_letters = router.publisher(
             dead_letter_topic, description="Events this service could not read"
@@ -91,7 +115,7 @@ def subscribe_events(
             return None
         if seen is not None:
             seen(record)
-        if record.event_type not in handlers:
+        if record.event_type not in wanted:
             return None  # not this service's business
         try:
             return registry.load(record), record
@@ -104,7 +128,7 @@ def subscribe_events(
 
     async def _handle_in_order(items: list[tuple[DomainEvent, RecordedEvent]]) -> None:
         for event, record in items:
-            await handlers[record.event_type](event, record)
+            await by_class[type(event)](event, record)
             HANDLED.labels(group_id, record.event_type).inc()
             log.debug(
                 "handled", extra={"event_type": record.event_type, "event_id": record.event_id}

