@@ -15,6 +15,7 @@ from services.intake.handlers import IntakeDeps
 from services.intake.kafka import intake_router
 from services.intake.settings import IntakeSettings
 from shared.applicants import Applicants
+from shared.collections import TRACKING_CODES
 from shared.eventstore.port import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.kafka import make_broker
@@ -46,7 +47,7 @@ def create_app(
         event_store = store or await open_store(client, settings, broker)
         deps = IntakeDeps(
             applicants=Applicants(event_store, settings.pseudonym_bytes()),
-            tracking=tracking or MongoTrackingIndex(db["tracking_codes"]),
+            tracking=tracking or MongoTrackingIndex(db[TRACKING_CODES]),
             tracking_key=settings.pseudonym_bytes(),
         )
         app.state.intake = deps

