@@ -16,6 +16,7 @@ from shared.domain.events import registry
 from shared.events import DomainEvent, RecordedEvent
 from shared.eventstore.port import ConcurrencyError, EventStore
 from shared.identity import pseudonym
+from shared.privacy.personal_data import PersonalData
 
 EVENT_IDS = uuid.UUID("6f1d4a52-3c9e-4b8e-9a57-0d1c2b3a4f60")  # namespace for derived ids
 
@@ -26,7 +27,8 @@ def derived_id(*parts: str) -> str:
 
 
 def history_of(records: Sequence[RecordedEvent]) -> ApplicantHistory:
-    """An applicant's history from their stored events, old versions upcast."""
+    """An applicant's history from their events, opened (PersonalData.opened), old
+    versions upcast."""
     return ApplicantHistory.rebuild((registry.load(r), r.event_id, r.occurred_at) for r in records)
 
 
@@ -43,9 +45,10 @@ Decide = Callable[[ApplicantHistory], Sequence[ToRecord]]
 class Applicants:
     ATTEMPTS = 8
 
-    def __init__(self, store: EventStore, pseudonym_key: bytes) -> None:
+    def __init__(self, store: EventStore, pseudonym_key: bytes, personal: PersonalData) -> None:
         self._store = store
         self._key = pseudonym_key
+        self.personal = personal  # seals what is recorded, opens what is read
 
     def stream_of(self, nik: str) -> str:
         return pseudonym(self._key, "applicant", nik)
@@ -55,7 +58,11 @@ class Applicants:
         return self._store.remember(record)
 
     async def load(self, stream_id: str) -> ApplicantHistory:
-        return history_of(await self._store.read_stream(stream_id))
+        return await self.history(await self._store.read_stream(stream_id))
+
+    async def history(self, records: Sequence[RecordedEvent]) -> ApplicantHistory:
+        """The history of one applicant's stored (sealed) records."""
+        return history_of(await self.personal.opened(records))
 
     async def record(
         self,
@@ -73,7 +80,7 @@ class Applicants:
         cached = self._store.streams.get(stream_id)
         for attempt in range(self.ATTEMPTS):
             fresh = attempt > 0 or not cached
-            history = history_of(cached) if not fresh else await self.load(stream_id)
+            history = await self.history(cached) if not fresh else await self.load(stream_id)
             todo = [t for t in decide(history) if t.event_id not in history.event_ids]
             if not todo:
                 if fresh:
@@ -81,12 +88,15 @@ class Applicants:
                 cached = []
                 continue
             events = [
-                registry.to_new_event(
-                    t.event,
-                    event_id=t.event_id,
-                    occurred_at=t.occurred_at,
-                    causation_id=causation_id,
-                    correlation_id=correlation_id,
+                await self.personal.sealed(
+                    stream_id,
+                    registry.to_new_event(
+                        t.event,
+                        event_id=t.event_id,
+                        occurred_at=t.occurred_at,
+                        causation_id=causation_id,
+                        correlation_id=correlation_id,
+                    ),
                 )
                 for t in todo
             ]

@@ -9,9 +9,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.eventstore.chain import ChainKeys, KeyId
 from shared.http import ApiKey
+from shared.privacy.crypto import Keyring, kek_from_secret
 
 DEV_CHAIN_KEY = "dev-only-chain-key-never-in-production"
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-never-in-production"
+DEV_DATA_KEK = "dev-only-data-kek-never-in-production"
 MIN_SECRET_CHARS = 32  # e.g. `openssl rand -hex 32` gives 64
 
 
@@ -54,7 +56,23 @@ class InfraSettings(BaseSettings):
     chain_key: SecretStr = SecretStr(DEV_CHAIN_KEY)
     # Keys that sealed older events, by key id, after a rotation: they verify, never seal.
     chain_old_keys: dict[str, SecretStr] = {}
+    # The key-encryption key (KEK) that wraps applicants' data keys, and older KEKs by id
+    # after a rotation (they unwrap, never wrap; `jemput-audit rotate-kek` re-wraps).
+    data_kek_id: KeyId = "dev"
+    data_kek: SecretStr = SecretStr(DEV_DATA_KEK)
+    data_old_keks: dict[str, SecretStr] = {}
+    retention_policy: str = "jaksel-2026.12"  # the policy new events are sealed under
     production: bool = False
+
+    def keyring(self) -> Keyring:
+        kek = self.data_kek.get_secret_value()
+        if self.production and (why := weak_secret(kek)) is not None:
+            raise ValueError(f"JEMPUT_DATA_KEK is not fit for production: {why}")
+        if self.data_kek_id in self.data_old_keks:
+            raise ValueError("JEMPUT_DATA_OLD_KEKS must not name the current KEK id")
+        keks = {k: v.get_secret_value() for k, v in self.data_old_keks.items()}
+        keks[self.data_kek_id] = kek
+        return Keyring(self.data_kek_id, {k: kek_from_secret(k, v) for k, v in keks.items()})
 
     def chain_keys(self) -> ChainKeys:
         key = self.chain_key.get_secret_value()

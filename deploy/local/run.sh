@@ -22,6 +22,14 @@ if [[ ! -s $keys ]]; then
     "$(date +%Y%m%d)" "$(random)" "$(random)" >"$keys")
   echo "jemput: generated this installation's keys in $keys (keep them: the log is sealed with them)"
 fi
+# The data KEK wraps the keys of applicants' personal data: installs made before it
+# existed get one appended (losing it makes every sealed field unreadable).
+if ! grep -q '^JEMPUT_DATA_KEK=' "$keys"; then
+  random() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
+  (umask 077 && printf 'JEMPUT_DATA_KEK_ID=local-%s\nJEMPUT_DATA_KEK=%s\n' \
+    "$(date +%Y%m%d)" "$(random)" >>"$keys")
+  echo "jemput: generated this installation's data KEK in $keys (keep it: personal data is sealed with it)"
+fi
 export JEMPUT_ENV_FILE=$keys
 
 # Development API keys: usable only against this local run.

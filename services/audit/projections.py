@@ -12,6 +12,7 @@ from typing import Any
 from shared.domain.applicant import ApplicantHistory, Status
 from shared.domain.events import registry
 from shared.eventstore.port import EventStore
+from shared.privacy.personal_data import PersonalData
 
 
 @dataclass
@@ -29,14 +30,16 @@ class Rebuilt:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-async def rebuild(store: EventStore, progress: Callable[[int], None] | None = None) -> Rebuilt:
+async def rebuild(
+    store: EventStore, personal: PersonalData, progress: Callable[[int], None] | None = None
+) -> Rebuilt:
     """Replay every event in log order into fresh read models."""
     started = time.perf_counter()
     histories: dict[str, ApplicantHistory] = defaultdict(ApplicantHistory)
     out = Rebuilt()
     async for record in store.read_all():
         histories[record.stream_id].apply(
-            registry.load(record), record.event_id, record.occurred_at
+            registry.load(await personal.open_one(record)), record.event_id, record.occurred_at
         )
         out.events += 1
         if progress is not None and out.events % 1000 == 0:

@@ -74,6 +74,14 @@ class AuditService:
             raise NotFoundError("no events for this applicant")
         return records
 
+    async def _read_opened(
+        self, who: Auditor, action: str, stream_id: str, as_of: datetime | None = None
+    ) -> list[RecordedEvent]:
+        """Read, with personal fields opened (or erased): for the views that show them."""
+        return await self.applicants.personal.opened(
+            await self._read(who, action, stream_id, as_of)
+        )
+
     # ---- reading ------------------------------------------------------------------------
     async def history(
         self,
@@ -83,7 +91,7 @@ class AuditService:
         offset: int = 0,
         limit: int = 100,
     ) -> list[replay.HistoryLine]:
-        records = await self._read(who, "history", stream_id)
+        records = await self._read_opened(who, "history", stream_id)
         return replay.lines(records, request_id)[offset : offset + limit]
 
     async def raw(self, who: Auditor, stream_id: str) -> list[RecordedEvent]:
@@ -92,20 +100,20 @@ class AuditService:
     async def state(
         self, who: Auditor, stream_id: str, at: datetime | None = None, version: int | None = None
     ) -> dict[str, replay.RequestView]:
-        records = await self._read(who, "state", stream_id, as_of=at)
+        records = await self._read_opened(who, "state", stream_id, as_of=at)
         return replay.state(records if version is None else records[:version])
 
     async def diff(
         self, who: Auditor, stream_id: str, before: datetime, after: datetime
     ) -> list[replay.Change]:
-        records = await self._read(who, "diff", stream_id)
+        records = await self._read_opened(who, "diff", stream_id)
         return replay.diff(
             replay.state([r for r in records if r.recorded_at <= before]),
             replay.state([r for r in records if r.recorded_at <= after]),
         )
 
     async def explain(self, who: Auditor, stream_id: str, request_id: str) -> list[Explanation]:
-        records = await self._read(who, "explain", stream_id)
+        records = await self._read_opened(who, "explain", stream_id)
         return explain(records, request_id, self.rules, self.regions)
 
     async def export(self, who: Auditor, stream_id: str, fmt: str) -> str:
@@ -137,7 +145,7 @@ class AuditService:
     ) -> tuple[Rebuilt, dict[str, bool]]:
         """Rebuild every read model from the log, store the ones only the log feeds, and
         compare the ones services keep live."""
-        rebuilt = await rebuild(self.store, progress)
+        rebuilt = await rebuild(self.store, self.applicants.personal, progress)
         live_queue = {d["_id"] async for d in self.db[REVIEW_QUEUE].find({}, {"_id": 1})}
         live_codes = {
             d["_id"]: (d["stream_id"], d["request_id"])

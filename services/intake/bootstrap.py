@@ -19,6 +19,8 @@ from shared.collections import TRACKING_CODES
 from shared.eventstore.port import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.kafka import make_broker
+from shared.privacy.keys import DataKeyStore
+from shared.privacy.setup import open_personal_data
 from shared.runtime import mongo_client, open_store, readiness
 from shared.tracking import MongoTrackingIndex, TrackingIndex
 
@@ -33,6 +35,7 @@ def create_app(
     *,
     broker: KafkaBroker | None = None,
     store: EventStore | None = None,
+    data_keys: DataKeyStore | None = None,
     tracking: TrackingIndex | None = None,
 ) -> FastAPI:
     """`broker`, `store` and `tracking` replace the real adapters (the in-memory tier
@@ -45,8 +48,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         event_store = store or await open_store(client, settings, broker)
+        personal = await open_personal_data(client[settings.mongo_db], settings, data_keys)
         deps = IntakeDeps(
-            applicants=Applicants(event_store, settings.pseudonym_bytes()),
+            applicants=Applicants(event_store, settings.pseudonym_bytes(), personal),
             tracking=tracking or MongoTrackingIndex(db[TRACKING_CODES]),
             tracking_key=settings.pseudonym_bytes(),
         )

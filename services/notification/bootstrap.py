@@ -23,6 +23,8 @@ from shared.eventstore.port import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import on, subscribe_events
 from shared.messaging.kafka import make_broker
+from shared.privacy.keys import DataKeyStore
+from shared.privacy.setup import open_personal_data
 from shared.runtime import mongo_client, open_store, readiness
 
 
@@ -49,6 +51,7 @@ def subscribe(
         description="Decisions and status changes to tell applicants about",
         dead_letters=dead_letters,
         seen=lambda record: deps.applicants.remember(record),
+        open_record=lambda record: deps.applicants.personal.open_one(record),
     )
 
 
@@ -74,6 +77,7 @@ def create_app(
     *,
     broker: KafkaBroker | None = None,
     store: EventStore | None = None,
+    data_keys: DataKeyStore | None = None,
     channels: Sequence[Channel] | None = None,
 ) -> FastAPI:
     """`broker`, `store` and `channels` replace the real adapters (the in-memory tier
@@ -85,13 +89,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         event_store = store or await open_store(client, settings, broker)
+        personal = await open_personal_data(client[settings.mongo_db], settings, data_keys)
         async with AsyncExitStack() as closing:
             # Fakes given: no SMTP pool or HTTP client (its TLS set-up costs ~50 ms a start).
             chosen = await real_channels(settings, closing) if channels is None else channels
             kafka = KafkaRouter()
             dead_letters = dead_letter_publisher(kafka, settings)
             deps = NotificationDeps(
-                applicants=Applicants(event_store, settings.pseudonym_bytes()),
+                applicants=Applicants(event_store, settings.pseudonym_bytes(), personal),
                 channels=chosen,
                 max_attempts=settings.max_attempts,
                 backoff_seconds=settings.backoff_seconds,

@@ -31,6 +31,8 @@ from shared.eventstore.port import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import on, subscribe_events
 from shared.messaging.kafka import make_broker
+from shared.privacy.keys import DataKeyStore
+from shared.privacy.setup import open_personal_data
 from shared.rulesets import load_rule_set
 from shared.runtime import mongo_client, open_store, readiness
 
@@ -51,6 +53,7 @@ def events_router(settings: VerificationSettings, deps: VerificationDeps) -> Kaf
         ],
         description="Requests to verify; review queue changes",
         seen=lambda record: deps.applicants.remember(record),
+        open_record=lambda record: deps.applicants.personal.open_one(record),
     )
     return kafka
 
@@ -61,6 +64,7 @@ def create_app(
     *,
     broker: KafkaBroker | None = None,
     store: EventStore | None = None,
+    data_keys: DataKeyStore | None = None,
     queue: ReviewQueuePort | None = None,
     access: AccessLog | None = None,
 ) -> FastAPI:
@@ -73,8 +77,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         event_store = store or await open_store(client, settings, broker)
+        personal = await open_personal_data(client[settings.mongo_db], settings, data_keys)
         deps = VerificationDeps(
-            applicants=Applicants(event_store, settings.pseudonym_bytes()),
+            applicants=Applicants(event_store, settings.pseudonym_bytes(), personal),
             rules=load_rule_set(settings.rule_set_id),
             regions=KodenikRegionTable(),
             queue=queue or ReviewQueue(client[settings.mongo_db][REVIEW_QUEUE]),

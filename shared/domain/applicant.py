@@ -68,6 +68,7 @@ class RequestState:
     missing_documents: tuple[Document, ...] = ()
     reasons: tuple[str, ...] = ()
     notifications: dict[str, Notification] = field(default_factory=dict)
+    closed_at: datetime | None = None  # when it last left the open states (retention)
 
     @property
     def kind(self) -> RequestKind:
@@ -106,6 +107,7 @@ class ApplicantHistory:
         status = status_after(event)
         if status is not None:
             request.status = status
+            request.closed_at = None if status in OPEN else occurred_at
         if isinstance(event, Decision):
             request.awaiting_decision = False
             request.reasons = getattr(event, "reasons", ())

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from shared.domain.requests import Document, RequestForm, Strict, Text
 from shared.events import DomainEvent, EventRegistry
+from shared.events.base import JsonObject
 
 registry = EventRegistry()
 
@@ -34,11 +35,21 @@ class RequestEvent(DomainEvent):
 
 @registry.register
 class RequestSubmitted(RequestEvent):
+    """v2: stored with its personal fields sealed (shared/privacy); read in the clear."""
+
     event_type = "RequestSubmitted"
+    schema_version = 2
     tracking_code: str
     form: RequestForm
     submitted_by: str  # the caller (API key name), never personal data
     channel: str  # "http", "http-batch" or "kafka"
+
+
+@registry.upcaster("RequestSubmitted", from_version=1)
+def _stored_in_clear(payload: JsonObject) -> JsonObject:
+    # v1 was stored in clear; a v2 opened by its keys has the same shape. The v1 events
+    # stay as they are (the log is insert-only): they cannot be erased by their keys.
+    return payload
 
 
 class Decision(RequestEvent):
@@ -117,3 +128,17 @@ class NotificationFailed(RequestEvent):
     attempt: int
     error: str  # an error class and code, never a message with personal data
     final: bool
+
+
+@registry.register
+class PersonalDataErased(DomainEvent):
+    """An applicant's erasable personal data destroyed (their data keys): names the classes
+    and the keys, the case and who approved it; holds no personal data itself."""
+
+    event_type = "PersonalDataErased"
+    classes: tuple[str, ...]
+    key_refs: tuple[str, ...]  # the destroyed keys: ciphertext under them reads as erased
+    case_reference: str
+    erased_by: str  # the auditor, or "retention:<policy id>" for the sweep
+    reason: str = Field(max_length=500)
+    clear_events: int  # events of this applicant stored in clear before sealing (not erasable)

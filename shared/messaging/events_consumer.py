@@ -31,6 +31,8 @@ from pydantic import ValidationError
 from shared.domain.events import registry
 from shared.events import DomainEvent, RecordedEvent, UnknownEventError
 from shared.messaging.consumers import raw_body
+from shared.privacy.crypto import UnreadableError
+from shared.privacy.personal_data import MissingDataKeyError
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ DEAD_LETTERS = Counter(
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[E, RecordedEvent], Awaitable[None]]
 Seen = Callable[[RecordedEvent], object]
+Opener = Callable[[RecordedEvent], Awaitable[RecordedEvent]]
 MAX_BATCH = 200
 
 
@@ -68,9 +71,12 @@ def subscribe_events(
     description: str,
     dead_letters: DefaultPublisher | None = None,
     seen: Seen | None = None,
+    open_record: Opener | None = None,
 ) -> None:
     """`seen` is told of every stored event that passes by (e.g. the store's `remember`,
-    so that a handler's read of the stream finds it already in memory)."""
+    so that a handler's read of the stream finds it already in memory). `open_record` opens
+    sealed personal fields (PersonalData.open_one) before the event is read; handlers get
+    the opened event and the sealed record."""
     by_class: dict[type[DomainEvent], Handler[Any]] = {}
     for route in routes:
         if route.event in by_class:
@@ -118,8 +124,9 @@ def subscribe_events(
         if record.event_type not in wanted:
             return None  # not this service's business
         try:
-            return registry.load(record), record
-        except (UnknownEventError, ValidationError) as exc:
+            opened = record if open_record is None else await open_record(record)
+            return registry.load(opened), record
+        except (UnknownEventError, ValidationError, UnreadableError, MissingDataKeyError) as exc:
             await dead_letters.publish(
                 _dead_letter(source, body, "unreadable_event", type(exc).__name__)
             )

@@ -107,7 +107,7 @@ async def test_todays_rules_may_decide_otherwise_than_the_recorded_ones(
     ten_days_ago = datetime.now(UTC).timestamp() - 10 * 86400
     occurred = datetime.fromtimestamp(ten_days_ago, UTC).isoformat()
     await submit(tier, {**form(), "occurred_at": occurred})
-    records = await tier.events(tier.stream_of(ADULT_NIK))
+    records = await tier.opened(tier.stream_of(ADULT_NIK))
     request_id = records[0].payload["request_id"]
     [explained] = explain(
         records, request_id, load_rule_set("jaksel-2026.11"), KodenikRegionTable()
@@ -129,7 +129,9 @@ async def test_an_export_checks_out_offline_and_an_edit_shows(tier: ServiceTier)
         )
         checked, breaks = verify_export(response.text, keys, fmt)
         assert (checked, breaks) == (len(await tier.events(stream)), [])
-    edited = response.text.replace("Siti Aminah", "Siti Aminah Edited", 1)
+        assert "Siti Aminah" not in response.text  # sealed: exports hold ciphertext
+    code = (await tier.events(stream))[0].payload["tracking_code"]
+    edited = response.text.replace(code, code[:-1] + ("Y" if code.endswith("X") else "X"), 1)
     _, breaks = verify_export(edited, keys, "csv")
     assert [(b.version, b.kind) for b in breaks] == [(1, "edited")]
 

@@ -37,6 +37,9 @@ from shared.events import RecordedEvent
 from shared.eventstore.memory import InMemoryEventStore
 from shared.http import ApiKey, Role, key_digest
 from shared.identity import pseudonym
+from shared.privacy.keys import InMemoryDataKeys
+from shared.privacy.personal_data import PersonalData
+from shared.retention import load_policy
 from shared.rulesets import load_rule_set
 from shared.tracking import InMemoryTrackingIndex
 from tests.unit.service_tier.fakes import BrokerFeed, RecordingAccessLog, RecordingChannel, as_json
@@ -79,6 +82,7 @@ class ServiceTier:
     intake_settings: IntakeSettings
     verification_settings: VerificationSettings
     notification_settings: NotificationSettings
+    personal: PersonalData
     dead_letters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     async def settled(self) -> None:
@@ -92,6 +96,10 @@ class ServiceTier:
     async def events(self, stream_id: str, event_type: str | None = None) -> list[RecordedEvent]:
         records = await self.store.read_stream(stream_id)
         return [r for r in records if event_type in (None, r.event_type)]
+
+    async def opened(self, stream_id: str) -> list[RecordedEvent]:
+        """The stream's events with their personal fields opened (as services read them)."""
+        return await self.personal.opened(await self.store.read_stream(stream_id))
 
     def dead(self, topic: str) -> list[dict[str, Any]]:
         return self.dead_letters.setdefault(topic, [])
@@ -119,6 +127,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
     feed = BrokerFeed(broker, intake_settings.events_topic)
     store.publish_with(feed)
     tracking, queue, access = InMemoryTrackingIndex(), InMemoryReviewQueue(), RecordingAccessLog()
+    keys = InMemoryDataKeys()  # one key store for every service, as they share one database
     email = RecordingChannel("email", resend_is_safe=False)
     sms = RecordingChannel("sms", resend_is_safe=True)
     dead_letters: dict[str, list[dict[str, Any]]] = {}
@@ -130,15 +139,22 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
         _collect(broker, topic, dead_letters.setdefault(topic, []))
 
     apps = {
-        "intake": intake_app(intake_settings, broker=broker, store=store, tracking=tracking),
+        "intake": intake_app(
+            intake_settings, broker=broker, store=store, tracking=tracking, data_keys=keys
+        ),
         "verification": verification_app(
-            verification_settings, broker=broker, store=store, queue=queue, access=access
+            verification_settings,
+            broker=broker,
+            store=store,
+            queue=queue,
+            access=access,
+            data_keys=keys,
         ),
         "notification": notification_app(
-            notification_settings, broker=broker, store=store, channels=[email, sms]
+            notification_settings, broker=broker, store=store, channels=[email, sms], data_keys=keys
         ),
         "audit": audit_app(
-            audit_settings, service=_audit_service(audit_settings, store, tracking, access)
+            audit_settings, service=_audit_service(audit_settings, store, tracking, access, keys)
         ),
     }
     async with AsyncExitStack() as stack:
@@ -161,6 +177,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
             intake_settings=intake_settings,
             verification_settings=verification_settings,
             notification_settings=notification_settings,
+            personal=personal_data(audit_settings, keys),
             dead_letters=dead_letters,
         )
         yield tier
@@ -178,13 +195,14 @@ def _audit_service(
     store: InMemoryEventStore,
     tracking: InMemoryTrackingIndex,
     access: RecordingAccessLog,
+    keys: InMemoryDataKeys,
 ) -> AuditService:
     # `db` is only read by `rebuild`, which compares MongoDB read models: the integration
     # tier tests it. A client that never connects stands in for it.
     unused: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url, connect=False)
     return AuditService(
         store=store,
-        applicants=Applicants(store, settings.pseudonym_bytes()),
+        applicants=Applicants(store, settings.pseudonym_bytes(), personal_data(settings, keys)),
         tracking=tracking,
         access=access,
         keys=settings.chain_keys(),
@@ -192,6 +210,11 @@ def _audit_service(
         regions=KodenikRegionTable(),
         db=unused["unused"],
     )
+
+
+def personal_data(settings: AuditSettings, keys: InMemoryDataKeys) -> PersonalData:
+    policy = load_policy(settings.retention_policy)
+    return PersonalData(keys, settings.keyring(), policy, load_policy)
 
 
 @asynccontextmanager

@@ -1,0 +1,7 @@
+"""Personal data in events: sealed field by field under per-applicant data keys (AES-GCM),
+the data keys wrapped by a key-encryption key, erased by destroying a class's key.
+
+The event store never sees a key: it stores and chains ciphertext. Sealing happens where
+events become stored payloads (`shared/applicants.py`), opening where payloads become
+events again (applicants, the events consumer, the audit service).
+"""
