@@ -57,6 +57,10 @@ class Applicants:
         """An event seen on Kafka: kept in memory if it extends what this process holds."""
         return self._store.remember(record)
 
+    async def read(self, stream_id: str) -> list[RecordedEvent]:
+        """The applicant's stored records, sealed."""
+        return await self._store.read_stream(stream_id)
+
     async def load(self, stream_id: str) -> ApplicantHistory:
         return await self.history(await self._store.read_stream(stream_id))
 

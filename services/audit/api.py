@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from services.audit.erasure import Erasure
 from services.audit.explain import Explanation
 from services.audit.replay import Change, HistoryLine, RequestView
 from services.audit.service import Auditor, AuditService
 from shared.access_log import CASE_PATTERN, AccessRecord
 from shared.api_errors import GUARDED, WITH_BODY, errors
-from shared.domain.requests import Digits16
+from shared.domain.requests import Digits16, Text
 from shared.events import RecordedEvent
 from shared.events.base import utc_millis
 from shared.eventstore.chain import ChainBreak
@@ -127,6 +128,26 @@ async def explain(
     stream_id: str, request_id: str, case: Case, caller: AuditorRole, s: Service
 ) -> list[Explanation]:
     return await s.explain(_who(caller, case), stream_id, request_id)
+
+
+class ErasureRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    classes: list[Literal["contact"]] = Field(min_length=1, max_length=1)
+    reason: Text
+
+
+@router.post(
+    "/streams/{stream_id}/erasure",
+    response_model=Erasure,
+    responses=errors(*WITH_BODY, 404, e404="no events for this applicant"),
+)
+async def erase(
+    stream_id: str, body: ErasureRequest, case: Case, caller: AuditorRole, s: Service
+) -> Erasure:
+    """Erase an applicant's erasable personal data (crypto-shredding: their data keys of
+    those classes are destroyed), recorded in the log and the access log. Kept (legal)
+    data stays; events stored in clear before sealing cannot be erased (counted)."""
+    return await s.erase(_who(caller, case), stream_id, list(body.classes), body.reason)
 
 
 EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}

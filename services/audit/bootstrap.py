@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +20,20 @@ from services.audit.wiring import audit_service
 from shared.http import ApiKeys, install_common
 from shared.runtime import mongo_client
 
+log = logging.getLogger(__name__)
+
+
+async def sweep_every(audit: AuditService, seconds: float) -> None:
+    """Apply the retention policy now and then; a failed sweep is retried next time."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            done = await audit.retention_sweep()
+        except Exception as exc:  # keep sweeping: the next run picks up what this missed
+            log.warning("retention sweep failed", extra={"error": type(exc).__name__})
+            continue
+        log.info("retention sweep", extra={"erased_streams": len(done)})
+
 
 def create_app(
     settings: AuditSettings | None = None,
@@ -31,14 +48,24 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.audit = service or await audit_service(settings, client)
+        sweeping = None
+        if service is None and settings.retention_sweep_seconds > 0:
+            sweeping = asyncio.create_task(
+                sweep_every(app.state.audit, settings.retention_sweep_seconds)
+            )
         yield
+        if sweeping is not None:
+            sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeping
         await client.close()
 
     app = FastAPI(
         title="jemput audit",
         version="1",
         lifespan=lifespan,
-        description="Read-only, for auditors (`X-API-Key`). Reads need a `case` reference.",
+        description="For auditors (`X-API-Key`): read-only but for approved erasures. "
+        "Reads need a `case` reference.",
     )
     app.state.settings = settings
     app.state.readiness = {"mongo": lambda: client.admin.command("ping")}

@@ -333,3 +333,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# Registers the personal-data commands on `app` (they use this module's helpers).
+from services.audit import privacy_cli  # noqa: E402, F401

@@ -13,7 +13,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.audit import export, replay
+from services.audit import erasure, export, replay
 from services.audit.explain import Explanation, explain
 from services.audit.projections import Rebuilt, rebuild
 from shared.access_log import AccessLog
@@ -119,6 +119,22 @@ class AuditService:
     async def export(self, who: Auditor, stream_id: str, fmt: str) -> str:
         records = await self._read(who, f"export-{fmt}", stream_id)
         return export.to_csv(records) if fmt == "csv" else export.to_jsonl(records)
+
+    # ---- erasure (the one write auditors make) -------------------------------------------
+    async def erase(
+        self, who: Auditor, stream_id: str, classes: list[str], reason: str
+    ) -> erasure.Erasure:
+        records = await self._read(who, "erase", stream_id)
+        return await erasure.erase(
+            self.applicants, stream_id, records, classes, who.case, who.name, reason
+        )
+
+    async def retention_sweep(self) -> list[erasure.Erasure]:
+        return await erasure.sweep(self.applicants)
+
+    async def rotate_kek(self) -> int:
+        """Re-wrap every data key under the current KEK; the log is not touched."""
+        return await self.applicants.personal.rotate()
 
     # ---- integrity ----------------------------------------------------------------------
     async def verify(
