@@ -19,6 +19,8 @@ from services.intake.handlers import IntakeDeps, Submission, SubmissionConflictE
 from services.intake.settings import IntakeSettings
 from shared.http import field_errors
 from shared.messaging.consumers import raw_body
+from shared.privacy.dead_letters import sealed_body
+from shared.privacy.personal_data import PersonalData
 
 
 def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:
@@ -42,16 +44,17 @@ def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:
                 raise ValueError("request_id is required on the intake topic")
             await submit(deps, submission, "kafka:" + settings.intake_topic, "kafka", "")
         except ValidationError as exc:
-            await _dead_letter(dead_letters, msg, body, "invalid", field_errors(exc))
+            await _dead_letter(deps, dead_letters, msg, body, "invalid", field_errors(exc))
         except (ValueError, SubmissionConflictError) as exc:  # JSON errors are ValueErrors
             reason = "conflict" if isinstance(exc, SubmissionConflictError) else "invalid"
             detail = str(exc) if not isinstance(exc, json.JSONDecodeError) else "not JSON"
-            await _dead_letter(dead_letters, msg, body, reason, [{"message": detail}])
+            await _dead_letter(deps, dead_letters, msg, body, reason, [{"message": detail}])
 
     return router
 
 
 async def _dead_letter(
+    deps: IntakeDeps,
     publisher: DefaultPublisher,
     msg: KafkaMessage,
     body: bytes,
@@ -59,8 +62,10 @@ async def _dead_letter(
     errors: list[dict[str, str]],
 ) -> None:
     raw = msg.raw_message
+    entry_id = str(uuid.uuid4())
+    personal: PersonalData = deps.applicants.personal
     entry = {
-        "id": str(uuid.uuid4()),
+        "id": entry_id,
         "reason": reason,
         "errors": errors,
         "source": {
@@ -68,6 +73,6 @@ async def _dead_letter(
             "partition": getattr(raw, "partition", None),
             "offset": getattr(raw, "offset", None),
         },
-        "body": body.decode("utf-8", errors="replace"),
+        "body": await sealed_body(personal, entry_id, body),  # a form may be in it, in clear
     }
     await publisher.publish(entry)

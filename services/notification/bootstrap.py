@@ -51,7 +51,7 @@ def subscribe(
         description="Decisions and status changes to tell applicants about",
         dead_letters=dead_letters,
         seen=lambda record: deps.applicants.remember(record),
-        open_record=lambda record: deps.applicants.personal.open_one(record),
+        personal=lambda: deps.applicants.personal,
     )
 
 

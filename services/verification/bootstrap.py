@@ -53,7 +53,7 @@ def events_router(settings: VerificationSettings, deps: VerificationDeps) -> Kaf
         ],
         description="Requests to verify; review queue changes",
         seen=lambda record: deps.applicants.remember(record),
-        open_record=lambda record: deps.applicants.personal.open_one(record),
+        personal=lambda: deps.applicants.personal,
     )
     return kafka
 

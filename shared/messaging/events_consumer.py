@@ -32,7 +32,8 @@ from shared.domain.events import registry
 from shared.events import DomainEvent, RecordedEvent, UnknownEventError
 from shared.messaging.consumers import raw_body
 from shared.privacy.crypto import UnreadableError
-from shared.privacy.personal_data import MissingDataKeyError
+from shared.privacy.dead_letters import sealed_body
+from shared.privacy.personal_data import MissingDataKeyError, PersonalData
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ DEAD_LETTERS = Counter(
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[E, RecordedEvent], Awaitable[None]]
 Seen = Callable[[RecordedEvent], object]
-Opener = Callable[[RecordedEvent], Awaitable[RecordedEvent]]
+PersonalDataOf = Callable[[], PersonalData]  # called when needed: wiring may come later
 MAX_BATCH = 200
 
 
@@ -71,12 +72,12 @@ def subscribe_events(
     description: str,
     dead_letters: DefaultPublisher | None = None,
     seen: Seen | None = None,
-    open_record: Opener | None = None,
+    personal: PersonalDataOf | None = None,
 ) -> None:
     """`seen` is told of every stored event that passes by (e.g. the store's `remember`,
-    so that a handler's read of the stream finds it already in memory). `open_record` opens
-    sealed personal fields (PersonalData.open_one) before the event is read; handlers get
-    the opened event and the sealed record."""
+    so that a handler's read of the stream finds it already in memory). `personal` opens
+    sealed personal fields before the event is read (handlers get the opened event and
+    the sealed record) and seals dead letters' bodies."""
     by_class: dict[type[DomainEvent], Handler[Any]] = {}
     for route in routes:
         if route.event in by_class:
@@ -115,7 +116,7 @@ def subscribe_events(
             record = RecordedEvent.model_validate_json(body)
         except ValidationError as exc:
             await dead_letters.publish(
-                _dead_letter(source, body, "not_an_event", type(exc).__name__)
+                await _dead_letter(source, body, "not_an_event", type(exc).__name__)
             )
             DEAD_LETTERS.labels(group_id, "not_an_event").inc()
             return None
@@ -124,11 +125,11 @@ def subscribe_events(
         if record.event_type not in wanted:
             return None  # not this service's business
         try:
-            opened = record if open_record is None else await open_record(record)
+            opened = record if personal is None else await personal().open_one(record)
             return registry.load(opened), record
         except (UnknownEventError, ValidationError, UnreadableError, MissingDataKeyError) as exc:
             await dead_letters.publish(
-                _dead_letter(source, body, "unreadable_event", type(exc).__name__)
+                await _dead_letter(source, body, "unreadable_event", type(exc).__name__)
             )
             DEAD_LETTERS.labels(group_id, "unreadable_event").inc()
             return None
@@ -141,13 +142,14 @@ def subscribe_events(
                 "handled", extra={"event_type": record.event_type, "event_id": record.event_id}
             )
 
-
-def _dead_letter(raw: Any, body: bytes, reason: str, error: str) -> dict[str, Any]:
-    log.warning("dead-lettered", extra={"reason": reason, "error": error})
-    return {
-        "id": str(uuid.uuid4()),
-        "reason": reason,
-        "error": error,
-        "source": {"topic": raw.topic, "partition": raw.partition, "offset": raw.offset},
-        "body": body.decode("utf-8", errors="replace"),
-    }
+    async def _dead_letter(raw: Any, body: bytes, reason: str, error: str) -> dict[str, Any]:
+        log.warning("dead-lettered", extra={"reason": reason, "error": error})
+        entry_id = str(uuid.uuid4())
+        return {
+            "id": entry_id,
+            "reason": reason,
+            "error": error,
+            "source": {"topic": raw.topic, "partition": raw.partition, "offset": raw.offset},
+            # Sealed (a body may hold personal data); with no keys wired, only the source.
+            "body": None if personal is None else await sealed_body(personal(), entry_id, body),
+        }
