@@ -1,4 +1,4 @@
-"""The review queue and tracking index contracts against the real MongoDB-wire server."""
+"""The review queue, tracking index and data key contracts against the real MongoDB-wire server."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.verification.review_queue import ReviewQueue
 from shared.eventstore.port import Document
+from shared.privacy.mongo_keys import MongoDataKeys
 from shared.tracking import MongoTrackingIndex
+from tests.contract.data_keys_contract import DataKeysContract
 from tests.contract.review_queue_contract import ReviewQueueContract
 from tests.contract.tracking_index_contract import TrackingIndexContract
 
@@ -15,6 +17,11 @@ from tests.contract.tracking_index_contract import TrackingIndexContract
 @pytest.fixture
 def queue(mongo_db: AsyncDatabase[Document]) -> ReviewQueue:
     return ReviewQueue(mongo_db["review_queue"])
+
+
+@pytest.fixture
+def data_keys(mongo_db: AsyncDatabase[Document]) -> MongoDataKeys:
+    return MongoDataKeys(mongo_db["data_keys"])
 
 
 @pytest.fixture
@@ -27,4 +34,8 @@ class TestMongoReviewQueue(ReviewQueueContract):
 
 
 class TestMongoTrackingIndex(TrackingIndexContract):
+    pass
+
+
+class TestMongoDataKeys(DataKeysContract):
     pass

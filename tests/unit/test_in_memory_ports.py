@@ -1,11 +1,13 @@
-"""The review queue and tracking index contracts, held against their in-memory versions."""
+"""The review queue, tracking index and data key contracts, held against their in-memory versions."""
 
 from __future__ import annotations
 
 import pytest
 
 from services.verification.review_queue import InMemoryReviewQueue
+from shared.privacy.keys import InMemoryDataKeys
 from shared.tracking import InMemoryTrackingIndex
+from tests.contract.data_keys_contract import DataKeysContract
 from tests.contract.review_queue_contract import ReviewQueueContract
 from tests.contract.tracking_index_contract import TrackingIndexContract
 
@@ -13,6 +15,11 @@ from tests.contract.tracking_index_contract import TrackingIndexContract
 @pytest.fixture
 def queue() -> InMemoryReviewQueue:
     return InMemoryReviewQueue()
+
+
+@pytest.fixture
+def data_keys() -> InMemoryDataKeys:
+    return InMemoryDataKeys()
 
 
 @pytest.fixture
@@ -25,4 +32,8 @@ class TestInMemoryReviewQueue(ReviewQueueContract):
 
 
 class TestInMemoryTrackingIndex(TrackingIndexContract):
+    pass
+
+
+class TestInMemoryDataKeys(DataKeysContract):
     pass
