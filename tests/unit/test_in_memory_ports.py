@@ -1,4 +1,4 @@
-"""The review queue, tracking index and data key contracts, held against their in-memory versions."""
+"""The review queue, tracking index and data key contracts, against in-memory versions."""
 
 from __future__ import annotations
 
