@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -29,11 +30,14 @@ async def test_an_intake_dead_letter_holds_its_body_only_sealed(
         await producer.connect()
         await producer.publish(body, topics.intake_topic)
 
-        async def ours() -> list[dict[str, object]]:
+        async def ours() -> list[dict[str, Any]]:
             entries = await read_dead_letters(kafka_bootstrap, topics.intake_dead_letter_topic)
-            return [e for e in entries if e["source"]["topic"] == topics.intake_topic]  # type: ignore[index]
+            return [e for e in entries if e["source"]["topic"] == topics.intake_topic]
 
-        await eventually(ours, what="the dead letter")
+        async def arrived() -> bool:
+            return bool(await ours())
+
+        await eventually(arrived, what="the dead letter")
         on_topic = await everything_on(kafka_bootstrap, topics.intake_dead_letter_topic)
         assert on_topic
         assert not [m for m in on_topic if marker.encode() in m]
