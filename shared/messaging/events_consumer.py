@@ -105,8 +105,12 @@ def subscribe_events(
     async def on_events(bodies: list[bytes], msg: KafkaMessage) -> None:
         sources: Sequence[Any] = msg.raw_message  # the batch's ConsumerRecords, in order
         by_stream: dict[str, list[tuple[DomainEvent, RecordedEvent]]] = {}
-        for body, source in zip(bodies, sources, strict=True):
-            item = await _read(body, source)
+        # Read together (in order): opening sealed fields reads data keys, and concurrent
+        # reads share one command.
+        items = await asyncio.gather(
+            *(_read(body, source) for body, source in zip(bodies, sources, strict=True))
+        )
+        for item in items:
             if item is not None:
                 by_stream.setdefault(item[1].stream_id, []).append(item)
         await asyncio.gather(*(_handle_in_order(items) for items in by_stream.values()))

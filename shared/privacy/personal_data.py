@@ -9,6 +9,7 @@ are read as they are.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import secrets
 import time
@@ -132,11 +133,13 @@ class PersonalData:
                 out[data_class] = hit
             else:
                 wanted.append(data_class)
-        stored = await self.keys.get([key_doc_id(owner, c) for c in wanted])
+        if create:  # straight to the insert: a new applicant's keys cost one command
+            made = [self.keys.add(self._wrap(owner, c)) for c in wanted]
+            stored = {k.id: k for k in await asyncio.gather(*made)}
+        else:
+            stored = await self.keys.get([key_doc_id(owner, c) for c in wanted])
         for data_class in wanted:
             key = stored.get(key_doc_id(owner, data_class))
-            if key is None and create:
-                key = await self.keys.add(self._wrap(owner, data_class))
             if key is not None:
                 out[data_class] = self._remember(key)
             else:
