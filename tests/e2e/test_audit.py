@@ -233,7 +233,8 @@ async def test_an_export_verifies_offline_and_a_tampered_one_does_not(
         ok = await asyncio.to_thread(verify_export_cli, exported, fmt, env)
         assert ok.returncode == 0, ok.stdout + ok.stderr
         assert "intact" in ok.stdout
-        exported.write_text(text.replace("Tebet Raya", "Tebet Rayo", 1))
+        assert "Tebet Raya" not in text  # the address is sealed; the outreach point is not
+        exported.write_text(text.replace("SMAN 8 Jakarta", "SMAN 9 Jakarta", 1))
         bad = await asyncio.to_thread(verify_export_cli, exported, fmt, env)
         assert bad.returncode == 1
         assert "v1: edited" in bad.stdout
