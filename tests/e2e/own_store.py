@@ -39,8 +39,13 @@ class OwnStore:
     def start(self, within: float = 30.0) -> None:
         with self.log.open("ab") as out:
             self._process = subprocess.Popen(
-                [str(launcher()), "-listen", f"127.0.0.1:{self.port}"]
-                + ["-sqlite-dir", str(self.data)],
+                [
+                    str(launcher()),
+                    "-listen",
+                    f"127.0.0.1:{self.port}",
+                    "-sqlite-dir",
+                    str(self.data),
+                ],
                 stdout=out,
                 stderr=out,
             )

@@ -8,6 +8,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -31,6 +32,7 @@ def nik(n: int) -> str:
     return f"317401150390{n:04d}"
 
 
+@asynccontextmanager
 async def intake_on(settings: IntakeSettings) -> AsyncIterator[httpx.AsyncClient]:
     app = intake_app(settings)
     async with app.router.lifespan_context(app):
@@ -49,7 +51,7 @@ async def test_store_down_intake_answers_503_at_once_and_recovers(
 ) -> None:
     with own_store(tmp_path) as store:
         settings = IntakeSettings(**common("jemput_outage"), mongo_url=store.url)
-        async for intake in intake_on(settings):
+        async with intake_on(settings) as intake:
             assert (await post(intake, 1)).status_code == 201
             store.kill()
             started = time.monotonic()
@@ -78,7 +80,7 @@ async def test_overload_is_shed_with_retry_after_never_500(
 ) -> None:
     settings = IntakeSettings(**common(mongo_db.name), max_in_flight_requests=3)
     shed_before = metric("jemput_http_unavailable_total", service="intake", reason="overload")
-    async for intake in intake_on(settings):
+    async with intake_on(settings) as intake:
         answers = await asyncio.gather(*(post(intake, n) for n in range(1, 41)))
         codes = [a.status_code for a in answers]
         assert set(codes) <= {201, 503}, codes
@@ -104,44 +106,44 @@ async def test_smtp_down_notifications_wait_then_deliver_once_no_dead_letter(
     smtp = SmtpServer()
     smtp.start()
     try:
-        async with pipeline(mongo_db.name, smtp=(smtp.mailbox, smtp.port)) as jb:
-            async with collecting(kafka_bootstrap, jb.notification_dead_letters) as dead:
-                smtp.stop()
-                email = f"down-{uuid.uuid4().hex[:6]}@example.id"
-                body = form(nik=nik(7), applicant={"email": email, "phone": None})
-                answer = await jb.intake.post("/v1/requests", json=body, headers=OFFICER)
-                assert answer.status_code == 201, answer.text
-                failed = mongo_db["events"]
+        async with (
+            pipeline(mongo_db.name, smtp=(smtp.mailbox, smtp.port)) as jb,
+            collecting(kafka_bootstrap, jb.notification_dead_letters) as dead,
+        ):
+            smtp.stop()
+            email = f"down-{uuid.uuid4().hex[:6]}@example.id"
+            body = form(nik=nik(7), applicant={"email": email, "phone": None})
+            answer = await jb.intake.post("/v1/requests", json=body, headers=OFFICER)
+            assert answer.status_code == 201, answer.text
+            failed = mongo_db["events"]
 
-                async def failed_once() -> bool:
-                    n = await failed.count_documents({"event_type": "NotificationFailed"})
-                    return bool(n >= 1)
+            async def failed_once() -> bool:
+                n = await failed.count_documents({"event_type": "NotificationFailed"})
+                return bool(n >= 1)
 
-                await eventually(failed_once, within=30, what="a failed attempt while down")
-                # Old behaviour: 3 attempts 0.05 s apart, then the dead-letter topic. Now it
-                # waits: still nothing final after several of its backoffs.
-                waits = metric("jemput_notification_channel_waits_total", channel="email")
-                await eventually(
-                    lambda: (
-                        metric("jemput_notification_channel_waits_total", channel="email")
-                        >= waits + 3
-                    ),
-                    within=10,
-                    what="notification to wait for the SMTP server",
-                )
-                assert not await failed.count_documents(
-                    {"event_type": "NotificationFailed", "payload.final": True}
-                )
-                smtp.start()
-                await eventually(
-                    lambda: len(smtp.mailbox.to(email)) == 1, within=30, what="the email"
-                )
-                await eventually(
-                    lambda: failed.count_documents({"event_type": "NotificationDelivered"}),
-                    within=10,
-                    what="the delivery recorded",
-                )
-                assert len(smtp.mailbox.to(email)) == 1
-                assert dead == []
+            await eventually(failed_once, within=30, what="a failed attempt while down")
+            # Old behaviour: 3 attempts 0.05 s apart, then the dead-letter topic. Now it
+            # waits: still nothing final after several of its backoffs.
+            waits = metric("jemput_notification_channel_waits_total", channel="email")
+            await eventually(
+                lambda: (
+                    metric("jemput_notification_channel_waits_total", channel="email") >= waits + 3
+                ),
+                within=10,
+                what="notification to wait for the SMTP server",
+            )
+            assert not await failed.count_documents(
+                {"event_type": "NotificationFailed", "payload.final": True}
+            )
+            smtp.start()
+            await eventually(lambda: len(smtp.mailbox.to(email)) == 1, within=30, what="the email")
+
+            async def delivered() -> bool:
+                n = await failed.count_documents({"event_type": "NotificationDelivered"})
+                return bool(n == 1)
+
+            await eventually(delivered, within=10, what="the delivery recorded")
+            assert len(smtp.mailbox.to(email)) == 1
+            assert dead == []
     finally:
         smtp.stop()
