@@ -48,6 +48,7 @@ lint: .venv/.synced ## ruff and mypy (strict)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	MYPYPATH=deploy/bench:deploy .venv/bin/mypy -p drill
 
 format: .venv/.synced ## apply ruff's formatting and safe fixes
 	.venv/bin/ruff format .

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
 from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
@@ -157,9 +157,14 @@ class Checker:
         never_taken = sorted(r for r in sent_ids if r not in accepted)
         dup_ids = [i for i, n in ids.items() if n > 1]
         gaps = [s for s, v in versions.items() if sorted(v) != list(range(1, len(v) + 1))]
-        for what, found in (("lost (accepted, never decided)", lost), ("stored twice", twice),
-                            ("never accepted, even when resent", never_taken),
-                            ("event ids twice", dup_ids), ("streams with version gaps", gaps)):  # fmt: skip
+        found_by_kind = {
+            "lost (accepted, never decided)": lost,
+            "stored twice": twice,
+            "never accepted, even when resent": never_taken,
+            "event ids twice": dup_ids,
+            "streams with version gaps": gaps,
+        }
+        for what, found in found_by_kind.items():
             if found:
                 self.violations.append(f"{len(found)} {what}: first {found[:3]}")
         return {

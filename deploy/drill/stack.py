@@ -93,7 +93,7 @@ class OwnStack:
                     f"127.0.0.1:{self.mongo_port}",
                     "-sqlite-dir",
                     str(self.state / "ferretdb" / "data"),
-                ],  # fmt: skip
+                ],
                 stdout=out,
                 stderr=out,
                 start_new_session=True,
