@@ -16,8 +16,9 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
 from pydantic import BaseModel, ValidationError
+from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 
 from shared.api_errors import FieldError, InvalidRequest
@@ -30,6 +31,19 @@ HTTP_REQUESTS = Counter(
     "HTTP requests by route and status",
     ["service", "route", "status"],
 )
+UNAVAILABLE = Counter(
+    "jemput_http_unavailable_total",
+    "Requests answered 503 with Retry-After, by why: overload (shed) or store_down",
+    ["service", "reason"],
+)
+IN_FLIGHT = Gauge("jemput_http_in_flight", "Requests being handled now", ["service"])
+UNLIMITED_PATHS = ("/health/", "/metrics")  # never shed: probes must see an overloaded process
+
+
+def store_unavailable(exc: BaseException) -> bool:
+    """Whether the store could not be reached or did not answer in time (not a bug: worth
+    a retry later), as opposed to an error in what was asked."""
+    return isinstance(exc, ConnectionFailure) or (isinstance(exc, PyMongoError) and exc.timeout)
 
 
 class Role(StrEnum):
@@ -128,8 +142,29 @@ def _scrubbed(e: Any) -> str:
     return message
 
 
-def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes: int) -> None:
+def unavailable(service: str, reason: str, retry_after: int) -> JSONResponse:
+    UNAVAILABLE.labels(service, reason).inc()
+    detail = {
+        "overload": "too many requests at once: try again shortly",
+        "store_down": "the store is unavailable: try again shortly",
+    }[reason]
+    return JSONResponse(
+        {"detail": detail, "reason": reason}, 503, headers={"Retry-After": str(retry_after)}
+    )
+
+
+def install_common(
+    app: FastAPI,
+    service: str,
+    api_keys: ApiKeys,
+    max_body_bytes: int,
+    max_in_flight: int = 0,
+    retry_after: int = 2,
+) -> None:
+    """`max_in_flight` > 0 sheds what comes beyond it (503, `Retry-After: retry_after`)."""
     app.state.api_keys = api_keys
+    in_flight = IN_FLIGHT.labels(service)
+    busy = [0]  # requests in this process now (one event loop: no lock needed)
     app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
@@ -139,6 +174,22 @@ def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes
 
     @app.middleware("http")
     async def limit_and_count(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        limited = not request.url.path.startswith(UNLIMITED_PATHS)
+        if limited and max_in_flight and busy[0] >= max_in_flight:
+            # Shed before reading the body: an overloaded process spends nothing more on it.
+            HTTP_REQUESTS.labels(service, "shed", 503).inc()
+            return unavailable(service, "overload", retry_after)
+        busy[0] += limited
+        in_flight.set(busy[0])
+        try:
+            return await _handle(request, call_next)
+        finally:
+            busy[0] -= limited
+            in_flight.set(busy[0])
+
+    async def _handle(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         length = request.headers.get("content-length")
@@ -151,9 +202,13 @@ def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes
         else:
             try:
                 response = await call_next(request)
-            except Exception as exc:  # a clean, counted 500; the type only (no data)
-                log.error("unhandled error", extra={"error_type": type(exc).__name__})
-                response = JSONResponse({"detail": "internal error"}, 500)
+            except Exception as exc:  # the type only in logs (messages may hold data)
+                if store_unavailable(exc):  # the caller's retry will do: not a 500
+                    log.warning("store unavailable", extra={"error_type": type(exc).__name__})
+                    response = unavailable(service, "store_down", retry_after)
+                else:  # a clean, counted 500
+                    log.error("unhandled error", extra={"error_type": type(exc).__name__})
+                    response = JSONResponse({"detail": "internal error"}, 500)
         route = request.scope.get("route")
         HTTP_REQUESTS.labels(
             service, getattr(route, "path", "unmatched"), response.status_code

@@ -97,6 +97,7 @@ def create_app(
                 backoff_seconds=settings.backoff_seconds,
                 dead_letter=lambda entry: dead_letters.publish(entry),
                 in_flight=asyncio.Semaphore(settings.max_in_flight),
+                channel_wait_seconds=settings.channel_wait_seconds,
             )
             subscribe(kafka, settings, deps, dead_letters)
             broker.include_router(kafka)
@@ -109,5 +110,12 @@ def create_app(
     app = FastAPI(title="jemput notification", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.readiness = readiness(client, broker)
-    install_common(app, "notification", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    install_common(
+        app,
+        "notification",
+        ApiKeys(settings.api_keys),
+        settings.max_body_bytes,
+        settings.max_in_flight_requests,
+        settings.retry_after_seconds,
+    )
     return app

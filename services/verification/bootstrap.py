@@ -96,6 +96,13 @@ def create_app(
     )
     app.state.settings = settings
     app.state.readiness = readiness(client, broker)
-    install_common(app, "verification", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    install_common(
+        app,
+        "verification",
+        ApiKeys(settings.api_keys),
+        settings.max_body_bytes,
+        settings.max_in_flight_requests,
+        settings.retry_after_seconds,
+    )
     app.include_router(router)
     return app

@@ -13,6 +13,7 @@ import logging
 import signal
 from datetime import timedelta
 
+from prometheus_client import start_http_server
 from pymongo import AsyncMongoClient
 
 from shared.eventstore.mongo import MongoEventStore
@@ -25,7 +26,10 @@ log = logging.getLogger("jemput.relay")
 
 async def run_relay(settings: InfraSettings, stop: asyncio.Event) -> None:
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
-        settings.mongo_url, tz_aware=True
+        settings.mongo_url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=settings.mongo_select_timeout_ms,
+        timeoutMS=settings.mongo_timeout_ms,
     )
     store = MongoEventStore(client[settings.mongo_db], settings.chain_keys())
     await store.initialize()
@@ -50,6 +54,8 @@ async def run_relay(settings: InfraSettings, stop: asyncio.Event) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = InfraSettings()
+    if settings.relay_metrics_port:  # backlog, published, failures: for Prometheus
+        start_http_server(settings.relay_metrics_port, addr="127.0.0.1")
 
     async def serve() -> None:
         stop = asyncio.Event()
