@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -165,6 +166,10 @@ def install_common(
     app.state.api_keys = api_keys
     in_flight = IN_FLIGHT.labels(service)
     busy = [0]  # requests in this process now (one event loop: no lock needed)
+    # Once a request found the store unreachable, the next ones are refused at once until
+    # Retry-After has passed, rather than each waiting out the store's timeouts (a circuit
+    # breaker): callers hear "not now" in milliseconds, and the store is not piled on.
+    store_down_until = [0.0]
     app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
@@ -181,6 +186,9 @@ def install_common(
             # Shed before reading the body: an overloaded process spends nothing more on it.
             HTTP_REQUESTS.labels(service, "shed", 503).inc()
             return unavailable(service, "overload", retry_after)
+        if limited and time.monotonic() < store_down_until[0]:
+            HTTP_REQUESTS.labels(service, "store_down", 503).inc()
+            return unavailable(service, "store_down", retry_after)
         busy[0] += limited
         in_flight.set(busy[0])
         try:
@@ -205,6 +213,7 @@ def install_common(
             except Exception as exc:  # the type only in logs (messages may hold data)
                 if store_unavailable(exc):  # the caller's retry will do: not a 500
                     log.warning("store unavailable", extra={"error_type": type(exc).__name__})
+                    store_down_until[0] = time.monotonic() + retry_after
                     response = unavailable(service, "store_down", retry_after)
                 else:  # a clean, counted 500
                     log.error("unhandled error", extra={"error_type": type(exc).__name__})

@@ -62,6 +62,11 @@ async def test_store_down_intake_answers_503_at_once_and_recovers(
             assert refused.json()["reason"] == "store_down"
             # Bounded by the server selection limit (2 s), not pymongo's default 30 s.
             assert took < 2 * settings.mongo_select_timeout_ms / 1000, took
+            # Those that follow are refused without waiting for the store again.
+            started = time.monotonic()
+            followers = await asyncio.gather(*(post(intake, n) for n in range(3, 13)))
+            assert {r.status_code for r in followers} == {503}
+            assert time.monotonic() - started < settings.mongo_select_timeout_ms / 2000
             assert (await intake.get("/health/ready")).status_code == 503
             assert (await intake.get("/health/live")).status_code == 200
             store.start()
