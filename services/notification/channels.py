@@ -57,6 +57,7 @@ class Message:
     subject: str
     text: str
     key: str  # the notification id: the same message keeps the same key
+    language: str = "id"  # the applicant's (BCP 47), for mail readers and screen readers
 
 
 class Channel(Protocol):
@@ -90,6 +91,7 @@ class EmailChannel:
         email["Subject"] = message.subject
         email["Message-ID"] = f"<{message.key}@jemput>"
         email.set_content(message.text)
+        email["Content-Language"] = message.language  # after: set_content drops Content-*
         reused = bool(self._idle)
         smtp = self._idle.pop() if reused else None
         try:

@@ -131,7 +131,8 @@ async def _send_once(
             ),
         )
         try:
-            await channel.send(Message(to=to, subject=subject, text=text, key=nid))
+            language = request.form.applicant.language.value
+            await channel.send(Message(to, subject, text, key=nid, language=language))
         except ChannelError as exc:
             failures += not exc.unreachable
             final = failures >= deps.max_attempts

@@ -98,7 +98,7 @@ async def test_history_state_diff_and_access_log(audit: Audit) -> None:
     assert [h["version"] for h in history] == list(range(1, len(history) + 1))
     assert history[0]["event_type"] == "RequestSubmitted"
     assert history[0]["actor"] == "officer-1"
-    assert any(h["actor"].startswith("verification (jaksel-2026.12)") for h in history)
+    assert any(h["actor"].startswith("verification (jaksel-2027.01)") for h in history)
     page = (await audit.get(f"/v1/audit/streams/{stream}/history", offset=2, limit=3)).json()
     assert page == history[2:5]
     first_request = history[0]["request_id"]

@@ -32,7 +32,7 @@ async def test_history_reads_as_what_happened_and_the_read_is_on_record(
     lines = await read(tier, f"/streams/{stream}/history")
     assert [(line["event_type"], line["actor"]) for line in lines[:2]] == [
         ("RequestSubmitted", "officer-1"),
-        ("RequestVerified", "verification (jaksel-2026.12)"),
+        ("RequestVerified", "verification (jaksel-2027.01)"),
     ]
     assert lines[1]["summary"] == "RequestVerified; every rule passed"
     assert {line["event_type"] for line in lines[2:]} == {
@@ -103,7 +103,7 @@ async def test_a_decision_is_explained_and_replays_the_same(tier: ServiceTier) -
 async def test_todays_rules_may_decide_otherwise_than_the_recorded_ones(
     tier: ServiceTier,
 ) -> None:
-    """Dated ten days back: an officer's case under 2026.12, verified under 2026.11."""
+    """Dated ten days back: an officer's case under 2027.01, verified under 2026.11."""
     ten_days_ago = datetime.now(UTC).timestamp() - 10 * 86400
     occurred = datetime.fromtimestamp(ten_days_ago, UTC).isoformat()
     await submit(tier, {**form(), "occurred_at": occurred})
@@ -112,7 +112,7 @@ async def test_todays_rules_may_decide_otherwise_than_the_recorded_ones(
     [explained] = explain(
         records, request_id, load_rule_set("jaksel-2026.11"), KodenikRegionTable()
     )
-    assert (explained.decided, explained.rule_set_id) == ("ManualReviewRequired", "jaksel-2026.12")
+    assert (explained.decided, explained.rule_set_id) == ("ManualReviewRequired", "jaksel-2027.01")
     assert explained.replay_matches
     assert (explained.today, explained.today_rule_set_id) == ("RequestVerified", "jaksel-2026.11")
 
