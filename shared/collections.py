@@ -11,3 +11,4 @@ REVIEW_QUEUE = "review_queue"  # requests waiting for a verifier
 AUDIT_ACCESS = "audit_access"  # who read whose history, for which case
 PROJECTION_REQUEST_STATUS = "projection_request_status"  # rebuilt by the audit service
 PROJECTION_STATS = "projection_stats"  # counts by kecamatan and outreach point
+DASHBOARD_REQUESTS = "dashboard_requests"  # one row a request, without personal data

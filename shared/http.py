@@ -51,6 +51,7 @@ class Role(StrEnum):
     OFFICER = "officer"  # submits and follows up requests
     VERIFIER = "verifier"  # decides manual reviews
     AUDITOR = "auditor"  # reads histories
+    SUPERVISOR = "supervisor"  # reads the campaign dashboard: counts, never an applicant
     SERVICE = "service"  # other systems
 
 

@@ -24,6 +24,9 @@ from pymongo import AsyncMongoClient
 from services.audit.bootstrap import create_app as audit_app
 from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
+from services.dashboard.bootstrap import create_app as dashboard_app
+from services.dashboard.model import InMemoryRows
+from services.dashboard.settings import DashboardSettings
 from services.intake.bootstrap import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from services.notification.bootstrap import create_app as notification_app
@@ -47,6 +50,7 @@ KEYS = {
     "verifier-1": (Role.VERIFIER, "verifier-key-0123456789"),
     "verifier-2": (Role.VERIFIER, "verifier2-key-0123456789"),
     "auditor-1": (Role.AUDITOR, "auditor-key-0123456789"),
+    "supervisor-1": (Role.SUPERVISOR, "supervisor-key-0123456789"),
 }
 COMMON: dict[str, Any] = {
     "api_keys": {n: ApiKey(role=r, sha256=key_digest(k)) for n, (r, k) in KEYS.items()},
@@ -76,6 +80,8 @@ class ServiceTier:
     intake: httpx.AsyncClient
     verification: httpx.AsyncClient
     audit: httpx.AsyncClient
+    dashboard: httpx.AsyncClient
+    dashboard_rows: InMemoryRows
     intake_settings: IntakeSettings
     verification_settings: VerificationSettings
     notification_settings: NotificationSettings
@@ -122,6 +128,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
     email = RecordingChannel("email", resend_is_safe=False)
     sms = RecordingChannel("sms", resend_is_safe=True)
     dead_letters: dict[str, list[dict[str, Any]]] = {}
+    rows = InMemoryRows()
     for topic in (
         intake_settings.intake_dead_letter_topic,
         verification_settings.dead_letter_topic,
@@ -140,6 +147,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
         "audit": audit_app(
             audit_settings, service=_audit_service(audit_settings, store, tracking, access)
         ),
+        "dashboard": dashboard_app(DashboardSettings(**COMMON), broker=broker, rows=rows),
     }
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(TestKafkaBroker(broker, connect_only=False))
@@ -158,6 +166,8 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
             intake=clients["intake"],
             verification=clients["verification"],
             audit=clients["audit"],
+            dashboard=clients["dashboard"],
+            dashboard_rows=rows,
             intake_settings=intake_settings,
             verification_settings=verification_settings,
             notification_settings=notification_settings,
