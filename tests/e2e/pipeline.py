@@ -40,6 +40,7 @@ KEYS = {
     "verifier-1": (Role.VERIFIER, "verifier-key-0123456789"),
     "verifier-2": (Role.VERIFIER, "verifier2-key-0123456789"),
     "auditor-1": (Role.AUDITOR, "auditor-key-0123456789"),
+    "supervisor-1": (Role.SUPERVISOR, "supervisor-key-0123456789"),
 }
 
 
