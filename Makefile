@@ -32,7 +32,14 @@ status: ## what runs, where
 run: setup ## set everything up and run jemput locally: stack, relay, services, SMTP sink
 	deploy/local/run.sh
 
-test: setup ## set up, start the stack, run every tier, stop what it started
+browser: ## Chromium from the OS packages, for the dashboard's browser tests (no downloads by Playwright)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || { echo "install Chromium with your package manager (e.g. sudo apt-get install chromium)" >&2; exit 1; }
+
+demo-data: up ## a demo campaign in the dashboard: thousands of requests over 30 days (DB jemput_demo)
+	.venv/bin/python deploy/demo/dashboard_demo.py $(ARGS)
+
+test: setup browser ## set up, start the stack, run every tier, stop what it started
 	deploy/local/with-stack.sh $(PYTEST) -m "unit or integration or e2e"
 
 test-unit: .venv/.synced ## unit tier only (no stack needed)
@@ -75,4 +82,4 @@ drill: setup ## faults under steady load (own Kafka and FerretDB), checked; resu
 clean: down ## stop the stack and delete its data (downloads stay cached)
 	rm -rf .local/kafka/data .local/ferretdb/data .local/log .local/run
 
-.PHONY: drill bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean
+.PHONY: browser demo-data drill bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from services.audit.bootstrap import create_app as audit_app
+from services.dashboard.bootstrap import create_app as dashboard_app
 from services.intake.bootstrap import create_app as intake_app
 from services.verification.bootstrap import create_app as verification_app
 from shared.domain.requests import RequestForm
@@ -20,6 +21,7 @@ APPS: dict[str, Callable[[], FastAPI]] = {
     "intake": intake_app,
     "verification": verification_app,
     "audit": audit_app,
+    "dashboard": dashboard_app,
 }
 PUBLIC = {("get", "/v1/status/{tracking_code}")}  # for applicants: no key
 
