@@ -7,8 +7,8 @@ import os
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.api_keys import ApiKey
 from shared.eventstore.chain import ChainKeys, KeyId
-from shared.http import ApiKey
 
 DEV_CHAIN_KEY = "dev-only-chain-key-never-in-production"
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-never-in-production"

@@ -5,7 +5,7 @@
         --baseline-url mongodb://127.0.0.1:27317/ --baseline-pid 4242     # beside another build
 
 One collection (documents shaped like the event store's, ~650 bytes of BSON, `_id` =
-`<stream>:<version, 10 digits>`, the indexes MongoEventStore.initialize creates) is grown
+`<stream>:<version, 10 digits>`, the indexes MongoRecorder.initialize creates) is grown
 with insert_many batches of 1000 to each size, then measured at exactly that size: find_one
 by `_id` (1000 random existing ids), find by `_id` `$in` 50 ids (200 commands), update_one
 by `_id` with `$set` (200), delete_one by `_id` (100), then insert_one (1000, one client)
@@ -83,7 +83,7 @@ def doc_id(n: int) -> str:
 
 
 def event_doc(n: int) -> Doc:
-    """Document number n, shaped like a stored event (shared/eventstore/port.py to_document)."""
+    """Document number n, shaped like a stored event (shared/eventstore/recorder.py to_document)."""
     now = datetime(2026, 11, 29, 9, 15, tzinfo=UTC) + timedelta(milliseconds=n)
     return {
         "_id": doc_id(n),
@@ -331,7 +331,7 @@ async def connect(target: Target) -> None:
     build = await target.client.admin.command("buildInfo")
     target.db_name = f"jemput_bench_sizes_{uuid.uuid4().hex[:8]}"
     target.coll = target.client[target.db_name]["events"]
-    # The indexes MongoEventStore.initialize creates (shared/eventstore/mongo.py).
+    # The indexes MongoRecorder.initialize creates (shared/eventstore/mongo.py).
     await target.coll.create_index("event_id", unique=True, name="event_id")
     await target.coll.create_index("position", unique=True, name="position")
     await target.coll.create_index(

