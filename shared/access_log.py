@@ -13,7 +13,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.events.base import utc_millis
 
-COLLECTION = "audit_access"
 # What a case reference and a reader's name must look like, wherever a read is recorded
 # (API or CLI): visible text, no controls, no whitespace-only or empty values.
 CASE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._/:-]{2,99}$"

@@ -65,7 +65,8 @@ def mongo_client(settings: InfraSettings) -> AsyncMongoClient[dict[str, Any]]:
     return AsyncMongoClient(
         settings.mongo_url,
         tz_aware=True,
-        serverSelectionTimeoutMS=10_000,
+        serverSelectionTimeoutMS=settings.mongo_select_timeout_ms,
+        timeoutMS=settings.mongo_timeout_ms,
         event_listeners=[StoreCommandMetrics()],
     )
 

@@ -1,1 +1,1 @@
-"""The audit interface: replay, time travel, integrity, explanations, exports (issue 4)."""
+"""The audit interface: replay, time travel, integrity, explanations, exports."""

@@ -26,6 +26,7 @@ from services.audit.service import Auditor, AuditService
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
 from shared.access_log import CASE_PATTERN, READER_PATTERN
+from shared.collections import EVENTS
 from shared.eventstore.digest import Checkpoint
 from shared.runtime import mongo_client
 
@@ -207,7 +208,7 @@ def verify(
     """Check one chain or the whole store; name the first break in each stream. Exit 1 if any."""
 
     async def work(s: AuditService) -> bool:
-        total = await s.db["events"].estimated_document_count() if stream is None else None
+        total = await s.db[EVENTS].estimated_document_count() if stream is None else None
         with Progress(
             TextColumn("verifying"),
             BarColumn(),

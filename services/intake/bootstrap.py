@@ -15,6 +15,7 @@ from services.intake.handlers import IntakeDeps
 from services.intake.kafka import intake_router
 from services.intake.settings import IntakeSettings
 from shared.applicants import Applicants
+from shared.collections import TRACKING_CODES
 from shared.eventstore.store import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.kafka import make_broker
@@ -46,7 +47,7 @@ def create_app(
         event_store = store or await open_store(client, settings, broker)
         deps = IntakeDeps(
             applicants=Applicants(event_store, settings.pseudonym_bytes()),
-            tracking=tracking or MongoTrackingIndex(db["tracking_codes"]),
+            tracking=tracking or MongoTrackingIndex(db[TRACKING_CODES]),
             tracking_key=settings.pseudonym_bytes(),
         )
         app.state.intake = deps
@@ -60,6 +61,13 @@ def create_app(
     app = FastAPI(title="jemput intake", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.readiness = readiness(client, broker)
-    install_common(app, "intake", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    install_common(
+        app,
+        "intake",
+        ApiKeys(settings.api_keys),
+        settings.max_body_bytes,
+        settings.max_in_flight_requests,
+        settings.retry_after_seconds,
+    )
     app.include_router(router)
     return app

@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from shared.applicants import Applicants, ToRecord, derived_id
 from shared.domain.applicant import (
     ApplicantHistory,
+    DomainError,
     RequestState,
     Status,
     supply_documents,
     withdraw,
 )
-from shared.domain.events import RequestSubmitted
+from shared.domain.applicant import submit as submit_request
 from shared.domain.messages import next_step
 from shared.domain.requests import Document, RequestForm, Text
 from shared.eventstore.store import IdempotencyConflictError
@@ -89,18 +90,12 @@ async def submit(
         raise SubmissionConflictError from None
 
     def decide(history: ApplicantHistory) -> list[ToRecord]:
-        existing = history.requests.get(request_id)
-        if existing is not None:
-            if existing.form != form:
-                raise SubmissionConflictError
+        try:
+            event = submit_request(history, request_id, code, form, caller, channel)
+        except DomainError:  # the id with another form: one text, whatever differs
+            raise SubmissionConflictError from None
+        if event is None:
             return []
-        event = RequestSubmitted(
-            request_id=request_id,
-            tracking_code=code,
-            form=form,
-            submitted_by=caller,
-            channel=channel,
-        )
         return [ToRecord(event, derived_id("submitted", request_id), submission.occurred_at)]
 
     try:

@@ -1,1 +1,1 @@
-"""The notification service (built in the pipeline issue)."""
+"""The notification service: tells applicants, by email and SMS, once per decision."""

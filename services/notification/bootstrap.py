@@ -18,20 +18,12 @@ from services.notification.channels import Channel, EmailChannel, SmsGateway
 from services.notification.handlers import NotificationDeps, notify
 from services.notification.settings import NotificationSettings
 from shared.applicants import Applicants
+from shared.domain.applicant import STATUS_EVENTS
 from shared.eventstore.store import EventStore
 from shared.http import ApiKeys, install_common
-from shared.messaging.events_consumer import subscribe_events
+from shared.messaging.events_consumer import on, subscribe_events
 from shared.messaging.kafka import make_broker
 from shared.runtime import mongo_client, open_store, readiness
-
-TOLD = (
-    "RequestVerified",
-    "RequestRejected",
-    "DocumentsRequested",
-    "ManualReviewRequired",
-    "ManualReviewDecided",
-    "RequestWithdrawn",
-)
 
 
 def dead_letter_publisher(kafka: KafkaRouter, settings: NotificationSettings) -> DefaultPublisher:
@@ -52,7 +44,8 @@ def subscribe(
         settings.events_topic,
         "jemput-notification",
         settings.dead_letter_topic,
-        dict.fromkeys(TOLD, partial(notify, deps)),
+        # Every status change; `notify` tells those the domain says applicants are told.
+        [on(event, partial(notify, deps)) for event in STATUS_EVENTS],
         description="Decisions and status changes to tell applicants about",
         dead_letters=dead_letters,
         seen=lambda record: deps.applicants.remember(record),
@@ -104,6 +97,7 @@ def create_app(
                 backoff_seconds=settings.backoff_seconds,
                 dead_letter=lambda entry: dead_letters.publish(entry),
                 in_flight=asyncio.Semaphore(settings.max_in_flight),
+                channel_wait_seconds=settings.channel_wait_seconds,
             )
             subscribe(kafka, settings, deps, dead_letters)
             broker.include_router(kafka)
@@ -116,5 +110,12 @@ def create_app(
     app = FastAPI(title="jemput notification", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.readiness = readiness(client, broker)
-    install_common(app, "notification", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    install_common(
+        app,
+        "notification",
+        ApiKeys(settings.api_keys),
+        settings.max_body_bytes,
+        settings.max_in_flight_requests,
+        settings.retry_after_seconds,
+    )
     return app

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from shared.domain.applicant import RequestState, Status
+from shared.domain.applicant import TOLD, RequestState, Status, status_after
 from shared.domain.events import (
     DocumentsRequested,
     ManualReviewDecided,
-    ManualReviewRequired,
     RequestEvent,
-    RequestRejected,
-    RequestVerified,
-    RequestWithdrawn,
 )
 from shared.domain.messages import KIND_NAMES, next_step
 
@@ -32,28 +28,11 @@ SIGNATURE = {
 }
 
 
-def status_told_by(event: RequestEvent) -> Status | None:
-    """The status an event announces; None for events applicants are not told about."""
-    match event:
-        case RequestVerified():
-            return Status.VERIFIED
-        case RequestRejected():
-            return Status.REJECTED
-        case DocumentsRequested():
-            return Status.DOCUMENTS_REQUESTED
-        case ManualReviewRequired():
-            return Status.MANUAL_REVIEW
-        case ManualReviewDecided(approved=approved):
-            return Status.VERIFIED if approved else Status.REJECTED
-        case RequestWithdrawn():
-            return Status.WITHDRAWN
-    return None
-
-
 def render(event: RequestEvent, request: RequestState, short: bool) -> tuple[str, str, str]:
     """(template name, subject, text); `short` for SMS."""
-    status = status_told_by(event)
-    assert status is not None
+    status = status_after(event)
+    if status not in TOLD:
+        raise ValueError(f"applicants are not told of {event.event_type}")
     applicant = request.form.applicant
     lang = applicant.language.value
     documents = event.documents if isinstance(event, DocumentsRequested) else ()

@@ -1,1 +1,1 @@
-"""The verification service (built in the pipeline issue)."""
+"""The verification service: versioned rules decide each request; hard cases go to verifiers."""

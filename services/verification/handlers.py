@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
 
 from services.verification.review_queue import QueuedReview, ReviewQueuePort
-from services.verification.rules import Context, RuleSet, decide
 from shared.access_log import AccessLog
 from shared.applicants import Applicants, ToRecord, derived_id
 from shared.domain.applicant import ApplicantHistory, decide_manual_review
+from shared.domain.calendar import local_date
 from shared.domain.events import (
+    DocumentsSupplied,
     ManualReviewDecided,
     ManualReviewRequired,
-    RequestEvent,
+    RequestSubmitted,
     RequestWithdrawn,
 )
 from shared.domain.regions import RegionTable
-from shared.events import DomainEvent, RecordedEvent
-
-WIB = timezone(timedelta(hours=7), "WIB")  # Jakarta's time: dates are Jakarta dates
+from shared.domain.rules import Context, RuleSet, decide
+from shared.events import RecordedEvent
 
 
 @dataclass(frozen=True)
@@ -31,17 +30,18 @@ class VerificationDeps:
     access: AccessLog  # a verifier's read of a whole case is recorded like an auditor's
 
 
-async def verify(deps: VerificationDeps, event: DomainEvent, record: RecordedEvent) -> None:
+async def verify(
+    deps: VerificationDeps, event: RequestSubmitted | DocumentsSupplied, record: RecordedEvent
+) -> None:
     """On RequestSubmitted or DocumentsSupplied: decide, once per cause."""
-    assert isinstance(event, RequestEvent)
     # Rules judge the request as of the day it was made, not the day it is processed.
-    on = _local_date(record.occurred_at)
+    on = local_date(record.occurred_at)
 
     def decision(history: ApplicantHistory) -> list[ToRecord]:
         request = history.requests.get(event.request_id)
         if request is None or not request.awaiting_decision:
             return []
-        received = _local_date(record.recorded_at)
+        received = local_date(record.recorded_at)
         made = decide(Context(request, history, on, deps.rules, deps.regions, received))
         return [ToRecord(made, derived_id("decision", record.event_id))]
 
@@ -53,8 +53,9 @@ async def verify(deps: VerificationDeps, event: DomainEvent, record: RecordedEve
     )
 
 
-async def queue_review(deps: VerificationDeps, event: DomainEvent, record: RecordedEvent) -> None:
-    assert isinstance(event, ManualReviewRequired)
+async def queue_review(
+    deps: VerificationDeps, event: ManualReviewRequired, record: RecordedEvent
+) -> None:
     history = await deps.applicants.load(record.stream_id)
     request = history.requests.get(event.request_id)
     if request is None:
@@ -71,8 +72,9 @@ async def queue_review(deps: VerificationDeps, event: DomainEvent, record: Recor
     )
 
 
-async def unqueue_review(deps: VerificationDeps, event: DomainEvent, record: RecordedEvent) -> None:
-    assert isinstance(event, ManualReviewDecided | RequestWithdrawn)
+async def unqueue_review(
+    deps: VerificationDeps, event: ManualReviewDecided | RequestWithdrawn, record: RecordedEvent
+) -> None:
     history = await deps.applicants.load(record.stream_id)
     request = history.requests.get(event.request_id)
     if request is not None:
@@ -93,7 +95,3 @@ async def decide_review(
         correlation_id=review.request_id,
     )
     await deps.queue.remove(review.tracking_code)
-
-
-def _local_date(moment: datetime) -> date:
-    return moment.astimezone(WIB).date()

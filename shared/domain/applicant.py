@@ -103,19 +103,20 @@ class ApplicantHistory:
         if not isinstance(event, RequestEvent) or event.request_id not in self.requests:
             return
         request = self.requests[event.request_id]
+        status = status_after(event)
+        if status is not None:
+            request.status = status
         if isinstance(event, Decision):
             request.awaiting_decision = False
-            request.status = _status_after(event)
             request.reasons = getattr(event, "reasons", ())
             request.missing_documents = getattr(event, "documents", ())
         elif isinstance(event, ManualReviewDecided):
-            request.status = Status.VERIFIED if event.approved else Status.REJECTED
             request.reasons = () if event.approved else ("manual_review_rejected",)
         elif isinstance(event, DocumentsSupplied):
             request.documents |= event.documents
-            request.status, request.awaiting_decision = Status.SUBMITTED, True
+            request.awaiting_decision = True
         elif isinstance(event, RequestWithdrawn):
-            request.status, request.awaiting_decision = Status.WITHDRAWN, False
+            request.awaiting_decision = False
         elif isinstance(event, NotificationAttempted | NotificationDelivered | NotificationFailed):
             _apply_notification(
                 request.notifications.setdefault(event.notification_id, Notification()), event
@@ -150,13 +151,41 @@ class ApplicantHistory:
             raise DomainError("unknown_request", "no such request") from None
 
 
-def _status_after(decision: Decision) -> Status:
-    return {
-        RequestVerified: Status.VERIFIED,
-        RequestRejected: Status.REJECTED,
-        DocumentsRequested: Status.DOCUMENTS_REQUESTED,
-        ManualReviewRequired: Status.MANUAL_REVIEW,
-    }[type(decision)]
+def status_after(event: DomainEvent) -> Status | None:
+    """The status a request has after `event`; None for events that leave it as it was.
+    The one place that says it: the history, the status page and notification use it."""
+    match event:
+        case RequestSubmitted() | DocumentsSupplied():
+            return Status.SUBMITTED
+        case RequestVerified():
+            return Status.VERIFIED
+        case RequestRejected():
+            return Status.REJECTED
+        case DocumentsRequested():
+            return Status.DOCUMENTS_REQUESTED
+        case ManualReviewRequired():
+            return Status.MANUAL_REVIEW
+        case ManualReviewDecided(approved=approved):
+            return Status.VERIFIED if approved else Status.REJECTED
+        case RequestWithdrawn():
+            return Status.WITHDRAWN
+    return None
+
+
+# The events that change a request's status (what `status_after` answers for).
+STATUS_EVENTS: tuple[type[RequestEvent], ...] = (
+    RequestSubmitted,
+    DocumentsSupplied,
+    RequestVerified,
+    RequestRejected,
+    DocumentsRequested,
+    ManualReviewRequired,
+    ManualReviewDecided,
+    RequestWithdrawn,
+)
+# Applicants are told of every status but "submitted": the officer tells them that, with
+# the tracking code, at the counter.
+TOLD = frozenset(Status) - {Status.SUBMITTED}
 
 
 def _apply_notification(
@@ -171,6 +200,32 @@ def _apply_notification(
 
 
 # ---- commands ---------------------------------------------------------------------------
+def submit(
+    history: ApplicantHistory,
+    request_id: str,
+    tracking_code: str,
+    form: RequestForm,
+    caller: str,
+    channel: str,
+) -> RequestSubmitted | None:
+    """The event that records a new request; None if it is recorded already, as it is (a
+    device sending again). The same id with another form is refused."""
+    existing = history.requests.get(request_id)
+    if existing is not None:
+        if existing.form != form:
+            raise DomainError(
+                "request_id_reused", "request id already used for a different request"
+            )
+        return None
+    return RequestSubmitted(
+        request_id=request_id,
+        tracking_code=tracking_code,
+        form=form,
+        submitted_by=caller,
+        channel=channel,
+    )
+
+
 def withdraw(
     history: ApplicantHistory, request_id: str, caller: str, reason: str
 ) -> RequestWithdrawn:

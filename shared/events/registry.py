@@ -45,6 +45,10 @@ class EventRegistry:
 
         return add
 
+    def models(self) -> list[type[DomainEvent]]:
+        """Every registered event class, in the order they were registered."""
+        return list(self._models.values())
+
     def model_for(self, event_type: str) -> type[DomainEvent]:
         try:
             return self._models[event_type]

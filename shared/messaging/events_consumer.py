@@ -1,9 +1,15 @@
-"""Subscribe a service to the events topic with a table of handlers by event type.
+"""Subscribe a service to the events topic with a table of handlers by event class.
 
-The table is the service's routing, in one place. Each handler gets the domain event and
+The table is the service's routing, in one place, built with `on(EventClass, handler)` so
+that each handler is typed for the events it gets. Each handler gets the domain event and
 its stored record; it must be idempotent (derive the ids of what it records from the
 record's event id). A message that is not a stored event of a known type goes to the
 dead-letter topic and is skipped.
+
+A handler that fails because the store cannot be reached (or did not answer in time) is
+not poison: the consumer pauses on that applicant's events and retries the handler, with
+a growing pause, until the store is back (or `MAX_PAUSE_SECONDS` pass, when the batch is
+delivered again: the group must hear from us within aiokafka's max.poll.interval.ms).
 
 Messages are taken in batches (what one poll returns): one applicant's events are handled
 in order, different applicants' concurrently, so their store reads and appends share
@@ -16,18 +22,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaRouter, Topic
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.publisher.usecase import DefaultPublisher
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from shared.domain.events import registry
 from shared.events import DomainEvent, RecordedEvent, UnknownEventError
+from shared.http import store_unavailable
 from shared.messaging.consumers import raw_body
 
 log = logging.getLogger(__name__)
@@ -37,9 +45,34 @@ DEAD_LETTERS = Counter(
     "jemput_dead_letters_total", "Messages sent to a dead-letter topic", ["group", "reason"]
 )
 
-Handler = Callable[[DomainEvent, RecordedEvent], Awaitable[None]]
+RETRIES = Counter(
+    "jemput_handler_retries_total",
+    "Handler runs retried because the store was unavailable",
+    ["group", "error"],
+)
+PAUSED = Gauge("jemput_consumer_paused", "Applicants' events waiting for the store", ["group"])
+
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[E, RecordedEvent], Awaitable[None]]
 Seen = Callable[[RecordedEvent], object]
 MAX_BATCH = 200
+FIRST_PAUSE_SECONDS = 0.25
+LONGEST_PAUSE_SECONDS = 5.0
+MAX_PAUSE_SECONDS = 180.0  # well inside max.poll.interval.ms (300 s)
+
+
+@dataclass(frozen=True)
+class Route(Generic[E]):
+    event: type[E]
+    handle: Handler[E]
+
+
+def on(event: type[E], handle: Handler[E]) -> Route[E]:
+    """One line of a routing table: events of class `event` go to `handle`."""
+    return Route(event, handle)
+
+
+Routes = Sequence[Route[Any]]
 
 
 def subscribe_events(
@@ -47,13 +80,20 @@ def subscribe_events(
     topic: str,
     group_id: str,
     dead_letter_topic: str,
-    handlers: Mapping[str, Handler],
+    routes: Routes,
     description: str,
     dead_letters: DefaultPublisher | None = None,
     seen: Seen | None = None,
 ) -> None:
     """`seen` is told of every stored event that passes by (e.g. the store's `remember`,
     so that a handler's read of the stream finds it already in memory)."""
+    by_class: dict[type[DomainEvent], Handler[Any]] = {}
+    for route in routes:
+        if route.event in by_class:
+            raise ValueError(f"two handlers for {route.event.__name__}")
+        by_class[route.event] = route.handle
+    # The stored type names this service handles: any other event is skipped unread.
+    wanted = {cls.event_type for cls in by_class}
     if dead_letters is None:
         dead_letters = router.publisher(
             dead_letter_topic, description="Events this service could not read"
@@ -91,7 +131,7 @@ def subscribe_events(
             return None
         if seen is not None:
             seen(record)
-        if record.event_type not in handlers:
+        if record.event_type not in wanted:
             return None  # not this service's business
         try:
             return registry.load(record), record
@@ -104,11 +144,33 @@ def subscribe_events(
 
     async def _handle_in_order(items: list[tuple[DomainEvent, RecordedEvent]]) -> None:
         for event, record in items:
-            await handlers[record.event_type](event, record)
+            await _handle_patiently(event, record)
             HANDLED.labels(group_id, record.event_type).inc()
             log.debug(
                 "handled", extra={"event_type": record.event_type, "event_id": record.event_id}
             )
+
+    async def _handle_patiently(event: DomainEvent, record: RecordedEvent) -> None:
+        waited, pause = 0.0, FIRST_PAUSE_SECONDS
+        while True:
+            try:
+                await by_class[type(event)](event, record)
+                return
+            except Exception as exc:
+                if not store_unavailable(exc) or waited >= MAX_PAUSE_SECONDS:
+                    raise
+                RETRIES.labels(group_id, type(exc).__name__).inc()
+                log.warning(
+                    "store unavailable; pausing before a retry",
+                    extra={"error": type(exc).__name__, "event_id": record.event_id},
+                )
+            PAUSED.labels(group_id).inc()
+            try:
+                await asyncio.sleep(pause)
+            finally:
+                PAUSED.labels(group_id).dec()
+            waited += pause
+            pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
 
 
 def _dead_letter(raw: Any, body: bytes, reason: str, error: str) -> dict[str, Any]:

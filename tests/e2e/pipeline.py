@@ -69,11 +69,19 @@ class Pipeline:
 
 @asynccontextmanager
 async def pipeline(
-    db: str, sms_url: str | None = None, clients: Clients = default_clients
+    db: str,
+    sms_url: str | None = None,
+    clients: Clients = default_clients,
+    smtp: tuple[Mailbox, int] | None = None,
 ) -> AsyncIterator[Pipeline]:
     """The services, the relay and a real SMTP server (`Pipeline.mailbox`) for this test.
-    `clients(name, settings)` gives each part its database client (to watch its commands)."""
+    `clients(name, settings)` gives each part its database client (to watch its commands);
+    `smtp` is a server the test runs itself (to stop and start it)."""
     shared = common(db)
+    if smtp is not None:
+        async with _services(shared, smtp[1], sms_url, smtp[0], clients) as running:
+            yield running
+        return
     with smtp_server() as (mailbox, smtp_port):
         async with _services(shared, smtp_port, sms_url, mailbox, clients) as running:
             yield running

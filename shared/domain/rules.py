@@ -1,4 +1,5 @@
-"""Verification rules: code for the logic, versioned data (rulesets/*.json) for the numbers.
+"""Verification rules: code for the logic, versioned data (shared/rulesets/*.json) for
+the numbers.
 
 Every decision records the rule set's id, the region table's version and each rule's
 outcome, so it can be explained, and re-evaluated, from the log alone.
@@ -6,11 +7,9 @@ outcome, so it can be explained, and re-evaluated, from the log alone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,8 +27,6 @@ from shared.domain.nik import NikError, age_on, parse_nik
 from shared.domain.regions import RegionTable
 from shared.domain.requests import BirthCertificate, Document, MaritalStatus, RequestKind, Skds
 
-RULESETS = Path(__file__).parent / "rulesets"
-
 
 class RuleSet(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -46,13 +43,6 @@ class RuleSet(BaseModel):
     # How many days before it reached jemput a device may date a request (the longest a
     # device is offline); older dates go to an officer. None: not checked (2026.11).
     offline_window_days: int | None = None
-
-
-def load_rule_set(rule_set_id: str) -> RuleSet:
-    path = RULESETS / f"{rule_set_id}.json"
-    if not path.is_file():
-        raise LookupError(f"no rule set {rule_set_id!r}")
-    return RuleSet.model_validate(json.loads(path.read_text()))
 
 
 @dataclass(frozen=True)
