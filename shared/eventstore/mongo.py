@@ -19,6 +19,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from shared.collections import EVENTS
 from shared.events.base import RecordedEvent
 from shared.eventstore.batching import Batcher
 from shared.eventstore.errors import DuplicateKeyAt
@@ -29,7 +30,7 @@ MAX_KEYS_PER_READ = 1000  # the patched FerretDB pushes down `$in` lists up to t
 
 
 class MongoRecorder(Recorder):
-    def __init__(self, db: AsyncDatabase[Document], collection: str = "events") -> None:
+    def __init__(self, db: AsyncDatabase[Document], collection: str = EVENTS) -> None:
         self.events: AsyncCollection[Document] = db[collection]
         self.outbox: AsyncCollection[Document] = db[f"{collection}_outbox"]
         self._reads: Batcher[Sequence[str], list[Document | None]] = Batcher(
