@@ -24,6 +24,9 @@ same documents in the same order:
 Client CPU (this process) and, with `--server-pid`, the server's CPU are noted per phase.
 Results go to docs/bench/audit-<date>-<N>.json and .md. `--keep` leaves the database for
 reruns (`--db NAME` reuses it).
+
+Longer than our ~300-line rule on purpose: a benchmark reads best as one file, its
+measurements in the order they run, so that a reader can check what was timed.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ With `--baseline-url` a second server (e.g. FerretDB without docs/adr/0006's pat
 measured at the same sizes up to `--baseline-max-size`, interleaved with the first. Each
 server's plan for an `_id` look-up (the `explain` command) is recorded beside its figures.
 Results go to docs/bench/store-sizes-<date>.json and .md and are printed as a table.
+
+Longer than our ~300-line rule on purpose: a benchmark reads best as one file, its
+measurements in the order they run, so that a reader can check what was timed.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 The tamper helpers act on stored documents directly, as someone with database access
 would (bypassing the store's API), to show the chain exposes them.
+
+A little over ~300 lines on purpose: the whole contract in one class, which both stores
+must pass.
 """
 
 from __future__ import annotations
