@@ -14,7 +14,7 @@ from datetime import datetime
 from shared.domain.applicant import ApplicantHistory
 from shared.domain.events import registry
 from shared.events import DomainEvent, RecordedEvent
-from shared.eventstore.port import ConcurrencyError, EventStore
+from shared.eventstore.store import ConcurrencyError, EventStore
 from shared.identity import pseudonym
 
 EVENT_IDS = uuid.UUID("6f1d4a52-3c9e-4b8e-9a57-0d1c2b3a4f60")  # namespace for derived ids

@@ -3,14 +3,12 @@ a body-size limit, health and Prometheus metrics."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -18,12 +16,25 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 
 from shared.api_errors import FieldError, InvalidRequest
+from shared.api_keys import ApiKey, Role, key_digest
 from shared.body_guard import BodyGuard
+
+__all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kept here too
+    "ApiKey",
+    "ApiKeys",
+    "Caller",
+    "Role",
+    "field_errors",
+    "install_common",
+    "invalid_parameter",
+    "key_digest",
+    "requires",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,27 +58,10 @@ def store_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionFailure) or (isinstance(exc, PyMongoError) and exc.timeout)
 
 
-class Role(StrEnum):
-    OFFICER = "officer"  # submits and follows up requests
-    VERIFIER = "verifier"  # decides manual reviews
-    AUDITOR = "auditor"  # reads histories
-    SUPERVISOR = "supervisor"  # reads the campaign dashboard: counts, never an applicant
-    SERVICE = "service"  # other systems
-
-
-class ApiKey(BaseModel):
-    role: Role
-    sha256: str  # of the key itself: the settings never hold usable keys
-
-
 @dataclass(frozen=True)
 class Caller:
     name: str
     role: Role
-
-
-def key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class ApiKeys:

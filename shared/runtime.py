@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
-from shared.eventstore.mongo import MongoEventStore
+from shared.eventstore.mongo import MongoRecorder
+from shared.eventstore.store import EventStore
 from shared.messaging.kafka import KafkaEventPublisher
 from shared.settings import InfraSettings, ServiceSettings
 from shared.store_metrics import StoreCommandMetrics
@@ -74,13 +75,12 @@ async def open_store(
     client: AsyncMongoClient[dict[str, Any]],
     settings: InfraSettings,
     broker: KafkaBroker | None = None,
-) -> MongoEventStore:
-    """The event store; with a broker, appended events are published at once (the relay
-    only sweeps up after writers that died)."""
-    store = MongoEventStore(
-        client[settings.mongo_db], settings.chain_keys(), cached_streams=settings.cached_streams
-    )
-    await store.initialize()
+) -> EventStore:
+    """The event store on MongoDB; with a broker, appended events are published at once
+    (the relay only sweeps up after writers that died)."""
+    recorder = MongoRecorder(client[settings.mongo_db])
+    store = EventStore(recorder, settings.chain_keys(), cached_streams=settings.cached_streams)
+    await recorder.initialize()
     if broker is not None and settings.publish_appends:
         store.publish_with(KafkaEventPublisher(broker, lambda _: settings.events_topic))
     return store

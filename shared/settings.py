@@ -7,8 +7,8 @@ import os
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.api_keys import ApiKey
 from shared.eventstore.chain import ChainKeys, KeyId
-from shared.http import ApiKey
 
 DEV_CHAIN_KEY = "dev-only-chain-key-never-in-production"
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-never-in-production"
@@ -56,7 +56,6 @@ class InfraSettings(BaseSettings):
     # (their writer died or Kafka was away), looking every relay_idle_seconds.
     relay_min_age_seconds: float = 2.0
     relay_idle_seconds: float = 0.5
-    relay_metrics_port: int | None = None  # where the relay serves /metrics (None: nowhere)
     chain_key_id: KeyId = "dev"
     chain_key: SecretStr = SecretStr(DEV_CHAIN_KEY)
     # Keys that sealed older events, by key id, after a rotation: they verify, never seal.

@@ -46,9 +46,9 @@ trap stop_all EXIT INT TERM
 # consumers share their topics' partitions in one group each; instance i > 0 listens on
 # the first instance's port + 100*i (8101, 8102, 8103, ...).
 instances=${JEMPUT_INSTANCES:-1}
-ports=(8004 8005)
+ports=(8004 8005 8006)
 start smtp-sink "$py" "$here/smtp_sink.py" --port "$JEMPUT_SMTP_PORT" --folder "$state/mail"
-start relay "$py" -m shared.eventstore.relay_main
+JEMPUT_HTTP_PORT=8005 start relay "$py" -m services.relay
 for ((i = 0; i < instances; i++)); do
   suffix=$([[ $i == 0 ]] && echo "" || echo "-$i")
   JEMPUT_HTTP_PORT=$((8001 + 100 * i)) start "intake$suffix" "$py" -m services.intake
@@ -74,8 +74,9 @@ jemput is running:
   verification  http://127.0.0.1:8002/docs    (verifier key: $verifier_key)
   notification  http://127.0.0.1:8003/health/ready
   audit         http://127.0.0.1:8004/docs    (auditor key: $auditor_key)
-  dashboard     http://127.0.0.1:8005/        (supervisor key: $supervisor_key)
+  dashboard     http://127.0.0.1:8006/        (supervisor key: $supervisor_key)
                 the CLI with this installation's keys: JEMPUT_ENV_FILE=$keys .venv/bin/jemput-audit --help
+  relay         http://127.0.0.1:8005/health/ready
   emails        $state/mail/  (SMTP sink on 127.0.0.1:$JEMPUT_SMTP_PORT)
   logs          $logs/
   Kafka 127.0.0.1:9092, FerretDB mongodb://127.0.0.1:27017/

@@ -16,7 +16,7 @@ from shared.api_errors import GUARDED, WITH_BODY, errors
 from shared.domain.requests import Digits16
 from shared.events import RecordedEvent
 from shared.events.base import utc_millis
-from shared.eventstore.chain import ChainBreak
+from shared.eventstore.chain import BreakKind, ChainBreak
 from shared.eventstore.digest import Checkpoint
 from shared.http import Caller, Role, invalid_parameter, requires
 from shared.instant import Instant
@@ -188,16 +188,25 @@ async def export(
     return Response(text, media_type=EXPORT_TYPES[format])
 
 
+class Break(BaseModel):
+    """The first thing wrong in one applicant's chain."""
+
+    stream_id: str
+    version: int
+    kind: BreakKind
+    detail: str
+
+
 class VerifyResult(BaseModel):
     ok: bool
     streams_checked: int
     events_checked: int
-    breaks: list[dict[str, object]]
+    breaks: list[Break]
 
 
-def _breaks(breaks: list[ChainBreak]) -> list[dict[str, object]]:
+def _breaks(breaks: list[ChainBreak]) -> list[Break]:
     return [
-        {"stream_id": b.stream_id, "version": b.version, "kind": b.kind, "detail": b.detail}
+        Break(stream_id=b.stream_id, version=b.version, kind=b.kind, detail=b.detail)
         for b in breaks
     ]
 

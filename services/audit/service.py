@@ -30,7 +30,7 @@ from shared.events import RecordedEvent
 from shared.events.base import utc_millis
 from shared.eventstore.chain import ChainKeys, VerificationReport
 from shared.eventstore.digest import Checkpoint, checkpoint, seal_valid
-from shared.eventstore.port import EventStore
+from shared.eventstore.store import EventStore
 from shared.tracking import TrackingIndex
 
 

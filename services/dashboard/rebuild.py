@@ -12,7 +12,7 @@ from services.dashboard.rows import MongoRows
 from services.dashboard.settings import DashboardSettings
 from shared.collections import DASHBOARD_REQUESTS
 from shared.domain.events import registry
-from shared.eventstore.port import EventStore
+from shared.eventstore.store import EventStore
 from shared.runtime import mongo_client, open_store
 
 

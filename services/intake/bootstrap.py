@@ -16,7 +16,7 @@ from services.intake.kafka import intake_router
 from services.intake.settings import IntakeSettings
 from shared.applicants import Applicants
 from shared.collections import TRACKING_CODES
-from shared.eventstore.port import EventStore
+from shared.eventstore.store import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.kafka import make_broker
 from shared.runtime import mongo_client, open_store, readiness

@@ -20,7 +20,7 @@ from shared.domain.applicant import (
 from shared.domain.applicant import submit as submit_request
 from shared.domain.messages import Reason, next_step, reason_codes
 from shared.domain.requests import Document, RequestForm, Text
-from shared.eventstore.port import IdempotencyConflictError
+from shared.eventstore.store import IdempotencyConflictError
 from shared.instant import Instant
 from shared.rulesets import load_reason_texts
 from shared.tracking import Tracked, TrackingConflictError, TrackingIndex, tracking_code

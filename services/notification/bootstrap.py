@@ -19,7 +19,7 @@ from services.notification.handlers import NotificationDeps, notify
 from services.notification.settings import NotificationSettings
 from shared.applicants import Applicants
 from shared.domain.applicant import STATUS_EVENTS
-from shared.eventstore.port import EventStore
+from shared.eventstore.store import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import on, subscribe_events
 from shared.messaging.kafka import make_broker

@@ -27,7 +27,7 @@ from shared.domain.events import (
     RequestSubmitted,
     RequestWithdrawn,
 )
-from shared.eventstore.port import EventStore
+from shared.eventstore.store import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import on, subscribe_events
 from shared.messaging.kafka import make_broker

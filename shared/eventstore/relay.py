@@ -1,12 +1,12 @@
 """Publishes what writers left in the outbox, then removes the entries.
 
 Why an outbox and not a transaction: FerretDB has none, and MongoDB's would not span
-Kafka anyway. Every event is written to the outbox before the log (see port.py), so a
+Kafka anyway. Every event is written to the outbox before the log (see store.py), so a
 crash anywhere leads to publishing again (consumers drop event ids they have seen),
 never to an event left behind.
 
 A writer that has a publisher publishes its own events right after storing them and
-clears their entries (port.py); the relay then only sweeps up after writers that died
+clears their entries (publishing.py); the relay then only sweeps up after writers that died
 or could not reach Kafka: it leaves entries younger than `min_age` to their writers.
 Without publishing writers (min_age 0) it publishes everything, in position order.
 """
@@ -20,8 +20,9 @@ from datetime import timedelta
 
 from prometheus_client import Counter, Gauge
 
-from shared.eventstore.port import EventStore, Settled
+from shared.eventstore.outbox import Settled
 from shared.eventstore.publishing import EventPublisher
+from shared.eventstore.store import EventStore
 
 __all__ = ["EventPublisher", "OutboxRelay"]
 

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.audit.bootstrap import create_app as audit_app
 from services.audit.settings import AuditSettings
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from tests.e2e.pipeline import Pipeline, pipeline
 from tests.factories import ADULT_NIK, form
 from tests.waiting import eventually

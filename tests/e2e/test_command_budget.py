@@ -25,7 +25,7 @@ from pymongo.monitoring import (
     CommandSucceededEvent,
 )
 
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.settings import ServiceSettings
 from tests.e2e.pipeline import pipeline
 from tests.factories import form

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.dashboard.bootstrap import create_app as dashboard_app
 from services.dashboard.settings import DashboardSettings
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from tests.e2e.pipeline import KEYS, Pipeline, pipeline
 from tests.factories import BANDUNG_NIK, form
 from tests.waiting import eventually

@@ -9,7 +9,7 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.events import RecordedEvent
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.messaging.kafka import make_broker
 from tests.e2e.pipeline import Pipeline, pipeline
 from tests.e2e.receivers import Mailbox, SmsGatewayReceiver, sms_gateway

@@ -201,6 +201,7 @@ def test_service_answers_as_its_openapi_document_says(
         ],
         capture_output=True,
         text=True,
+        cwd=tmp_path,  # its cache (.schemathesis/) goes there, not into the repository
         timeout=SECONDS_PER_SERVICE + 60,
         check=False,
     )

@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake.bootstrap import create_app as intake_app
 from services.intake.settings import IntakeSettings
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from tests.e2e.own_store import own_store
 from tests.e2e.pipeline import KEYS, common, pipeline
 from tests.e2e.receivers import SmtpServer

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from tests.e2e.pipeline import Pipeline, pipeline
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.waiting import eventually

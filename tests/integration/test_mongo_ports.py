@@ -6,7 +6,7 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.verification.review_queue import ReviewQueue
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.tracking import MongoTrackingIndex
 from tests.contract.review_queue_contract import ReviewQueueContract
 from tests.contract.tracking_index_contract import TrackingIndexContract

@@ -12,6 +12,7 @@ from services.audit.settings import AuditSettings
 from services.dashboard.settings import DashboardSettings
 from services.intake.settings import IntakeSettings
 from services.notification.settings import NotificationSettings
+from services.relay.settings import RelaySettings
 from services.verification.settings import VerificationSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +24,7 @@ SETTINGS = {
         NotificationSettings,
         AuditSettings,
         DashboardSettings,
+        RelaySettings,
     )
     for name in settings.model_fields
 }

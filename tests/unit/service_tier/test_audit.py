@@ -144,7 +144,7 @@ async def test_verify_and_digest_find_a_tampered_store(tier: ServiceTier) -> Non
     still = await tier.audit.post("/v1/audit/digest/check", json=checkpoint.json(), headers=AUDITOR)
     assert still.json()["ok"] is True
 
-    [first] = [d for d in tier.store.documents.values() if d["version"] == 1]
+    [first] = [d for d in tier.recorder.documents.values() if d["version"] == 1]
     first["payload"] = {**first["payload"], "channel": "forged"}  # as someone with DB access
     broken = (await tier.audit.get("/v1/audit/verify", headers=AUDITOR)).json()
     assert broken["ok"] is False

