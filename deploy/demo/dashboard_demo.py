@@ -111,6 +111,9 @@ async def main(count: int, screenshot: Path | None) -> None:
     )
     settings = DashboardSettings(
         mongo_db="jemput_demo",
+        # A topic nobody writes: the live consumer must not add the local system's events
+        # (tests, make run) to the demo's rows.
+        events_topic=f"jemput.demo.events.{today:%Y%m%d}",
         campaign_file=campaign,
         http_port=8095,
         api_keys={"demo": ApiKey(role=Role.SUPERVISOR, sha256=key_digest(KEY))},
