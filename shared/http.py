@@ -232,7 +232,17 @@ def install_common(
                 await check()
             except Exception:
                 failed.append(name)
+        # What the service can do without (intake takes requests while Kafka is away: the
+        # log is the truth and the relay catches up) is reported, and leaves it ready.
+        degraded = []
+        for name, check in getattr(request.app.state, "reported", {}).items():
+            try:
+                await check()
+            except Exception:
+                degraded.append(name)
         body = {"status": "ok" if not failed else "unavailable", "failed": failed}
+        if degraded:
+            body["degraded"] = degraded
         return JSONResponse(body, 200 if not failed else 503)
 
     @app.get("/metrics", include_in_schema=False)

@@ -55,10 +55,13 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
 
 def readiness(client: AsyncMongoClient[dict[str, Any]], broker: KafkaBroker) -> dict[str, Any]:
     """The checks behind /health/ready: the database answers, the broker answers."""
-    return {
-        "mongo": lambda: client.admin.command("ping"),
-        "kafka": lambda: broker.ping(timeout=2),
-    }
+    return {"mongo": lambda: client.admin.command("ping"), "kafka": lambda: kafka_answers(broker)}
+
+
+async def kafka_answers(broker: KafkaBroker) -> None:
+    # FastStream's ping answers False rather than raising: a readiness check must raise.
+    if not await broker.ping(timeout=2):
+        raise ConnectionError("Kafka did not answer")
 
 
 def mongo_client(settings: InfraSettings) -> AsyncMongoClient[dict[str, Any]]:

@@ -60,7 +60,9 @@ def create_app(
 
     app = FastAPI(title="jemput intake", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
-    app.state.readiness = readiness(client, broker)
+    checks = readiness(client, broker)
+    app.state.readiness = {"mongo": checks["mongo"]}
+    app.state.reported = {"kafka": checks["kafka"]}  # requests are taken without it
     install_common(
         app,
         "intake",
