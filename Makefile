@@ -32,7 +32,14 @@ status: ## what runs, where
 run: setup ## set everything up and run jemput locally: stack, relay, services, SMTP sink
 	deploy/local/run.sh
 
-test: setup ## set up, start the stack, run every tier, stop what it started
+browser: ## Chromium from the OS packages, for the dashboard's browser tests (no downloads by Playwright)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || { echo "install Chromium with your package manager (e.g. sudo apt-get install chromium)" >&2; exit 1; }
+
+demo-data: up ## a demo campaign in the dashboard: thousands of requests over 30 days (DB jemput_demo)
+	.venv/bin/python deploy/demo/dashboard_demo.py $(ARGS)
+
+test: setup browser ## set up, start the stack, run every tier, stop what it started
 	deploy/local/with-stack.sh $(PYTEST) -m "unit or integration or e2e"
 
 test-unit: .venv/.synced ## unit tier only (no stack needed)
@@ -48,6 +55,7 @@ lint: .venv/.synced ## ruff and mypy (strict)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	MYPYPATH=deploy/bench:deploy .venv/bin/mypy -p drill
 
 format: .venv/.synced ## apply ruff's formatting and safe fixes
 	.venv/bin/ruff format .
@@ -68,7 +76,10 @@ bench-audit-1m: up ## the same at 1,000,000 events (about an hour; FerretDB sort
 bench-pipeline: up ## open-loop load end to end, HTTP in to email out, step by step (ARGS="--rates 5,10")
 	.venv/bin/python deploy/bench/pipeline $(ARGS)
 
+drill: setup ## faults under steady load (own Kafka and FerretDB), checked; results in docs/drills/ (ARGS="--rate 20")
+	.venv/bin/python deploy/drill $(ARGS)
+
 clean: down ## stop the stack and delete its data (downloads stay cached)
 	rm -rf .local/kafka/data .local/ferretdb/data .local/log .local/run
 
-.PHONY: bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean
+.PHONY: browser demo-data drill bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean

@@ -35,6 +35,14 @@ class InvalidRequest(BaseModel):
     errors: list[FieldError] = Field(min_length=1)
 
 
+class Unavailable(BaseModel):
+    """Not now: too many requests at once, or the store is unreachable. Nothing was
+    changed; send the same request again after `Retry-After` seconds."""
+
+    detail: str
+    reason: Literal["overload", "store_down"]
+
+
 # What each status means wherever it is answered; an operation may say more.
 MEANINGS: dict[int, tuple[type[BaseModel], str]] = {
     400: (Problem, "Malformed HTTP framing (e.g. both Content-Length and Transfer-Encoding)"),
@@ -46,10 +54,14 @@ MEANINGS: dict[int, tuple[type[BaseModel], str]] = {
     413: (Problem, "The body is larger than the service's limit"),
     415: (Problem, "The body is not JSON in UTF-8 (`Content-Type: application/json`)"),
     422: (InvalidRequest, "Invalid input: which field, and why; nothing was changed"),
+    503: (Unavailable, "Overloaded, or the store is unreachable: retry after `Retry-After`"),
 }
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 
-# Every operation needs a key of the right role and validates its parameters.
-GUARDED = (401, 403, 422)
+# Every operation validates its parameters and may be shed or find the store down.
+ANY = (422, 503)
+# ... and most need a key of the right role.
+GUARDED = (401, 403, *ANY)
 # What the body guard answers for any operation with a body (shared/body_guard.py).
 WITH_BODY = (400, 411, 413, 415)
 
@@ -61,4 +73,6 @@ def errors(*statuses: int, **says: str) -> dict[int | str, dict[str, Any]]:
     for status in statuses:
         model, meaning = MEANINGS[status]
         documented[status] = {"model": model, "description": says.get(f"e{status}", meaning)}
+        if status == 503:
+            documented[status]["headers"] = RETRY_AFTER
     return documented

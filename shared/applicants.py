@@ -14,7 +14,7 @@ from datetime import datetime
 from shared.domain.applicant import ApplicantHistory
 from shared.domain.events import registry
 from shared.events import DomainEvent, RecordedEvent
-from shared.eventstore.port import ConcurrencyError, EventStore
+from shared.eventstore.store import ConcurrencyError, EventStore
 from shared.identity import pseudonym
 from shared.privacy.personal_data import PersonalData
 

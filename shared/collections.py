@@ -12,5 +12,6 @@ AUDIT_ACCESS = "audit_access"  # who read whose history, for which case
 PROJECTION_REQUEST_STATUS = "projection_request_status"  # rebuilt by the audit service
 PROJECTION_STATS = "projection_stats"  # counts by kecamatan and outreach point
 # Applicants' data keys, wrapped by the KEK: apart from the log, so that destroying one
-# erases a class of personal data while the log stays insert-only (docs/adr/0007).
+# erases a class of personal data while the log stays insert-only (docs/adr/0009-personal-data.md).
 DATA_KEYS = "data_keys"
+DASHBOARD_REQUESTS = "dashboard_requests"  # one row a request, without personal data

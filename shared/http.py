@@ -3,25 +3,38 @@ a body-size limit, health and Prometheus metrics."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
-from pydantic import BaseModel, ValidationError
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 
 from shared.api_errors import FieldError, InvalidRequest
+from shared.api_keys import ApiKey, Role, key_digest
 from shared.body_guard import BodyGuard
+
+__all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kept here too
+    "ApiKey",
+    "ApiKeys",
+    "Caller",
+    "Role",
+    "field_errors",
+    "install_common",
+    "invalid_parameter",
+    "key_digest",
+    "requires",
+]
 
 log = logging.getLogger(__name__)
 
@@ -30,28 +43,25 @@ HTTP_REQUESTS = Counter(
     "HTTP requests by route and status",
     ["service", "route", "status"],
 )
+UNAVAILABLE = Counter(
+    "jemput_http_unavailable_total",
+    "Requests answered 503 with Retry-After, by why: overload (shed) or store_down",
+    ["service", "reason"],
+)
+IN_FLIGHT = Gauge("jemput_http_in_flight", "Requests being handled now", ["service"])
+UNLIMITED_PATHS = ("/health/", "/metrics")  # never shed: probes must see an overloaded process
 
 
-class Role(StrEnum):
-    OFFICER = "officer"  # submits and follows up requests
-    VERIFIER = "verifier"  # decides manual reviews
-    AUDITOR = "auditor"  # reads histories
-    SERVICE = "service"  # other systems
-
-
-class ApiKey(BaseModel):
-    role: Role
-    sha256: str  # of the key itself: the settings never hold usable keys
+def store_unavailable(exc: BaseException) -> bool:
+    """Whether the store could not be reached or did not answer in time (not a bug: worth
+    a retry later), as opposed to an error in what was asked."""
+    return isinstance(exc, ConnectionFailure) or (isinstance(exc, PyMongoError) and exc.timeout)
 
 
 @dataclass(frozen=True)
 class Caller:
     name: str
     role: Role
-
-
-def key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class ApiKeys:
@@ -128,8 +138,33 @@ def _scrubbed(e: Any) -> str:
     return message
 
 
-def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes: int) -> None:
+def unavailable(service: str, reason: str, retry_after: int) -> JSONResponse:
+    UNAVAILABLE.labels(service, reason).inc()
+    detail = {
+        "overload": "too many requests at once: try again shortly",
+        "store_down": "the store is unavailable: try again shortly",
+    }[reason]
+    return JSONResponse(
+        {"detail": detail, "reason": reason}, 503, headers={"Retry-After": str(retry_after)}
+    )
+
+
+def install_common(
+    app: FastAPI,
+    service: str,
+    api_keys: ApiKeys,
+    max_body_bytes: int,
+    max_in_flight: int = 0,
+    retry_after: int = 2,
+) -> None:
+    """`max_in_flight` > 0 sheds what comes beyond it (503, `Retry-After: retry_after`)."""
     app.state.api_keys = api_keys
+    in_flight = IN_FLIGHT.labels(service)
+    busy = [0]  # requests in this process now (one event loop: no lock needed)
+    # Once a request found the store unreachable, the next ones are refused at once until
+    # Retry-After has passed, rather than each waiting out the store's timeouts (a circuit
+    # breaker): callers hear "not now" in milliseconds, and the store is not piled on.
+    store_down_until = [0.0]
     app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
@@ -139,6 +174,25 @@ def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes
 
     @app.middleware("http")
     async def limit_and_count(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        limited = not request.url.path.startswith(UNLIMITED_PATHS)
+        if limited and max_in_flight and busy[0] >= max_in_flight:
+            # Shed before reading the body: an overloaded process spends nothing more on it.
+            HTTP_REQUESTS.labels(service, "shed", 503).inc()
+            return unavailable(service, "overload", retry_after)
+        if limited and time.monotonic() < store_down_until[0]:
+            HTTP_REQUESTS.labels(service, "store_down", 503).inc()
+            return unavailable(service, "store_down", retry_after)
+        busy[0] += limited
+        in_flight.set(busy[0])
+        try:
+            return await _handle(request, call_next)
+        finally:
+            busy[0] -= limited
+            in_flight.set(busy[0])
+
+    async def _handle(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         length = request.headers.get("content-length")
@@ -151,9 +205,14 @@ def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes
         else:
             try:
                 response = await call_next(request)
-            except Exception as exc:  # a clean, counted 500; the type only (no data)
-                log.error("unhandled error", extra={"error_type": type(exc).__name__})
-                response = JSONResponse({"detail": "internal error"}, 500)
+            except Exception as exc:  # the type only in logs (messages may hold data)
+                if store_unavailable(exc):  # the caller's retry will do: not a 500
+                    log.warning("store unavailable", extra={"error_type": type(exc).__name__})
+                    store_down_until[0] = time.monotonic() + retry_after
+                    response = unavailable(service, "store_down", retry_after)
+                else:  # a clean, counted 500
+                    log.error("unhandled error", extra={"error_type": type(exc).__name__})
+                    response = JSONResponse({"detail": "internal error"}, 500)
         route = request.scope.get("route")
         HTTP_REQUESTS.labels(
             service, getattr(route, "path", "unmatched"), response.status_code
@@ -173,7 +232,17 @@ def install_common(app: FastAPI, service: str, api_keys: ApiKeys, max_body_bytes
                 await check()
             except Exception:
                 failed.append(name)
+        # What the service can do without (intake takes requests while Kafka is away: the
+        # log is the truth and the relay catches up) is reported, and leaves it ready.
+        degraded = []
+        for name, check in getattr(request.app.state, "reported", {}).items():
+            try:
+                await check()
+            except Exception:
+                degraded.append(name)
         body = {"status": "ok" if not failed else "unavailable", "failed": failed}
+        if degraded:
+            body["degraded"] = degraded
         return JSONResponse(body, 200 if not failed else 503)
 
     @app.get("/metrics", include_in_schema=False)

@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
-from shared.eventstore.mongo import MongoEventStore
+from shared.eventstore.mongo import MongoRecorder
+from shared.eventstore.store import EventStore
 from shared.messaging.kafka import KafkaEventPublisher
 from shared.settings import InfraSettings, ServiceSettings
 from shared.store_metrics import StoreCommandMetrics
@@ -54,17 +55,21 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
 
 def readiness(client: AsyncMongoClient[dict[str, Any]], broker: KafkaBroker) -> dict[str, Any]:
     """The checks behind /health/ready: the database answers, the broker answers."""
-    return {
-        "mongo": lambda: client.admin.command("ping"),
-        "kafka": lambda: broker.ping(timeout=2),
-    }
+    return {"mongo": lambda: client.admin.command("ping"), "kafka": lambda: kafka_answers(broker)}
+
+
+async def kafka_answers(broker: KafkaBroker) -> None:
+    # FastStream's ping answers False rather than raising: a readiness check must raise.
+    if not await broker.ping(timeout=2):
+        raise ConnectionError("Kafka did not answer")
 
 
 def mongo_client(settings: InfraSettings) -> AsyncMongoClient[dict[str, Any]]:
     return AsyncMongoClient(
         settings.mongo_url,
         tz_aware=True,
-        serverSelectionTimeoutMS=10_000,
+        serverSelectionTimeoutMS=settings.mongo_select_timeout_ms,
+        timeoutMS=settings.mongo_timeout_ms,
         event_listeners=[StoreCommandMetrics()],
     )
 
@@ -73,13 +78,12 @@ async def open_store(
     client: AsyncMongoClient[dict[str, Any]],
     settings: InfraSettings,
     broker: KafkaBroker | None = None,
-) -> MongoEventStore:
-    """The event store; with a broker, appended events are published at once (the relay
-    only sweeps up after writers that died)."""
-    store = MongoEventStore(
-        client[settings.mongo_db], settings.chain_keys(), cached_streams=settings.cached_streams
-    )
-    await store.initialize()
+) -> EventStore:
+    """The event store on MongoDB; with a broker, appended events are published at once
+    (the relay only sweeps up after writers that died)."""
+    recorder = MongoRecorder(client[settings.mongo_db])
+    store = EventStore(recorder, settings.chain_keys(), cached_streams=settings.cached_streams)
+    await recorder.initialize()
     if broker is not None and settings.publish_appends:
         store.publish_with(KafkaEventPublisher(broker, lambda _: settings.events_topic))
     return store

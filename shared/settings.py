@@ -7,8 +7,8 @@ import os
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.api_keys import ApiKey
 from shared.eventstore.chain import ChainKeys, KeyId
-from shared.http import ApiKey
 from shared.privacy.crypto import Keyring, kek_from_secret
 
 DEV_CHAIN_KEY = "dev-only-chain-key-never-in-production"
@@ -40,6 +40,12 @@ class InfraSettings(BaseSettings):
 
     mongo_url: str = "mongodb://127.0.0.1:27017/"
     mongo_db: str = "jemput"
+    # How long to look for the store before an operation fails: short, so that a store
+    # that is down is an error (503, a paused consumer) in seconds, not a 30 s hang.
+    mongo_select_timeout_ms: int = 2_000
+    # A whole operation's limit (pymongo's timeoutMS), for services whose operations are
+    # small; None (no limit) where they may be long (the audit service's whole-store scans).
+    mongo_timeout_ms: int | None = None
     kafka_bootstrap: str = "127.0.0.1:9092"
     events_topic: str = "jemput.events.v1"
     relay_batch_size: int = 500
@@ -93,6 +99,11 @@ class ServiceSettings(InfraSettings):
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
     max_body_bytes: int = 256 * 1024
     log_level: str = "INFO"
+    # Requests handled at once by this process (health and metrics aside); more are shed
+    # at once with 503 and Retry-After, so that overload costs callers a retry, not a hang.
+    # 0: no limit.
+    max_in_flight_requests: int = 0
+    retry_after_seconds: int = 2  # what a 503 (store down, overload) tells callers
 
     def pseudonym_bytes(self) -> bytes:
         key = self.pseudonym_key.get_secret_value()

@@ -12,6 +12,8 @@ TODAY = date(2026, 11, 29)
 ADULT_NIK = "3174011503900001"
 # Born 15 August 2009 (55 = 15 + 40: a woman): 17 on 15 August 2026.
 YOUNG_WOMAN_NIK = "3174075508090002"
+# Central Jakarta (3171), Gambir (01), born 15 March 1990, male: of the province, not the city.
+CENTRAL_JAKARTA_NIK = "3171011503900004"
 # Bandung (3273), born 2 February 1995, male: from outside the city.
 BANDUNG_NIK = "3273010202950003"
 

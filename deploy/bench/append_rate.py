@@ -20,7 +20,8 @@ from pymongo import AsyncMongoClient
 
 from shared.events.base import NewEvent
 from shared.eventstore.chain import ChainKeys
-from shared.eventstore.mongo import MongoEventStore
+from shared.eventstore.mongo import MongoRecorder
+from shared.eventstore.store import EventStore
 from shared.settings import InfraSettings
 
 PAYLOAD = {
@@ -48,8 +49,9 @@ async def main(events: int, workers: int, batch: int) -> None:
     )
     db_name = f"jemput_bench_{uuid.uuid4().hex[:8]}"
     db = client[db_name]
-    store = MongoEventStore(db, ChainKeys.single("bench", "bench-key-0123456789"))
-    await store.initialize()
+    recorder = MongoRecorder(db)
+    store = EventStore(recorder, ChainKeys.single("bench", "bench-key-0123456789"))
+    await recorder.initialize()
     raw = db["raw"]
     await raw.create_index("event_id", unique=True)
     await raw.create_index("position", unique=True)

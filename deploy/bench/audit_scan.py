@@ -24,6 +24,9 @@ same documents in the same order:
 Client CPU (this process) and, with `--server-pid`, the server's CPU are noted per phase.
 Results go to docs/bench/audit-<date>-<N>.json and .md. `--keep` leaves the database for
 reruns (`--db NAME` reuses it).
+
+Longer than our ~300-line rule on purpose: a benchmark reads best as one file, its
+measurements in the order they run, so that a reader can check what was timed.
 """
 
 from __future__ import annotations
@@ -56,8 +59,9 @@ from services.verification.settings import VerificationSettings
 from shared.domain.events import registry
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.digest import checkpoint
-from shared.eventstore.mongo import MongoEventStore
-from shared.eventstore.port import event_key
+from shared.eventstore.mongo import MongoRecorder
+from shared.eventstore.recorder import event_key
+from shared.eventstore.store import EventStore
 from shared.runtime import mongo_client
 from shared.settings import InfraSettings
 
@@ -168,7 +172,7 @@ async def timed(
     return phase
 
 
-async def fill_through_store(store: MongoEventStore, filler: Filler, events: int) -> float:
+async def fill_through_store(store: EventStore, filler: Filler, events: int) -> float:
     """The old, slow path: the same applicants appended through the store, 4 writers."""
     started = time.perf_counter()
     applicants, writers = max(events // EVENTS_PER_APPLICANT, 1), 4
@@ -225,8 +229,9 @@ async def history_reads(
     warm = 10
     picked = rng.sample(range(applicants), min(applicants, 3 * (samples + warm)))
     third = len(picked) // 3
-    store = MongoEventStore(client[name], KEYS)  # fresh: no stream cache, no heads
-    collection = store.events
+    recorder = MongoRecorder(client[name])
+    store = EventStore(recorder, KEYS)  # fresh: no stream cache, no heads
+    collection = recorder.events
     ms: dict[str, list[float]] = {"read_stream": [], "raw_find_one": [], "raw_find_in": []}
     cpu_ms: dict[str, list[float]] = {k: [] for k in ms}
     server0 = server.seconds()
@@ -485,8 +490,9 @@ async def main(args: argparse.Namespace) -> None:
     client = mongo_client(settings)
     name = args.db or f"jemput_bench_audit_{uuid.uuid4().hex[:6]}"
     db = client[name]
-    store = MongoEventStore(db, KEYS)
-    await store.initialize()
+    recorder = MongoRecorder(db)
+    store = EventStore(recorder, KEYS)
+    await recorder.initialize()
     server = ServerCpu(args.server_pid)
     loadavg_start, started_at = loadavg(), datetime.now(UTC)
     filler = Filler(
@@ -498,7 +504,7 @@ async def main(args: argparse.Namespace) -> None:
         started_at - timedelta(days=1),
     )
     applicants = max(args.events // EVENTS_PER_APPLICANT, 1)
-    existing = await store.events.estimated_document_count()
+    existing = await recorder.events.estimated_document_count()
     fill: dict[str, Any] = {
         "events": existing,
         "applicants": existing // EVENTS_PER_APPLICANT,
@@ -526,11 +532,11 @@ async def main(args: argparse.Namespace) -> None:
         print(f"filled {fill['events']:,} events {fill['method']} in {fill['seconds']} s")
     elif existing < applicants * EVENTS_PER_APPLICANT:
         raise SystemExit(f"{name} holds {existing:,} events, fewer than asked: use another --db")
-    count = await store.events.estimated_document_count()
+    count = await recorder.events.estimated_document_count()
     print(f"~{count:,} events in {name} on {settings.mongo_url}; measuring", flush=True)
 
     async def scan(sort: list[tuple[str, int]] | None) -> int:
-        cursor = store.events.find({}, batch_size=1000)
+        cursor = recorder.events.find({}, batch_size=1000)
         if sort:
             cursor = cursor.sort(sort)
         seen = 0

@@ -5,7 +5,7 @@
         --baseline-url mongodb://127.0.0.1:27317/ --baseline-pid 4242     # beside another build
 
 One collection (documents shaped like the event store's, ~650 bytes of BSON, `_id` =
-`<stream>:<version, 10 digits>`, the indexes MongoEventStore.initialize creates) is grown
+`<stream>:<version, 10 digits>`, the indexes MongoRecorder.initialize creates) is grown
 with insert_many batches of 1000 to each size, then measured at exactly that size: find_one
 by `_id` (1000 random existing ids), find by `_id` `$in` 50 ids (200 commands), update_one
 by `_id` with `$set` (200), delete_one by `_id` (100), then insert_one (1000, one client)
@@ -16,6 +16,9 @@ With `--baseline-url` a second server (e.g. FerretDB without docs/adr/0006's pat
 measured at the same sizes up to `--baseline-max-size`, interleaved with the first. Each
 server's plan for an `_id` look-up (the `explain` command) is recorded beside its figures.
 Results go to docs/bench/store-sizes-<date>.json and .md and are printed as a table.
+
+Longer than our ~300-line rule on purpose: a benchmark reads best as one file, its
+measurements in the order they run, so that a reader can check what was timed.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def doc_id(n: int) -> str:
 
 
 def event_doc(n: int) -> Doc:
-    """Document number n, shaped like a stored event (shared/eventstore/port.py to_document)."""
+    """Document number n, shaped like a stored event (shared/eventstore/recorder.py to_document)."""
     now = datetime(2026, 11, 29, 9, 15, tzinfo=UTC) + timedelta(milliseconds=n)
     return {
         "_id": doc_id(n),
@@ -331,7 +334,7 @@ async def connect(target: Target) -> None:
     build = await target.client.admin.command("buildInfo")
     target.db_name = f"jemput_bench_sizes_{uuid.uuid4().hex[:8]}"
     target.coll = target.client[target.db_name]["events"]
-    # The indexes MongoEventStore.initialize creates (shared/eventstore/mongo.py).
+    # The indexes MongoRecorder.initialize creates (shared/eventstore/mongo.py).
     await target.coll.create_index("event_id", unique=True, name="event_id")
     await target.coll.create_index("position", unique=True, name="position")
     await target.coll.create_index(

@@ -36,8 +36,9 @@ export JEMPUT_ENV_FILE=$keys
 officer_key=dev-officer-key
 verifier_key=dev-verifier-key
 auditor_key=dev-auditor-key
+supervisor_key=dev-supervisor-key
 digest() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
-export JEMPUT_API_KEYS="{\"officer-dev\": {\"role\": \"officer\", \"sha256\": \"$(digest $officer_key)\"}, \"verifier-dev\": {\"role\": \"verifier\", \"sha256\": \"$(digest $verifier_key)\"}, \"auditor-dev\": {\"role\": \"auditor\", \"sha256\": \"$(digest $auditor_key)\"}}"
+export JEMPUT_API_KEYS="{\"officer-dev\": {\"role\": \"officer\", \"sha256\": \"$(digest $officer_key)\"}, \"verifier-dev\": {\"role\": \"verifier\", \"sha256\": \"$(digest $verifier_key)\"}, \"auditor-dev\": {\"role\": \"auditor\", \"sha256\": \"$(digest $auditor_key)\"}, \"supervisor-dev\": {\"role\": \"supervisor\", \"sha256\": \"$(digest $supervisor_key)\"}}"
 export JEMPUT_SMTP_PORT=${JEMPUT_SMTP_PORT:-8025}
 
 pids=()
@@ -53,9 +54,9 @@ trap stop_all EXIT INT TERM
 # consumers share their topics' partitions in one group each; instance i > 0 listens on
 # the first instance's port + 100*i (8101, 8102, 8103, ...).
 instances=${JEMPUT_INSTANCES:-1}
-ports=(8004)
+ports=(8004 8005 8006)
 start smtp-sink "$py" "$here/smtp_sink.py" --port "$JEMPUT_SMTP_PORT" --folder "$state/mail"
-start relay "$py" -m shared.eventstore.relay_main
+JEMPUT_HTTP_PORT=8005 start relay "$py" -m services.relay
 for ((i = 0; i < instances; i++)); do
   suffix=$([[ $i == 0 ]] && echo "" || echo "-$i")
   JEMPUT_HTTP_PORT=$((8001 + 100 * i)) start "intake$suffix" "$py" -m services.intake
@@ -64,6 +65,7 @@ for ((i = 0; i < instances; i++)); do
   ports+=($((8001 + 100 * i)) $((8002 + 100 * i)) $((8003 + 100 * i)))
 done
 start audit "$py" -m services.audit
+start dashboard "$py" -m services.dashboard
 
 for port in "${ports[@]}"; do
   for _ in $(seq 1 100); do
@@ -80,7 +82,9 @@ jemput is running:
   verification  http://127.0.0.1:8002/docs    (verifier key: $verifier_key)
   notification  http://127.0.0.1:8003/health/ready
   audit         http://127.0.0.1:8004/docs    (auditor key: $auditor_key)
+  dashboard     http://127.0.0.1:8006/        (supervisor key: $supervisor_key)
                 the CLI with this installation's keys: JEMPUT_ENV_FILE=$keys .venv/bin/jemput-audit --help
+  relay         http://127.0.0.1:8005/health/ready
   emails        $state/mail/  (SMTP sink on 127.0.0.1:$JEMPUT_SMTP_PORT)
   logs          $logs/
   Kafka 127.0.0.1:9092, FerretDB mongodb://127.0.0.1:27017/

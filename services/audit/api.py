@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.audit.api_examples import EVENTS_EXAMPLE, EXPLANATION_EXAMPLE
 from services.audit.erasure import Erasure
 from services.audit.explain import Explanation
 from services.audit.replay import Change, HistoryLine, RequestView
@@ -16,7 +17,7 @@ from shared.api_errors import GUARDED, WITH_BODY, errors
 from shared.domain.requests import Digits16, Text
 from shared.events import RecordedEvent
 from shared.events.base import utc_millis
-from shared.eventstore.chain import ChainBreak
+from shared.eventstore.chain import BreakKind, ChainBreak
 from shared.eventstore.digest import Checkpoint
 from shared.http import Caller, Role, invalid_parameter, requires
 from shared.instant import Instant
@@ -38,6 +39,9 @@ def service(request: Request) -> AuditService:
 
 
 Service = Annotated[AuditService, Depends(service)]
+TrackingCode = Annotated[
+    str, Path(description="A request's tracking code", examples=["JB-7Q2XK-M4RTA"])
+]
 NO_CODE = "no request with this tracking code"
 NO_EVENTS = errors(404, e404="no events for this applicant")
 MAX_OFFSET = 1_000_000_000  # paging further is a mistake, and past 2**63 the store overflows
@@ -62,10 +66,26 @@ async def lookup(body: NikLookup, case: Case, caller: AuditorRole, s: Service) -
 
 
 @router.get("/tracking/{code}", response_model=StreamRef, responses=errors(404, e404=NO_CODE))
-async def by_tracking_code(code: str, case: Case, caller: AuditorRole, s: Service) -> StreamRef:
+async def by_tracking_code(
+    code: TrackingCode, case: Case, caller: AuditorRole, s: Service
+) -> StreamRef:
     stream_id = await s.stream_of_code(code)
     await s.access.record(caller.name, "tracking", stream_id, case)
     return StreamRef(stream_id=stream_id)
+
+
+@router.get(
+    "/tracking/{code}/explain",
+    response_model=list[Explanation],
+    responses={**errors(404, e404=NO_CODE), 200: EXPLANATION_EXAMPLE},
+)
+async def explain_by_code(
+    code: TrackingCode, case: Case, caller: AuditorRole, s: Service
+) -> list[Explanation]:
+    """The rule-by-rule explanation of every decision on the request with this code, in
+    one call: the recorded rule set re-run on the recorded inputs, and today's rules
+    beside it. Recorded in the access log as an `explain` read."""
+    return await s.explain_code(_who(caller, case), code)
 
 
 def _who(caller: Caller, case: str) -> Auditor:
@@ -85,12 +105,26 @@ async def history(
     return await s.history(_who(caller, case), stream_id, request_id, offset, limit)
 
 
-@router.get("/streams/{stream_id}/events", response_model=list[RecordedEvent], responses=NO_EVENTS)
+@router.get(
+    "/streams/{stream_id}/events",
+    response_model=list[RecordedEvent],
+    responses={**NO_EVENTS, 200: EVENTS_EXAMPLE},
+)
 async def raw_events(
-    stream_id: str, case: Case, caller: AuditorRole, s: Service
+    stream_id: str,
+    case: Case,
+    caller: AuditorRole,
+    s: Service,
+    request_id: Annotated[
+        str | None,
+        Query(
+            description="Only the events of this request (empty if it has none here)",
+            examples=["tablet07-20261129-0001"],
+        ),
+    ] = None,
 ) -> list[RecordedEvent]:
-    """Every stored event as it is, chain hashes included."""
-    return await s.raw(_who(caller, case), stream_id)
+    """Every stored event as it is, chain hashes included; or one request's."""
+    return await s.raw(_who(caller, case), stream_id, request_id)
 
 
 @router.get(
@@ -175,16 +209,25 @@ async def export(
     return Response(text, media_type=EXPORT_TYPES[format])
 
 
+class Break(BaseModel):
+    """The first thing wrong in one applicant's chain."""
+
+    stream_id: str
+    version: int
+    kind: BreakKind
+    detail: str
+
+
 class VerifyResult(BaseModel):
     ok: bool
     streams_checked: int
     events_checked: int
-    breaks: list[dict[str, object]]
+    breaks: list[Break]
 
 
-def _breaks(breaks: list[ChainBreak]) -> list[dict[str, object]]:
+def _breaks(breaks: list[ChainBreak]) -> list[Break]:
     return [
-        {"stream_id": b.stream_id, "version": b.version, "kind": b.kind, "detail": b.detail}
+        Break(stream_id=b.stream_id, version=b.version, kind=b.kind, detail=b.detail)
         for b in breaks
     ]
 

@@ -69,7 +69,14 @@ def create_app(
     )
     app.state.settings = settings
     app.state.readiness = {"mongo": lambda: client.admin.command("ping")}
-    install_common(app, "audit", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    install_common(
+        app,
+        "audit",
+        ApiKeys(settings.api_keys),
+        settings.max_body_bytes,
+        settings.max_in_flight_requests,
+        settings.retry_after_seconds,
+    )
 
     @app.exception_handler(LookupError)  # NotFoundError, an unknown rule set or request
     async def not_found(_: Request, exc: LookupError) -> JSONResponse:

@@ -176,12 +176,27 @@ def diff(
 
 @app.command()
 def explain(
-    who: Who, case: CaseOpt, request: str, nik: Nik = None, code: Code = None, stream: Stream = None
+    who: Who,
+    case: CaseOpt,
+    request: Annotated[
+        str | None, typer.Option(help="The request id (not needed with --code)")
+    ] = None,
+    nik: Nik = None,
+    code: Code = None,
+    stream: Stream = None,
 ) -> None:
-    """Re-run the recorded rule set on the recorded inputs; and today's rules beside it."""
+    """Re-run the recorded rule set on the recorded inputs; and today's rules beside it.
+    `--code JB-…` alone is enough: the code names the request."""
 
     async def work(s: AuditService) -> None:
-        for e in await s.explain(Auditor(who, case), await resolve(s, nik, code, stream), request):
+        if code and not request:
+            explained = await s.explain_code(Auditor(who, case), code)
+        elif request:
+            sid = await resolve(s, nik, code, stream)
+            explained = await s.explain(Auditor(who, case), sid, request)
+        else:
+            raise typer.BadParameter("name the request: --code, or --request with the applicant")
+        for e in explained:
             show(
                 [
                     {

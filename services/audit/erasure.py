@@ -30,7 +30,7 @@ class Erasure(BaseModel):
     event_id: str
     keys_destroyed: int
     # Events stored in clear before personal data was sealed: the log is insert-only, so
-    # their fields cannot be erased by destroying a key (docs/adr/0007-personal-data.md).
+    # their fields cannot be erased by destroying a key (docs/adr/0009-personal-data.md).
     clear_text_events: int
 
 

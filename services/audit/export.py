@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from shared.events import RecordedEvent
-from shared.eventstore.chain import HASHED_FIELDS, ChainBreak, ChainKeys, StreamChecker
+from shared.eventstore.chain import HASHED_FIELDS, ChainBreak, ChainKeys
+from shared.eventstore.walk import walk_streams
 
 CSV_FIELDS = (*HASHED_FIELDS, "hash")  # every field the chain needs to be checked again
 
@@ -62,15 +63,6 @@ def verify_export(text: str, keys: ChainKeys, fmt: str) -> tuple[int, list[Chain
         }
         for d in raw
     ]
-    breaks, checker = [], None
-    for doc in sorted(docs, key=lambda d: (str(d["stream_id"]), d["version"])):
-        if checker is None or checker.stream_id != doc["stream_id"]:
-            if checker is not None:
-                checker.finish()
-                breaks += [checker.broken] if checker.broken else []
-            checker = StreamChecker(keys, str(doc["stream_id"]))
-        checker.feed(doc)
-    if checker is not None:
-        checker.finish()
-        breaks += [checker.broken] if checker.broken else []
+    ordered = sorted(docs, key=lambda d: (str(d["stream_id"]), d["version"]))
+    breaks = [w.broken for w in walk_streams(ordered, keys) if w.broken is not None]
     return len(docs), breaks

@@ -11,7 +11,7 @@ from typing import Any
 
 from shared.domain.applicant import ApplicantHistory, Status
 from shared.domain.events import registry
-from shared.eventstore.port import EventStore
+from shared.eventstore.store import EventStore
 from shared.privacy.personal_data import PersonalData
 
 

@@ -30,7 +30,7 @@ from shared.events import RecordedEvent
 from shared.events.base import utc_millis
 from shared.eventstore.chain import ChainKeys, VerificationReport
 from shared.eventstore.digest import Checkpoint, checkpoint, seal_valid
-from shared.eventstore.port import EventStore
+from shared.eventstore.store import EventStore
 from shared.tracking import TrackingIndex
 
 
@@ -94,8 +94,14 @@ class AuditService:
         records = await self._read_opened(who, "history", stream_id)
         return replay.lines(records, request_id)[offset : offset + limit]
 
-    async def raw(self, who: Auditor, stream_id: str) -> list[RecordedEvent]:
-        return await self._read(who, "raw", stream_id)
+    async def raw(
+        self, who: Auditor, stream_id: str, request_id: str | None = None
+    ) -> list[RecordedEvent]:
+        """Every stored event, or only one request's (the events that name it)."""
+        records = await self._read(who, "raw", stream_id)
+        if request_id is None:
+            return records
+        return [r for r in records if r.payload.get("request_id") == request_id]
 
     async def state(
         self, who: Auditor, stream_id: str, at: datetime | None = None, version: int | None = None
@@ -115,6 +121,14 @@ class AuditService:
     async def explain(self, who: Auditor, stream_id: str, request_id: str) -> list[Explanation]:
         records = await self._read_opened(who, "explain", stream_id)
         return explain(records, request_id, self.rules, self.regions)
+
+    async def explain_code(self, who: Auditor, code: str) -> list[Explanation]:
+        """The explanation from a tracking code alone: what the code names is looked up
+        (that finding is a read too, recorded with the explanation's own)."""
+        found = await self.tracking.find(code)
+        if found is None:
+            raise NotFoundError("no request with this tracking code")
+        return await self.explain(who, found.stream_id, found.request_id)
 
     async def export(self, who: Auditor, stream_id: str, fmt: str) -> str:
         records = await self._read(who, f"export-{fmt}", stream_id)

@@ -22,7 +22,7 @@ from services.intake.handlers import (
     submit,
     withdraw_request,
 )
-from shared.api_errors import GUARDED, WITH_BODY, errors
+from shared.api_errors import ANY, GUARDED, WITH_BODY, errors
 from shared.domain.applicant import DomainError
 from shared.http import Caller, Role, field_errors, requires
 from shared.tracking import Tracked
@@ -131,7 +131,7 @@ async def submit_batch(
 
 
 @router.get(
-    "/status/{tracking_code}", response_model=StatusView, responses=errors(404, 422, e404=NO_CODE)
+    "/status/{tracking_code}", response_model=StatusView, responses=errors(404, *ANY, e404=NO_CODE)
 )
 async def status(tracking_code: str, d: Deps) -> StatusView:
     """For applicants: the status and next step of a request, nothing personal."""

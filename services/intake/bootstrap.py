@@ -16,7 +16,7 @@ from services.intake.kafka import intake_router
 from services.intake.settings import IntakeSettings
 from shared.applicants import Applicants
 from shared.collections import TRACKING_CODES
-from shared.eventstore.port import EventStore
+from shared.eventstore.store import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.kafka import make_broker
 from shared.privacy.keys import DataKeyStore
@@ -64,7 +64,16 @@ def create_app(
 
     app = FastAPI(title="jemput intake", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
-    app.state.readiness = readiness(client, broker)
-    install_common(app, "intake", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    checks = readiness(client, broker)
+    app.state.readiness = {"mongo": checks["mongo"]}
+    app.state.reported = {"kafka": checks["kafka"]}  # requests are taken without it
+    install_common(
+        app,
+        "intake",
+        ApiKeys(settings.api_keys),
+        settings.max_body_bytes,
+        settings.max_in_flight_requests,
+        settings.retry_after_seconds,
+    )
     app.include_router(router)
     return app

@@ -18,10 +18,11 @@ from shared.domain.applicant import (
     withdraw,
 )
 from shared.domain.applicant import submit as submit_request
-from shared.domain.messages import next_step
+from shared.domain.messages import Reason, next_step, reason_codes
 from shared.domain.requests import Document, RequestForm, Text
-from shared.eventstore.port import IdempotencyConflictError
+from shared.eventstore.store import IdempotencyConflictError
 from shared.instant import Instant
+from shared.rulesets import load_reason_texts
 from shared.tracking import Tracked, TrackingConflictError, TrackingIndex, tracking_code
 
 RequestId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
@@ -111,7 +112,14 @@ class StatusView(BaseModel):
     tracking_code: str
     kind: str
     status: Status
-    next_step: str
+    next_step: str = Field(
+        description="What happened and what to do, in the applicant's language (with the "
+        "reasons' sentences, never their codes)"
+    )
+    reasons: list[Reason] = Field(
+        description="Why the request is where it is (rejected, in review, documents "
+        "asked for), in the applicant's language; empty otherwise"
+    )
     submitted_at: datetime
 
 
@@ -126,19 +134,21 @@ async def find(deps: IntakeDeps, code: str) -> tuple[Tracked, RequestState] | No
 
 def status_view(request: RequestState) -> StatusView:
     """Only what the holder of the code needs: no name, no NIK, no address."""
+    language, codes = request.form.applicant.language, reason_codes(request)
+    reasons = (
+        load_reason_texts(request.rule_set_id).explain(
+            codes, language, request.kind, request.tracking_code, request.missing_documents
+        )
+        if codes and request.rule_set_id
+        else []
+    )
     return StatusView(
         tracking_code=request.tracking_code,
         kind=request.kind.value,
         status=request.status,
         submitted_at=request.submitted_at,
-        next_step=next_step(
-            request.status,
-            request.form.applicant.language,
-            request.kind,
-            request.tracking_code,
-            request.missing_documents,
-            request.reasons,
-        ),
+        next_step=next_step(request.status, language, request.kind, request.tracking_code, reasons),
+        reasons=reasons,
     )
 
 

@@ -19,7 +19,7 @@ from services.notification.handlers import NotificationDeps, notify
 from services.notification.settings import NotificationSettings
 from shared.applicants import Applicants
 from shared.domain.applicant import STATUS_EVENTS
-from shared.eventstore.port import EventStore
+from shared.eventstore.store import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import on, subscribe_events
 from shared.messaging.kafka import make_broker
@@ -102,6 +102,7 @@ def create_app(
                 backoff_seconds=settings.backoff_seconds,
                 dead_letter=lambda entry: dead_letters.publish(entry),
                 in_flight=asyncio.Semaphore(settings.max_in_flight),
+                channel_wait_seconds=settings.channel_wait_seconds,
             )
             subscribe(kafka, settings, deps, dead_letters)
             broker.include_router(kafka)
@@ -114,5 +115,12 @@ def create_app(
     app = FastAPI(title="jemput notification", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.readiness = readiness(client, broker)
-    install_common(app, "notification", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    install_common(
+        app,
+        "notification",
+        ApiKeys(settings.api_keys),
+        settings.max_body_bytes,
+        settings.max_in_flight_requests,
+        settings.retry_after_seconds,
+    )
     return app

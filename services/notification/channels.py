@@ -2,20 +2,53 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import aiosmtplib
 import httpx
 
 
 class ChannelError(Exception):
-    """The channel did not take the message. `code` is safe to log and store."""
+    """The channel did not take the message. `code` is safe to log and store.
 
-    def __init__(self, code: str) -> None:
+    `unreachable`: the channel could not be reached at all (down, not answering), so
+    nothing was taken; the message is not at fault and waits for the channel to return,
+    rather than using up its attempts and ending in the dead-letter topic."""
+
+    def __init__(self, code: str, unreachable: bool = False) -> None:
         super().__init__(code)
         self.code = code
+        self.unreachable = unreachable
+
+
+# What says an SMTP server is not there (refused, gone, silent), rather than refusing a message.
+SMTP_UNREACHABLE = (
+    OSError,
+    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPConnectTimeoutError,
+    aiosmtplib.SMTPServerDisconnected,
+    aiosmtplib.SMTPTimeoutError,
+)
+
+
+PROBE_SECONDS = 2.0
+
+
+async def tcp_reachable(host: str, port: int) -> bool:
+    """Whether something accepts connections at host:port (sends nothing)."""
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), PROBE_SECONDS)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
 
 
 @dataclass(frozen=True)
@@ -24,6 +57,7 @@ class Message:
     subject: str
     text: str
     key: str  # the notification id: the same message keeps the same key
+    language: str = "id"  # the applicant's (BCP 47), for mail readers and screen readers
 
 
 class Channel(Protocol):
@@ -31,6 +65,10 @@ class Channel(Protocol):
     resend_is_safe: bool  # whether a repeat with the same key is dropped by the channel
 
     async def send(self, message: Message) -> None: ...
+
+    async def reachable(self) -> bool:
+        """Whether the channel accepts connections again (a probe that sends nothing)."""
+        ...
 
 
 class EmailChannel:
@@ -53,6 +91,7 @@ class EmailChannel:
         email["Subject"] = message.subject
         email["Message-ID"] = f"<{message.key}@jemput>"
         email.set_content(message.text)
+        email["Content-Language"] = message.language  # after: set_content drops Content-*
         reused = bool(self._idle)
         smtp = self._idle.pop() if reused else None
         try:
@@ -67,11 +106,19 @@ class EmailChannel:
         except (aiosmtplib.SMTPException, OSError) as exc:
             if smtp is not None:
                 smtp.close()
-            raise ChannelError(f"smtp:{type(exc).__name__}") from None
+            down = isinstance(exc, SMTP_UNREACHABLE)
+            raise ChannelError(f"smtp:{type(exc).__name__}", unreachable=down) from None
         if len(self._idle) < self._max_idle:
             self._idle.append(smtp)
         else:
             await smtp.quit()
+
+    async def reachable(self) -> bool:
+        if await tcp_reachable(self._host, self._port):
+            return True
+        while self._idle:  # connections to a server that went away are no use
+            self._idle.pop().close()
+        return False
 
     async def _connect(self) -> aiosmtplib.SMTP:
         smtp = aiosmtplib.SMTP(hostname=self._host, port=self._port, timeout=10)
@@ -102,7 +149,14 @@ class SmsGateway:
                 headers={"Idempotency-Key": message.key},
                 timeout=10,
             )
+        except httpx.TransportError as exc:  # not reached, or no answer: the gateway is down
+            raise ChannelError(f"sms:{type(exc).__name__}", unreachable=True) from None
         except httpx.HTTPError as exc:
             raise ChannelError(f"sms:{type(exc).__name__}") from None
         if response.status_code >= 300:
             raise ChannelError(f"sms:http_{response.status_code}")
+
+    async def reachable(self) -> bool:
+        url = urlsplit(self._url)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        return await tcp_reachable(url.hostname or "127.0.0.1", port)

@@ -4,6 +4,12 @@ For each message: record the attempt, send, record the outcome. After a crash be
 the attempt and its outcome, a channel that drops repeats (SMS, by idempotency key) is
 simply sent again; email is not, and the outcome is recorded as unknown: an applicant
 never gets the same alert twice.
+
+A channel that cannot be reached (SMTP server or SMS gateway down) has not refused the
+message: the failed attempt is recorded, and the next waits until the channel accepts
+connections again, without using up the message's attempts (so an outage never sends it
+to the dead-letter topic). After `channel_wait_seconds` the handler gives up for now
+(ChannelDownError): the events come again, and nothing is dead-lettered.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from prometheus_client import Counter
 
 from services.notification.channels import Channel, ChannelError, Message
 from services.notification.templates import render
@@ -28,6 +36,12 @@ from shared.events import RecordedEvent
 
 log = logging.getLogger(__name__)
 
+CHANNEL_WAITS = Counter(
+    "jemput_notification_channel_waits_total",
+    "Probes of a channel that was down, before sending again",
+    ["channel"],
+)
+
 
 @dataclass(frozen=True)
 class NotificationDeps:
@@ -37,6 +51,25 @@ class NotificationDeps:
     backoff_seconds: float
     dead_letter: Callable[[dict[str, Any]], Awaitable[None]]
     in_flight: asyncio.Semaphore  # bounds sends (and so the outcomes a crash leaves unknown)
+    channel_wait_seconds: float = 120.0  # how long one run waits for a channel that is down
+
+
+class ChannelDownError(Exception):
+    """A channel stayed unreachable for longer than a handler run waits."""
+
+
+CHANNEL_PROBE_FIRST, CHANNEL_PROBE_LONGEST = 0.25, 5.0
+
+
+async def _until_reachable(deps: NotificationDeps, channel: Channel) -> None:
+    loop = asyncio.get_running_loop()
+    deadline, pause = loop.time() + deps.channel_wait_seconds, CHANNEL_PROBE_FIRST
+    while not await channel.reachable():
+        if loop.time() >= deadline:
+            raise ChannelDownError(channel.name)
+        CHANNEL_WAITS.labels(channel.name).inc()
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, CHANNEL_PROBE_LONGEST)
 
 
 def address(channel: Channel, request: RequestState) -> str | None:
@@ -79,7 +112,10 @@ async def _send_once(
             return
         first = state.attempts + (0 if state.open_attempt else 1)
     template, subject, text = render(event, request, short=channel.name == "sms")
-    for attempt in range(first, deps.max_attempts + 1):
+    failures = first - 1  # attempts the channel refused (an unreachable one does not count)
+    attempt = first - 1
+    while True:
+        attempt += 1
         await _record(
             deps,
             record,
@@ -95,9 +131,11 @@ async def _send_once(
             ),
         )
         try:
-            await channel.send(Message(to=to, subject=subject, text=text, key=nid))
+            language = request.form.applicant.language.value
+            await channel.send(Message(to, subject, text, key=nid, language=language))
         except ChannelError as exc:
-            final = attempt == deps.max_attempts
+            failures += not exc.unreachable
+            final = failures >= deps.max_attempts
             await _outcome(deps, record, event.request_id, nid, attempt, exc.code, final)
             if final:
                 await deps.dead_letter(
@@ -109,7 +147,10 @@ async def _send_once(
                     }
                 )
                 return
-            await asyncio.sleep(deps.backoff_seconds * 2 ** (attempt - 1))
+            if exc.unreachable:
+                await _until_reachable(deps, channel)
+            else:
+                await asyncio.sleep(deps.backoff_seconds * 2 ** (failures - 1))
             continue
         await _record(
             deps,

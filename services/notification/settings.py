@@ -7,7 +7,8 @@ class NotificationSettings(ServiceSettings):
     smtp_port: int = 8025
     smtp_sender: str = "Dukcapil Jakarta Selatan <noreply@dukcapil.example.go.id>"
     sms_gateway_url: str | None = None  # none: SMS is off
-    max_attempts: int = 4
+    max_attempts: int = 4  # refusals; a channel that is down is waited for, not counted
+    channel_wait_seconds: float = 120.0  # then the events come again (well within poll limits)
     backoff_seconds: float = 0.5  # doubles after each failed attempt
     dead_letter_topic: str = "jemput.notification.dlq.v1"
     # Messages sent at once. A crash leaves at most this many with an unknown outcome

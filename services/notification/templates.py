@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from shared.domain.applicant import TOLD, RequestState, Status, status_after
-from shared.domain.events import (
-    DocumentsRequested,
-    ManualReviewDecided,
-    RequestEvent,
-)
+from shared.domain.events import Decision, DocumentsRequested, ManualReviewDecided, RequestEvent
 from shared.domain.messages import KIND_NAMES, next_step
+from shared.rulesets import load_reason_texts
 
 SUBJECTS = {
     "id": "Permohonan {kind} {code}: {what}",
@@ -29,19 +26,29 @@ SIGNATURE = {
 
 
 def render(event: RequestEvent, request: RequestState, short: bool) -> tuple[str, str, str]:
-    """(template name, subject, text); `short` for SMS."""
+    """(template name, subject, text); `short` for SMS. The reasons are the sentences of
+    the rule set that decided (the event's own, or for an officer's decision the one
+    that sent the request to review), never their codes."""
     status = status_after(event)
     if status not in TOLD:
         raise ValueError(f"applicants are not told of {event.event_type}")
     applicant = request.form.applicant
     lang = applicant.language.value
     documents = event.documents if isinstance(event, DocumentsRequested) else ()
-    reasons = getattr(event, "reasons", ()) or (
-        ("manual_review_rejected",) if isinstance(event, ManualReviewDecided) else ()
+    codes: tuple[str, ...] = getattr(event, "reasons", ())
+    if isinstance(event, DocumentsRequested):
+        codes = ("documents_missing",)
+    elif isinstance(event, ManualReviewDecided) and not event.approved:
+        codes = ("manual_review_rejected",)
+    rule_set_id = event.rule_set_id if isinstance(event, Decision) else request.rule_set_id
+    reasons = (
+        load_reason_texts(rule_set_id).explain(
+            codes, applicant.language, request.kind, request.tracking_code, documents
+        )
+        if codes and rule_set_id
+        else []
     )
-    step = next_step(
-        status, applicant.language, request.kind, request.tracking_code, documents, reasons
-    )
+    step = next_step(status, applicant.language, request.kind, request.tracking_code, reasons)
     subject = SUBJECTS[lang].format(
         kind=KIND_NAMES[request.kind][lang], code=request.tracking_code, what=WHAT[status][lang]
     )

@@ -27,7 +27,7 @@ from shared.domain.events import (
     RequestSubmitted,
     RequestWithdrawn,
 )
-from shared.eventstore.port import EventStore
+from shared.eventstore.store import EventStore
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import on, subscribe_events
 from shared.messaging.kafka import make_broker
@@ -101,6 +101,13 @@ def create_app(
     )
     app.state.settings = settings
     app.state.readiness = readiness(client, broker)
-    install_common(app, "verification", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    install_common(
+        app,
+        "verification",
+        ApiKeys(settings.api_keys),
+        settings.max_body_bytes,
+        settings.max_in_flight_requests,
+        settings.retry_after_seconds,
+    )
     app.include_router(router)
     return app

@@ -67,6 +67,7 @@ class RequestState:
     awaiting_decision: bool = True  # submitted, or documents supplied since the last decision
     missing_documents: tuple[Document, ...] = ()
     reasons: tuple[str, ...] = ()
+    rule_set_id: str | None = None  # of the latest decision: its reasons are told in its words
     notifications: dict[str, Notification] = field(default_factory=dict)
     closed_at: datetime | None = None  # when it last left the open states (retention)
 
@@ -110,6 +111,7 @@ class ApplicantHistory:
             request.closed_at = None if status in OPEN else occurred_at
         if isinstance(event, Decision):
             request.awaiting_decision = False
+            request.rule_set_id = event.rule_set_id
             request.reasons = getattr(event, "reasons", ())
             request.missing_documents = getattr(event, "documents", ())
         elif isinstance(event, ManualReviewDecided):

@@ -1,8 +1,18 @@
-"""What applicants are told, in Bahasa Indonesia and English: status and the next step."""
+"""What applicants are told, in Bahasa Indonesia and English: status, the reasons in plain
+sentences (never codes), and the next step.
+
+The reasons' sentences belong to the rule set that gave them (shared/rulesets/messages/),
+so they are versioned with it: a decision is always told in its own rule set's words."""
 
 from __future__ import annotations
 
-from shared.domain.applicant import Status
+import string
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.domain.applicant import RequestState, Status
 from shared.domain.requests import Document, Language, RequestKind
 
 KIND_NAMES = {
@@ -40,20 +50,20 @@ NEXT_STEPS: dict[Status, dict[str, str]] = {
         "en": "Your request is being checked. We will let you know.",
     },
     Status.DOCUMENTS_REQUESTED: {
-        "id": "Bawa dokumen berikut ke petugas layanan jemput bola atau kantor kelurahan: {documents}.",
-        "en": "Bring these documents to the outreach officers or the kelurahan office: {documents}.",
+        "id": "Permohonan {kind} Anda memerlukan dokumen tambahan. {reasons}",
+        "en": "Your {kind} request needs more documents. {reasons}",
     },
     Status.MANUAL_REVIEW: {
-        "id": "Permohonan Anda diperiksa oleh petugas. Tidak ada yang perlu Anda lakukan sekarang.",
-        "en": "An officer is reviewing your request. There is nothing you need to do now.",
+        "id": "Permohonan {kind} Anda diperiksa oleh petugas. {reasons}",
+        "en": "An officer is reviewing your {kind} request. {reasons}",
     },
     Status.VERIFIED: {
         "id": "Permohonan {kind} Anda disetujui. Datang ke lokasi layanan dengan membawa kode {code}.",
         "en": "Your {kind} request is approved. Come to the service point with code {code}.",
     },
     Status.REJECTED: {
-        "id": "Permohonan {kind} Anda tidak dapat diproses ({reasons}). Hubungi kantor Dukcapil untuk bantuan.",
-        "en": "Your {kind} request cannot be processed ({reasons}). Contact the Dukcapil office for help.",
+        "id": "Permohonan {kind} Anda tidak dapat diproses. {reasons}",
+        "en": "Your {kind} request cannot be processed. {reasons}",
     },
     Status.WITHDRAWN: {
         "id": "Permohonan {kind} Anda telah dibatalkan.",
@@ -62,18 +72,94 @@ NEXT_STEPS: dict[Status, dict[str, str]] = {
 }
 
 
+# Said when a rule set has no sentence for a reason (its messages file is checked by
+# tests, so this is a safety net): still a sentence, never a code.
+FALLBACK = {
+    "id": "Hubungi kantor Suku Dinas Dukcapil Jakarta Selatan (Senin-Jumat, 08.00-15.00) "
+    "dengan membawa kode {code} untuk penjelasan.",
+    "en": "Contact the South Jakarta Dukcapil office (Monday-Friday, 08:00-15:00) with "
+    "code {code} for an explanation.",
+}
+
+
+class Reason(BaseModel):
+    """One reason for a request's status: a stable code for machines, a sentence for people."""
+
+    code: str = Field(examples=["ektp_under_age"])
+    message: str = Field(
+        examples=[
+            "Perekaman e-KTP adalah untuk warga berusia 17 tahun atau lebih, atau yang sudah "
+            "menikah. Datang lagi ke layanan jemput bola atau kantor kelurahan setelah Anda "
+            "berulang tahun ke-17, dengan membawa Kartu Keluarga (KK)."
+        ]
+    )
+
+
+class ReasonTexts(BaseModel):
+    """One rule set's sentences, by reason code and language. `{documents}`, `{kind}`,
+    `{code}` and the rule set's own numbers (e.g. `{ektp_min_age}`) are filled in."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule_set_id: str
+    reasons: dict[str, dict[Language, str]]
+    values: dict[str, Any] = {}  # the rule set's numbers, set by the loader
+
+    def placeholders(self) -> set[str]:
+        return {
+            name
+            for texts in self.reasons.values()
+            for text in texts.values()
+            for _, name, _, _ in string.Formatter().parse(text)
+            if name
+        }
+
+    def explain(
+        self,
+        codes: Sequence[str],
+        language: Language,
+        kind: RequestKind,
+        code: str,
+        documents: Sequence[Document] = (),
+    ) -> list[Reason]:
+        lang = language.value
+        fill: Mapping[str, Any] = {
+            **self.values,
+            "kind": KIND_NAMES[kind][lang],
+            "code": code,
+            "documents": ", ".join(DOCUMENT_NAMES[d][lang] for d in documents),
+        }
+        said = {reason: texts[language] for reason, texts in self.reasons.items()}
+        return [
+            Reason(code=reason, message=said.get(reason, FALLBACK[lang]).format_map(fill))
+            for reason in codes
+        ]
+
+
+def reason_codes(request: RequestState) -> tuple[str, ...]:
+    """Why a request is where it is, as codes: a decision's reasons, or the documents it
+    asked for (the documents are named in that reason's sentence)."""
+    if request.status is Status.DOCUMENTS_REQUESTED:
+        return ("documents_missing",)
+    if request.status in (Status.REJECTED, Status.MANUAL_REVIEW):
+        return request.reasons
+    return ()
+
+
 def next_step(
     status: Status,
     language: Language,
     kind: RequestKind,
     code: str,
-    documents: tuple[Document, ...] = (),
-    reasons: tuple[str, ...] = (),
+    reasons: Sequence[Reason] = (),
 ) -> str:
     lang = language.value
-    return NEXT_STEPS[status][lang].format(
-        kind=KIND_NAMES[kind][lang],
-        code=code,
-        documents=", ".join(DOCUMENT_NAMES[d][lang] for d in documents),
-        reasons=", ".join(reasons),
+    return (
+        NEXT_STEPS[status][lang]
+        .format(
+            kind=KIND_NAMES[kind][lang],
+            code=code,
+            reasons=" ".join(r.message for r in reasons),
+        )
+        .strip()
     )

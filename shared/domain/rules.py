@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -40,6 +41,9 @@ class RuleSet(BaseModel):
     birth_certificate_documents_if_married: frozenset[Document]
     skds_documents: frozenset[Document]
     skds_max_months: int
+    # Who needs no SKDS: residents of the city (until 2026.12) or, as the law says, of the
+    # province (DKI Jakarta, NIK province code 31): a KTP from another Jakarta city will do.
+    skds_home: Literal["city", "province"] = "city"
     # How many days before it reached jemput a device may date a request (the longest a
     # device is offline); older dates go to an officer. None: not checked (2026.11).
     offline_window_days: int | None = None
@@ -129,8 +133,15 @@ def skds_from_elsewhere(ctx: Context) -> RuleOutcome | None:
     details = ctx.request.form.details
     if not isinstance(details, Skds):
         return None
-    if ctx.request.form.applicant.nik[:4] == ctx.rules.city_regency_code:
-        return _outcome("skds_from_elsewhere", RuleEffect.REJECT, "skds_resident_of_city")
+    home = (
+        ctx.rules.city_regency_code
+        if ctx.rules.skds_home == "city"
+        else ctx.rules.city_regency_code[:2]
+    )
+    if ctx.request.form.applicant.nik.startswith(home):
+        return _outcome(
+            "skds_from_elsewhere", RuleEffect.REJECT, f"skds_resident_of_{ctx.rules.skds_home}"
+        )
     if details.stay_months > ctx.rules.skds_max_months:
         return _outcome("skds_from_elsewhere", RuleEffect.REJECT, "skds_stay_too_long")
     return _outcome("skds_from_elsewhere")
@@ -192,6 +203,31 @@ def within_offline_window(ctx: Context) -> RuleOutcome | None:
         )
     return _outcome("within_offline_window")
 
+
+# Every reason a rule can give (a rejection, documents, a review), and the officer's own:
+# each rule set's messages file says each in plain words (a test checks).
+REASON_CODES = frozenset(
+    {
+        "nik_format",
+        "nik_serial",
+        "nik_birth_date",
+        "nik_unknown_region",
+        "nik_birth_or_sex_mismatch",
+        "ektp_under_age",
+        "ektp_already_recorded",
+        "duplicate_open_request",
+        "skds_resident_of_city",
+        "skds_resident_of_province",
+        "skds_stay_too_long",
+        "documents_missing",
+        "birth_in_future",
+        "late_registration",
+        "parent_nik_invalid",
+        "family_card_unknown_region",
+        "dated_before_offline_window",
+        "manual_review_rejected",
+    }
+)
 
 RULES: tuple[Rule, ...] = (
     nik_structure,

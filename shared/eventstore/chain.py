@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import StringConstraints
 
@@ -86,15 +86,25 @@ class ChainKeys:
         return hmac.new(self.keys[key_id], canonical_bytes(content), hashlib.sha256).hexdigest()
 
 
+BreakKind = Literal[
+    "missing",  # versions absent: deleted events
+    "inserted",  # an event that was never sealed, or a second one at a version
+    "reordered",  # an event sealed at another version
+    "edited",  # content differs from what was sealed
+    "unlinked",  # sealed, but not after the stream's previous event
+    "misplaced",  # intact, but stored under another event's key
+    "malformed",  # no integer version, or content that cannot be hashed
+    "unknown_key",  # sealed with a key this process does not have
+]
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     """The first thing wrong in one stream. `version` is where it was found."""
 
     stream_id: str
     version: int
-    # "missing" | "inserted" | "reordered" | "edited" | "unlinked" | "misplaced" |
-    # "malformed" | "unknown_key" (see StreamChecker)
-    kind: str
+    kind: BreakKind  # what the StreamChecker found: see its checks
     detail: str
 
 
@@ -142,7 +152,7 @@ class StreamChecker:
         self._unsealed: Mapping[str, Any] | None = None  # a seal failure awaiting a verdict
         self.broken: ChainBreak | None = None
 
-    def _break(self, version: int, kind: str, detail: str) -> None:
+    def _break(self, version: int, kind: BreakKind, detail: str) -> None:
         self.broken = ChainBreak(self.stream_id, version, kind, detail)
 
     def _seals_as(self, doc: Mapping[str, Any], version: int) -> bool:

@@ -14,8 +14,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
-from shared.eventstore.chain import ChainKeys, KeyId, StreamChecker
-from shared.eventstore.port import Document, event_key
+from shared.eventstore.chain import ChainKeys, KeyId
+from shared.eventstore.recorder import Document, event_key
+from shared.eventstore.walk import walk_stored_streams
 from shared.instant import Instant
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -46,20 +47,18 @@ def merkle_root(leaves: Iterable[bytes]) -> str:
     return level[0].hex()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Head:
     stream_id: str
-    checker: StreamChecker
-    version: int = 0
-    hash: str = ""
-    events: int = 0
+    version: int
+    hash: str  # a broken chain's says so: "broken:<version>:<kind>"
+    events: int
 
-    def settle(self) -> Head:
-        """A head counts only if its whole chain verifies; a broken one says so."""
-        self.checker.finish()
-        if self.checker.broken is not None:
-            self.hash = f"broken:{self.checker.broken.version}:{self.checker.broken.kind}"
-        return self
+
+async def _recorded_by(docs: AsyncIterator[Document], as_of: datetime) -> AsyncIterator[Document]:
+    async for doc in docs:
+        if doc["recorded_at"] <= as_of:
+            yield doc
 
 
 async def stream_heads(
@@ -67,23 +66,15 @@ async def stream_heads(
 ) -> AsyncIterator[Head]:
     """Each stream's verified head and event count, counting events recorded up to `as_of`.
 
-    `docs` come by stream then version, as `EventStore.raw_documents` gives them.
+    `docs` come by stream then version, as `EventStore.raw_documents` gives them. A head
+    counts only if its whole chain verifies; a broken one says so.
     """
-    current: Head | None = None
-    async for doc in docs:
-        if doc["recorded_at"] > as_of:
-            continue
-        if current is None or current.stream_id != doc["stream_id"]:
-            if current is not None:
-                yield current.settle()
-            current = Head(
-                str(doc["stream_id"]), StreamChecker(keys, str(doc["stream_id"]), key_of=event_key)
-            )
-        current.checker.feed(doc)
-        current.version, current.hash = int(doc["version"]), str(doc["hash"])
-        current.events += 1
-    if current is not None:
-        yield current.settle()
+    async for walked in walk_stored_streams(_recorded_by(docs, as_of), keys, key_of=event_key):
+        assert walked.last is not None  # a walked stream has at least one document
+        head_hash = str(walked.last["hash"])
+        if walked.broken is not None:
+            head_hash = f"broken:{walked.broken.version}:{walked.broken.kind}"
+        yield Head(walked.stream_id, int(walked.last["version"]), head_hash, walked.events)
 
 
 async def checkpoint(docs: AsyncIterator[Document], as_of: datetime, keys: ChainKeys) -> Checkpoint:

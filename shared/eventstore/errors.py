@@ -29,7 +29,7 @@ class IdempotencyConflictError(EventStoreError):
 
 
 class DuplicateKeyAt(Exception):
-    """Raised by a store's `_insert`: documents before `index` were written, that one was not."""
+    """Raised by a recorder's `insert`: documents before `index` were written, that one was not."""
 
     def __init__(self, index: int) -> None:
         super().__init__(index)

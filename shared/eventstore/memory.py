@@ -1,37 +1,35 @@
-"""An event store in memory, for unit tests and quick experiments.
+"""A recorder in memory, for unit tests and quick experiments.
 
-It keeps the same documents a MongoDB store keeps and enforces the same unique keys,
-so the contract tests hold it to exactly the same behaviour.
+It keeps the same documents the MongoDB recorder keeps and enforces the same unique keys,
+so the contract tests hold an event store on it to exactly the same behaviour.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Sequence
 
-from shared.events.base import RecordedEvent, utc_millis
-from shared.eventstore.chain import ChainKeys
-from shared.eventstore.port import Document, DuplicateKeyAt, EventStore, from_document
+from shared.events.base import RecordedEvent
+from shared.eventstore.errors import DuplicateKeyAt
+from shared.eventstore.recorder import Document, Recorder, from_document
 
 
-class InMemoryEventStore(EventStore):
-    def __init__(self, keys: ChainKeys, clock: Callable[[], datetime] = utc_millis) -> None:
-        super().__init__(keys, clock)
+class InMemoryRecorder(Recorder):
+    def __init__(self) -> None:
         self.documents: dict[str, Document] = {}  # by key; tests may tamper with it
         self.outbox: dict[int, Document] = {}  # by position
 
-    async def _get(self, keys: Sequence[str]) -> list[Document | None]:
+    async def get(self, keys: Sequence[str]) -> list[Document | None]:
         return [copy.deepcopy(self.documents.get(key)) for key in keys]
 
-    async def _write_ahead(self, docs: Sequence[Document]) -> None:
+    async def write_ahead(self, docs: Sequence[Document]) -> None:
         for index, doc in enumerate(docs):
             if doc["position"] in self.outbox:
                 raise DuplicateKeyAt(index)
         for doc in docs:
             self.outbox[doc["position"]] = copy.deepcopy(doc)
 
-    async def _insert(self, docs: Sequence[Document]) -> None:
+    async def insert(self, docs: Sequence[Document]) -> None:
         event_ids = {d["event_id"] for d in self.documents.values()}
         positions = {d["position"] for d in self.documents.values()}
         for index, doc in enumerate(docs):
@@ -45,7 +43,7 @@ class InMemoryEventStore(EventStore):
             event_ids.add(doc["event_id"])
             positions.add(doc["position"])
 
-    async def _event_id_taken(self, event_id: str) -> bool:
+    async def event_id_taken(self, event_id: str) -> bool:
         return any(d["event_id"] == event_id for d in self.documents.values())
 
     async def pending(self, limit: int = 500) -> list[RecordedEvent]:

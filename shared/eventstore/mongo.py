@@ -1,4 +1,4 @@
-"""The event store on a MongoDB-wire server (MongoDB in production, FerretDB locally).
+"""The recorder on a MongoDB-wire server (MongoDB in production, FerretDB locally).
 
 Only what both servers do well: inserts, reads by `_id` (one key or an `$in` list; on
 FerretDB both use the `_id` index with our patch, docs/adr/0006-ferretdb-id-index-patch.md),
@@ -6,13 +6,12 @@ unique indexes (checked on insert), deletes in a small collection. Event documen
 never updated: an append-only log has no business updating (docs/adr/0003).
 
 Concurrent reads by key are coalesced into one `$in` command (a Batcher), as appends are
-into one group commit (port.py): commands per request, not bytes, are what cost.
+into one group commit (group_commit.py): commands per request, not bytes, are what cost.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from pymongo import ASCENDING
@@ -20,25 +19,18 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from shared.events.base import RecordedEvent, utc_millis
+from shared.collections import EVENTS
+from shared.events.base import RecordedEvent
 from shared.eventstore.batching import Batcher
-from shared.eventstore.chain import ChainKeys
-from shared.eventstore.port import Document, DuplicateKeyAt, EventStore, from_document
+from shared.eventstore.errors import DuplicateKeyAt
+from shared.eventstore.recorder import Document, Recorder, from_document
 
 DUPLICATE_KEY = 11000
 MAX_KEYS_PER_READ = 1000  # the patched FerretDB pushes down `$in` lists up to this size
 
 
-class MongoEventStore(EventStore):
-    def __init__(
-        self,
-        db: AsyncDatabase[Document],
-        keys: ChainKeys,
-        clock: Callable[[], datetime] = utc_millis,
-        collection: str = "events",
-        cached_streams: int = 5_000,
-    ) -> None:
-        super().__init__(keys, clock, cached_streams)
+class MongoRecorder(Recorder):
+    def __init__(self, db: AsyncDatabase[Document], collection: str = EVENTS) -> None:
         self.events: AsyncCollection[Document] = db[collection]
         self.outbox: AsyncCollection[Document] = db[f"{collection}_outbox"]
         self._reads: Batcher[Sequence[str], list[Document | None]] = Batcher(
@@ -46,14 +38,14 @@ class MongoEventStore(EventStore):
         )
 
     async def initialize(self) -> None:
-        """Create the indexes the store's guarantees rest on (idempotent)."""
+        """Create the indexes the event store's guarantees rest on (idempotent)."""
         await self.events.create_index("event_id", unique=True, name="event_id")
         await self.events.create_index("position", unique=True, name="position")
         await self.events.create_index(
             [("stream_id", ASCENDING), ("version", ASCENDING)], name="stream_version"
         )
 
-    async def _get(self, keys: Sequence[str]) -> list[Document | None]:
+    async def get(self, keys: Sequence[str]) -> list[Document | None]:
         return await self._reads.submit(keys)
 
     async def _read_keys(self, requests: list[Sequence[str]]) -> list[list[Document | None]]:
@@ -66,7 +58,7 @@ class MongoEventStore(EventStore):
                 found[str(doc["_id"])] = doc
         return [[found.get(key) for key in keys] for keys in requests]
 
-    async def _write_ahead(self, docs: Sequence[Document]) -> None:
+    async def write_ahead(self, docs: Sequence[Document]) -> None:
         entries = [{**d, "_id": outbox_key(d["position"])} for d in docs]
         try:
             await self.outbox.insert_many(entries, ordered=True)
@@ -76,7 +68,7 @@ class MongoEventStore(EventStore):
             await self.clear_pending([e["position"] for e in entries[:first]])
             raise DuplicateKeyAt(first) from None
 
-    async def _insert(self, docs: Sequence[Document]) -> None:
+    async def insert(self, docs: Sequence[Document]) -> None:
         try:
             if len(docs) == 1:
                 await self.events.insert_one(docs[0])
@@ -87,7 +79,7 @@ class MongoEventStore(EventStore):
         except BulkWriteError as exc:
             raise DuplicateKeyAt(_first_duplicate(exc)) from None
 
-    async def _event_id_taken(self, event_id: str) -> bool:
+    async def event_id_taken(self, event_id: str) -> bool:
         return await self.events.find_one({"event_id": event_id}, {"_id": 1}) is not None
 
     async def pending(self, limit: int = 500) -> list[RecordedEvent]:

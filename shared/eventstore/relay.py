@@ -1,12 +1,12 @@
 """Publishes what writers left in the outbox, then removes the entries.
 
 Why an outbox and not a transaction: FerretDB has none, and MongoDB's would not span
-Kafka anyway. Every event is written to the outbox before the log (see port.py), so a
+Kafka anyway. Every event is written to the outbox before the log (see store.py), so a
 crash anywhere leads to publishing again (consumers drop event ids they have seen),
 never to an event left behind.
 
 A writer that has a publisher publishes its own events right after storing them and
-clears their entries (port.py); the relay then only sweeps up after writers that died
+clears their entries (publishing.py); the relay then only sweeps up after writers that died
 or could not reach Kafka: it leaves entries younger than `min_age` to their writers.
 Without publishing writers (min_age 0) it publishes everything, in position order.
 """
@@ -18,12 +18,19 @@ import contextlib
 import logging
 from datetime import timedelta
 
-from shared.eventstore.port import EventStore, Settled
+from prometheus_client import Counter, Gauge
+
+from shared.eventstore.outbox import Settled
 from shared.eventstore.publishing import EventPublisher
+from shared.eventstore.store import EventStore
 
 __all__ = ["EventPublisher", "OutboxRelay"]
 
 log = logging.getLogger(__name__)
+
+BACKLOG = Gauge("jemput_relay_backlog", "Outbox entries the last look found (at most one batch)")
+PUBLISHED = Counter("jemput_relay_published_total", "Events the relay published")
+FAILURES = Counter("jemput_relay_failures_total", "Relay batches that failed", ["error"])
 
 
 class OutboxRelay:
@@ -48,6 +55,7 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish what is ready of one outbox batch; returns how many entries it settled."""
         entries = await self._store.pending(self._batch_size)
+        BACKLOG.set(len(entries))
         if self._min_age:
             now = self._store.now()
             entries = [e for e in entries if now - e.recorded_at >= self._min_age]
@@ -61,6 +69,7 @@ class OutboxRelay:
         publish = [e for e, v in ready if v is Settled.STORED]
         if publish:
             await self._publisher.publish(publish)
+            PUBLISHED.inc(len(publish))
         await self._store.clear_pending([e.position for e, _ in ready])
         return len(ready)
 
@@ -71,6 +80,7 @@ class OutboxRelay:
                 done = await self.relay_once()
             except Exception as exc:  # keep relaying: the entries stay in the outbox
                 log.warning("relay batch failed, will retry: %s", type(exc).__name__)
+                FAILURES.labels(type(exc).__name__).inc()
                 done, pause = 0, self._retry_seconds
             else:
                 pause = self._idle_seconds

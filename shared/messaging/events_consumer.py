@@ -6,6 +6,11 @@ its stored record; it must be idempotent (derive the ids of what it records from
 record's event id). A message that is not a stored event of a known type goes to the
 dead-letter topic and is skipped.
 
+A handler that fails because the store cannot be reached (or did not answer in time) is
+not poison: the consumer pauses on that applicant's events and retries the handler, with
+a growing pause, until the store is back (or `MAX_PAUSE_SECONDS` pass, when the batch is
+delivered again: the group must hear from us within aiokafka's max.poll.interval.ms).
+
 Messages are taken in batches (what one poll returns): one applicant's events are handled
 in order, different applicants' concurrently, so their store reads and appends share
 commands (the store coalesces them). Offsets are committed only after the whole batch is
@@ -25,11 +30,12 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaRouter, Topic
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.publisher.usecase import DefaultPublisher
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from shared.domain.events import registry
 from shared.events import DomainEvent, RecordedEvent, UnknownEventError
+from shared.http import store_unavailable
 from shared.messaging.consumers import raw_body
 from shared.privacy.crypto import UnreadableError
 from shared.privacy.dead_letters import sealed_body
@@ -42,22 +48,47 @@ DEAD_LETTERS = Counter(
     "jemput_dead_letters_total", "Messages sent to a dead-letter topic", ["group", "reason"]
 )
 
+RETRIES = Counter(
+    "jemput_handler_retries_total",
+    "Handler runs retried because the store was unavailable",
+    ["group", "error"],
+)
+PAUSED = Gauge("jemput_consumer_paused", "Applicants' events waiting for the store", ["group"])
+
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[E, RecordedEvent], Awaitable[None]]
 Seen = Callable[[RecordedEvent], object]
 PersonalDataOf = Callable[[], PersonalData]  # called when needed: wiring may come later
 MAX_BATCH = 200
+FIRST_PAUSE_SECONDS = 0.25
+LONGEST_PAUSE_SECONDS = 5.0
+MAX_PAUSE_SECONDS = 180.0  # well inside max.poll.interval.ms (300 s)
+
+
+RecordHandler = Callable[[RecordedEvent], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Route(Generic[E]):
     event: type[E]
-    handle: Handler[E]
+    handle: Handler[E] | None = None
+    handle_record: RecordHandler | None = None  # takes the record as stored, sealed
+    reads: Callable[[RecordedEvent], object] | None = None  # what must parse, or dead letter
 
 
 def on(event: type[E], handle: Handler[E]) -> Route[E]:
     """One line of a routing table: events of class `event` go to `handle`."""
-    return Route(event, handle)
+    return Route(event, handle=handle)
+
+
+def on_record(
+    event: type[E], handle: RecordHandler, reads: Callable[[RecordedEvent], object] | None = None
+) -> Route[E]:
+    """Events of class `event` go to `handle` as they were stored: sealed personal fields
+    stay sealed and nothing is opened, for a reader that needs only what is in clear and
+    holds no keys (the dashboard). `reads(record)` parses what the handler will read (by
+    default the whole event); what does not parse goes to the dead-letter topic."""
+    return Route(event, handle_record=handle, reads=reads)
 
 
 Routes = Sequence[Route[Any]]
@@ -78,13 +109,11 @@ def subscribe_events(
     so that a handler's read of the stream finds it already in memory). `personal` opens
     sealed personal fields before the event is read (handlers get the opened event and
     the sealed record) and seals dead letters' bodies."""
-    by_class: dict[type[DomainEvent], Handler[Any]] = {}
+    by_type: dict[str, Route[Any]] = {}
     for route in routes:
-        if route.event in by_class:
+        if route.event.event_type in by_type:
             raise ValueError(f"two handlers for {route.event.__name__}")
-        by_class[route.event] = route.handle
-    # The stored type names this service handles: any other event is skipped unread.
-    wanted = {cls.event_type for cls in by_class}
+        by_type[route.event.event_type] = route
     if dead_letters is None:
         dead_letters = router.publisher(
             dead_letter_topic, description="Events this service could not read"
@@ -104,7 +133,7 @@ def subscribe_events(
     )
     async def on_events(bodies: list[bytes], msg: KafkaMessage) -> None:
         sources: Sequence[Any] = msg.raw_message  # the batch's ConsumerRecords, in order
-        by_stream: dict[str, list[tuple[DomainEvent, RecordedEvent]]] = {}
+        by_stream: dict[str, list[tuple[DomainEvent | None, RecordedEvent]]] = {}
         # Read together (in order): opening sealed fields reads data keys, and concurrent
         # reads share one command.
         items = await asyncio.gather(
@@ -115,7 +144,7 @@ def subscribe_events(
                 by_stream.setdefault(item[1].stream_id, []).append(item)
         await asyncio.gather(*(_handle_in_order(items) for items in by_stream.values()))
 
-    async def _read(body: bytes, source: Any) -> tuple[DomainEvent, RecordedEvent] | None:
+    async def _read(body: bytes, source: Any) -> tuple[DomainEvent | None, RecordedEvent] | None:
         try:
             record = RecordedEvent.model_validate_json(body)
         except ValidationError as exc:
@@ -126,9 +155,13 @@ def subscribe_events(
             return None
         if seen is not None:
             seen(record)
-        if record.event_type not in wanted:
+        route = by_type.get(record.event_type)
+        if route is None:
             return None  # not this service's business
         try:
+            if route.handle_record is not None:  # taken as stored: nothing to open
+                (route.reads or registry.load)(record)
+                return None, record
             opened = record if personal is None else await personal().open_one(record)
             return registry.load(opened), record
         except (UnknownEventError, ValidationError, UnreadableError, MissingDataKeyError) as exc:
@@ -138,9 +171,9 @@ def subscribe_events(
             DEAD_LETTERS.labels(group_id, "unreadable_event").inc()
             return None
 
-    async def _handle_in_order(items: list[tuple[DomainEvent, RecordedEvent]]) -> None:
+    async def _handle_in_order(items: list[tuple[DomainEvent | None, RecordedEvent]]) -> None:
         for event, record in items:
-            await by_class[type(event)](event, record)
+            await _handle_patiently(event, record)
             HANDLED.labels(group_id, record.event_type).inc()
             log.debug(
                 "handled", extra={"event_type": record.event_type, "event_id": record.event_id}
@@ -157,3 +190,29 @@ def subscribe_events(
             # Sealed (a body may hold personal data); with no keys wired, only the source.
             "body": None if personal is None else await sealed_body(personal(), entry_id, body),
         }
+
+    async def _handle_patiently(event: DomainEvent | None, record: RecordedEvent) -> None:
+        route = by_type[record.event_type]
+        waited, pause = 0.0, FIRST_PAUSE_SECONDS
+        while True:
+            try:
+                if route.handle_record is not None:
+                    await route.handle_record(record)
+                elif route.handle is not None and event is not None:
+                    await route.handle(event, record)
+                return
+            except Exception as exc:
+                if not store_unavailable(exc) or waited >= MAX_PAUSE_SECONDS:
+                    raise
+                RETRIES.labels(group_id, type(exc).__name__).inc()
+                log.warning(
+                    "store unavailable; pausing before a retry",
+                    extra={"error": type(exc).__name__, "event_id": record.event_id},
+                )
+            PAUSED.labels(group_id).inc()
+            try:
+                await asyncio.sleep(pause)
+            finally:
+                PAUSED.labels(group_id).dec()
+            waited += pause
+            pause = min(pause * 2, LONGEST_PAUSE_SECONDS)

@@ -1,5 +1,5 @@
 """Data keys in their own collection, apart from the log (a dump of the log alone holds
-no key; see docs/adr/0007-personal-data.md).
+no key; see docs/adr/0009-personal-data.md).
 
 Reads and creations of keys by concurrent requests share commands (a `Batcher`, as the
 event store's appends do): each command to FerretDB costs about a millisecond of server

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,12 +17,12 @@ from services.intake.bootstrap import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from services.notification.bootstrap import create_app as notification_app
 from services.notification.settings import NotificationSettings
+from services.relay.bootstrap import create_app as relay_app
+from services.relay.settings import RelaySettings
 from services.verification.bootstrap import create_app as verification_app
 from services.verification.settings import VerificationSettings
-from shared.eventstore.relay import OutboxRelay
 from shared.http import ApiKey, Role, key_digest
-from shared.messaging.kafka import KafkaEventPublisher, make_broker
-from shared.runtime import mongo_client, open_store
+from shared.runtime import mongo_client
 from shared.settings import ServiceSettings
 from tests.e2e.receivers import Mailbox, smtp_server
 
@@ -40,6 +38,7 @@ KEYS = {
     "verifier-1": (Role.VERIFIER, "verifier-key-0123456789"),
     "verifier-2": (Role.VERIFIER, "verifier2-key-0123456789"),
     "auditor-1": (Role.AUDITOR, "auditor-key-0123456789"),
+    "supervisor-1": (Role.SUPERVISOR, "supervisor-key-0123456789"),
 }
 
 
@@ -70,38 +69,20 @@ class Pipeline:
 
 
 @asynccontextmanager
-async def relay(
-    settings: ServiceSettings, clients: Clients = default_clients
-) -> AsyncIterator[None]:
-    client = clients("relay", settings)
-    store = await open_store(client, settings)
-    broker = make_broker(settings.kafka_bootstrap, "test-relay")
-    stop = asyncio.Event()
-    async with broker:
-        await broker.connect()
-        publisher = KafkaEventPublisher(broker, lambda _: settings.events_topic)
-        relay = OutboxRelay(
-            store,
-            publisher,
-            idle_seconds=0.05,
-            min_age=timedelta(seconds=settings.relay_min_age_seconds),
-        )
-        task = asyncio.create_task(relay.run(stop))
-        try:
-            yield
-        finally:
-            stop.set()
-            await task
-    await client.close()
-
-
-@asynccontextmanager
 async def pipeline(
-    db: str, sms_url: str | None = None, clients: Clients = default_clients
+    db: str,
+    sms_url: str | None = None,
+    clients: Clients = default_clients,
+    smtp: tuple[Mailbox, int] | None = None,
 ) -> AsyncIterator[Pipeline]:
     """The services, the relay and a real SMTP server (`Pipeline.mailbox`) for this test.
-    `clients(name, settings)` gives each part its database client (to watch its commands)."""
+    `clients(name, settings)` gives each part its database client (to watch its commands);
+    `smtp` is a server the test runs itself (to stop and start it)."""
     shared = common(db)
+    if smtp is not None:
+        async with _services(shared, smtp[1], sms_url, smtp[0], clients) as running:
+            yield running
+        return
     with smtp_server() as (mailbox, smtp_port):
         async with _services(shared, smtp_port, sms_url, mailbox, clients) as running:
             yield running
@@ -127,8 +108,11 @@ async def _services(
     verification_settings = VerificationSettings(
         **shared, dead_letter_topic=f"test.verification.dlq.{uuid.uuid4().hex[:8]}"
     )
+    relay_settings = RelaySettings(**shared, relay_idle_seconds=0.05)
     async with AsyncExitStack() as stack:
-        await stack.enter_async_context(relay(intake_settings, clients))
+        await stack.enter_async_context(
+            _serve_cm(relay_app(relay_settings, clients("relay", relay_settings)), "relay")
+        )
         intake = await stack.enter_async_context(
             _serve_cm(intake_app(intake_settings, clients("intake", intake_settings)), "intake")
         )

@@ -41,15 +41,31 @@ class Mailbox:
         return [m for m in self.messages if m["To"] == address]
 
 
+class SmtpServer:
+    """A real SMTP server that a test can take down and bring back on the same port."""
+
+    def __init__(self) -> None:
+        self.mailbox, self.port = Mailbox(), free_port()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
 @contextmanager
 def smtp_server() -> Iterator[tuple[Mailbox, int]]:
-    mailbox, port = Mailbox(), free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    server = SmtpServer()
+    server.start()
     try:
-        yield mailbox, port
+        yield server.mailbox, server.port
     finally:
-        controller.stop()
+        server.stop()
 
 
 @dataclass

@@ -4,6 +4,7 @@ rebuilt read models, exports that verify offline, and the access log."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.audit.bootstrap import create_app as audit_app
 from services.audit.settings import AuditSettings
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from tests.e2e.pipeline import Pipeline, pipeline
 from tests.factories import ADULT_NIK, form
 from tests.waiting import eventually
@@ -98,7 +99,7 @@ async def test_history_state_diff_and_access_log(audit: Audit) -> None:
     assert [h["version"] for h in history] == list(range(1, len(history) + 1))
     assert history[0]["event_type"] == "RequestSubmitted"
     assert history[0]["actor"] == "officer-1"
-    assert any(h["actor"].startswith("verification (jaksel-2026.12)") for h in history)
+    assert any(h["actor"].startswith("verification (jaksel-2027.01)") for h in history)
     page = (await audit.get(f"/v1/audit/streams/{stream}/history", offset=2, limit=3)).json()
     assert page == history[2:5]
     first_request = history[0]["request_id"]
@@ -172,6 +173,47 @@ async def test_a_decision_replays_to_the_same_outcome(audit: Audit) -> None:
     assert [e["decided"] for e in explained] == ["DocumentsRequested", "RequestVerified"]
     assert all(e["replay_matches"] for e in explained)
     assert explained[-1]["today"] == "RequestVerified"
+
+
+async def test_a_tracking_code_is_enough_for_an_explanation_over_http_and_the_cli(
+    audit: Audit,
+) -> None:
+    stream, codes = await applicant_with_history(audit)
+    [explained] = (await audit.get(f"/v1/audit/tracking/{codes[2]}/explain")).json()
+    assert (explained["decided"], explained["replay_matches"]) == ("RequestRejected", True)
+    assert ("ektp_not_recorded", "ektp_already_recorded") in {
+        (o["rule"], o["reason"]) for o in explained["recorded"]
+    }
+    reads = await audit.db["audit_access"].find({"case_reference": CASE["case"]}).to_list()
+    assert ("explain", stream) in {(r["action"], r["stream_id"]) for r in reads}
+    env = {
+        **os.environ,
+        "JEMPUT_MONGO_DB": audit.db.name,
+        "JEMPUT_CHAIN_KEY_ID": "test",
+        "JEMPUT_CHAIN_KEY": "test-chain-key-0123456789",
+    }
+    command = [sys.executable, "-m", "services.audit.cli", "explain", "--code", codes[2]]
+    command += ["--as", "inspector-1", "--case", "INSP-2026-042"]
+    done = await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert {
+        "rule": "ektp_not_recorded",
+        "recorded": "reject ektp_already_recorded",
+        "replayed": "reject ektp_already_recorded",
+    } in rows
+    assert await audit.db["audit_access"].count_documents({"case_reference": "INSP-2026-042"}) == 1
+
+
+async def test_raw_events_of_one_request(audit: Audit) -> None:
+    stream, _ = await applicant_with_history(audit)
+    everything = (await audit.get(f"/v1/audit/streams/{stream}/events")).json()
+    first = everything[0]["payload"]["request_id"]
+    only = (await audit.get(f"/v1/audit/streams/{stream}/events", request_id=first)).json()
+    assert only == [e for e in everything if e["payload"].get("request_id") == first]
+    assert 1 < len(only) < len(everything)
 
 
 async def test_rebuilt_read_models_equal_the_live_ones(audit: Audit) -> None:

@@ -25,7 +25,7 @@ from pymongo.monitoring import (
     CommandSucceededEvent,
 )
 
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.settings import ServiceSettings
 from tests.e2e.pipeline import pipeline
 from tests.factories import form
@@ -38,8 +38,8 @@ WRITES_WITH_FILTERS = {"update": "updates", "delete": "deletes"}
 # Commands of each part for one request sent on its own (nothing to share a command with),
 # and per request when requests arrive together. The relay's polls of the outbox are not
 # counted: they cost by the clock (JEMPUT_RELAY_IDLE_SECONDS), not by the request.
-# Each includes one command for the applicant's data keys (docs/adr/0007): intake creates
-# them (one insert), verification and notification read them (one find each).
+# Each includes one command for the applicant's data keys (docs/adr/0009-personal-data.md):
+# intake creates them (one insert), verification and notification read them (one find each).
 BUDGET_ALONE = {"intake": 6, "verification": 4, "notification": 8, "relay": 0}
 BUDGET_TOGETHER = 3.0  # every part together, per request, with 40 requests at once
 SETUP = {"createIndexes", "listIndexes", "ping", "endSessions", "hello", "isMaster"}

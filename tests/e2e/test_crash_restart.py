@@ -17,7 +17,7 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.notification.settings import NotificationSettings
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.http import key_digest
 from tests.e2e.receivers import Mailbox, free_port, smtp_server
 from tests.factories import form
@@ -26,7 +26,7 @@ from tests.waiting import eventually
 REQUESTS = 24
 OFFICER_KEY = "crash-test-officer-key"
 MODULES = {
-    "relay": "shared.eventstore.relay_main",
+    "relay": "services.relay",
     "intake": "services.intake",
     "verification": "services.verification",
     "notification": "services.notification",

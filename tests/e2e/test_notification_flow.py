@@ -9,7 +9,7 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.events import RecordedEvent
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.messaging.kafka import make_broker
 from tests.e2e.pipeline import Pipeline, pipeline
 from tests.e2e.receivers import Mailbox, SmsGatewayReceiver, sms_gateway
@@ -57,6 +57,7 @@ async def test_verified_applicant_is_emailed_and_texted_in_indonesian(stack: Sta
     [mail] = stack.mailbox.to(EMAIL)
     assert code in mail["Subject"]
     assert "disetujui" in mail["Subject"]
+    assert mail["Content-Language"] == "id"
     body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert body.startswith("Yth. Siti Aminah,")
     assert ADULT_NIK not in body  # no need to send the NIK around
@@ -73,6 +74,7 @@ async def test_english_when_the_applicant_prefers_it(stack: Stack) -> None:
     await eventually(lambda: len(stack.mailbox.to(EMAIL)) == 1, what="the email")
     [mail] = stack.mailbox.to(EMAIL)
     assert "approved" in mail["Subject"]
+    assert mail["Content-Language"] == "en"
     assert "Dear Siti Aminah," in mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
 
 

@@ -40,8 +40,14 @@ KEYS = {
     "officer": "st-officer-key-0123",
     "verifier": "st-verifier-key-0123",
     "auditor": "st-auditor-key-0123",
+    "supervisor": "st-supervisor-key-0123",
 }
-SERVICES = {"intake": "officer", "verification": "verifier", "audit": "auditor"}
+SERVICES = {
+    "intake": "officer",
+    "verification": "verifier",
+    "audit": "auditor",
+    "dashboard": "supervisor",
+}
 
 
 def _free_port() -> int:
@@ -68,7 +74,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline: float) -> 
 def services(
     settings: InfraSettings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
-    """Intake, verification and audit as `python -m services.X`, on a database and a
+    """Intake, verification, audit and the dashboard as `python -m services.X`, on a database and a
     topic of their own."""
     suffix = uuid.uuid4().hex[:8]
     api_keys = ",".join(
@@ -201,6 +207,7 @@ def test_service_answers_as_its_openapi_document_says(
         ],
         capture_output=True,
         text=True,
+        cwd=tmp_path,  # its cache (.schemathesis/) goes there, not into the repository
         timeout=SECONDS_PER_SERVICE + 60,
         check=False,
     )

@@ -20,7 +20,7 @@ from services.audit.bootstrap import create_app as audit_app
 from services.audit.settings import AuditSettings
 from shared.applicants import Applicants
 from shared.domain.requests import RequestForm
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.privacy.policy import ERASED
 from shared.privacy.setup import open_personal_data
 from shared.runtime import JsonLines, open_store

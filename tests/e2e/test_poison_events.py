@@ -6,7 +6,7 @@ import json
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.messaging.kafka import make_broker
 from tests.e2e.pipeline import pipeline
 from tests.factories import form

@@ -20,7 +20,7 @@ from services.intake.bootstrap import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from services.verification.bootstrap import create_app as verification_app
 from services.verification.settings import VerificationSettings
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.http import ApiKey, Role, key_digest
 from tests.e2e.pipeline import common
 

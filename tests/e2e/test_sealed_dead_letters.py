@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.audit.dead_letters import body_of, listed, read_dead_letters
 from services.intake.settings import IntakeSettings
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.messaging.kafka import make_broker
 from shared.privacy.setup import open_personal_data
 from tests.e2e.kafka_reader import everything_on

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from tests.e2e.pipeline import Pipeline, pipeline
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.waiting import eventually
@@ -58,7 +58,9 @@ async def test_each_kind_is_verified(jb: Pipeline, kind: str, nik: str) -> None:
 async def test_a_rejection_says_why(jb: Pipeline) -> None:
     code = await submit(jb, form("skds", ADULT_NIK))  # a resident of the city
     view = await status_becomes(jb, code, "rejected")
-    assert "skds_resident_of_city" in view["next_step"]
+    assert "tidak memerlukan SKDS" in view["next_step"]  # a sentence, never the code
+    assert "skds_resident" not in view["next_step"]
+    assert [r["code"] for r in view["reasons"]] == ["skds_resident_of_province"]
 
 
 async def test_documents_requested_then_supplied_then_verified(jb: Pipeline) -> None:

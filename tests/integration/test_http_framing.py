@@ -15,7 +15,7 @@ import uvicorn
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake.bootstrap import create_app
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from tests.e2e.receivers import free_port
 from tests.factories import form
 from tests.integration.intake_client import OFFICER_KEY, intake_settings

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.integration.intake_client import AUDITOR_KEY, intake, intake_settings
 

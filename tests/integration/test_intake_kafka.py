@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.messaging.kafka import make_broker
 from tests.factories import ADULT_NIK, form
 from tests.integration.intake_client import intake, intake_settings

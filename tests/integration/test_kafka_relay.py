@@ -11,9 +11,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.events.base import NewEvent, RecordedEvent
 from shared.eventstore.chain import ChainKeys
-from shared.eventstore.mongo import MongoEventStore
-from shared.eventstore.port import Document
+from shared.eventstore.mongo import MongoRecorder
+from shared.eventstore.recorder import Document
 from shared.eventstore.relay import OutboxRelay
+from shared.eventstore.store import EventStore
 from shared.messaging.kafka import KafkaEventPublisher, make_broker
 from tests.waiting import eventually
 
@@ -21,8 +22,9 @@ from tests.waiting import eventually
 async def test_relay_delivers_every_event_keyed_by_stream_in_stream_order(
     mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys, kafka_bootstrap: str
 ) -> None:
-    store = MongoEventStore(mongo_db, chain_keys)
-    await store.initialize()
+    recorder = MongoRecorder(mongo_db)
+    await recorder.initialize()
+    store = EventStore(recorder, chain_keys)
     streams = [f"applicant-{n}" for n in range(5)]
     for version in range(6):
         for stream in streams:

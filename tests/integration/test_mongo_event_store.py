@@ -5,42 +5,46 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.eventstore.chain import ChainKeys
-from shared.eventstore.mongo import MongoEventStore
-from shared.eventstore.port import ConcurrencyError, Document, EventStore
+from shared.eventstore.mongo import MongoRecorder
+from shared.eventstore.recorder import Document
+from shared.eventstore.store import ConcurrencyError, EventStore
 from tests.contract.event_store_contract import EventStoreContract, SteppingClock, event
 
 
 @pytest.fixture
-async def store(mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys) -> MongoEventStore:
-    store = MongoEventStore(mongo_db, chain_keys, clock=SteppingClock())
-    await store.initialize()
-    return store
+async def store(mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys) -> EventStore:
+    recorder = MongoRecorder(mongo_db)
+    await recorder.initialize()
+    return EventStore(recorder, chain_keys, clock=SteppingClock())
+
+
+def events(store: EventStore) -> AsyncCollection[Document]:
+    assert isinstance(store.recorder, MongoRecorder)
+    return store.recorder.events
 
 
 class TestMongoEventStore(EventStoreContract):
     async def tamper_update(self, store: EventStore, key: str, changes: Document) -> None:
-        assert isinstance(store, MongoEventStore)
-        result = await store.events.update_one({"_id": key}, {"$set": changes})
+        result = await events(store).update_one({"_id": key}, {"$set": changes})
         assert result.modified_count == 1
 
     async def tamper_delete(self, store: EventStore, key: str) -> None:
-        assert isinstance(store, MongoEventStore)
-        assert (await store.events.delete_one({"_id": key})).deleted_count == 1
+        assert (await events(store).delete_one({"_id": key})).deleted_count == 1
 
     async def tamper_insert(self, store: EventStore, doc: Document) -> None:
-        assert isinstance(store, MongoEventStore)
-        await store.events.insert_one(doc)
+        await events(store).insert_one(doc)
 
 
 async def test_writers_in_separate_processes_race_and_exactly_one_wins(
     mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys
 ) -> None:
     """Separate store instances share nothing in memory, like separate service replicas."""
-    writers = [MongoEventStore(mongo_db, chain_keys) for _ in range(8)]
-    await writers[0].initialize()
+    writers = [EventStore(MongoRecorder(mongo_db), chain_keys) for _ in range(8)]
+    await MongoRecorder(mongo_db).initialize()
     await writers[0].append("s-1", [event(0)], expected_version=0)
     for w in writers:  # every writer has seen version 1
         assert await w.stream_version("s-1") == 1
@@ -58,8 +62,8 @@ async def test_concurrent_writers_to_many_streams_all_land_with_unique_positions
     mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys
 ) -> None:
     """Positions come from each writer's clock; the outbox's unique position key guards them."""
-    writers = [MongoEventStore(mongo_db, chain_keys) for _ in range(4)]
-    await writers[0].initialize()
+    writers = [EventStore(MongoRecorder(mongo_db), chain_keys) for _ in range(4)]
+    await MongoRecorder(mongo_db).initialize()
     results = await asyncio.gather(
         *(writers[n % 4].append(f"s-{n}", [event(n)], expected_version=0) for n in range(40))
     )

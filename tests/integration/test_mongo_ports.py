@@ -6,7 +6,7 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.verification.review_queue import ReviewQueue
-from shared.eventstore.port import Document
+from shared.eventstore.recorder import Document
 from shared.privacy.mongo_keys import MongoDataKeys
 from shared.tracking import MongoTrackingIndex
 from tests.contract.data_keys_contract import DataKeysContract

@@ -10,8 +10,9 @@ from shared.applicants import Applicants, ToRecord
 from shared.collections import DATA_KEYS, EVENTS
 from shared.domain.events import RequestSubmitted
 from shared.eventstore.chain import ChainKeys
-from shared.eventstore.mongo import MongoEventStore
-from shared.eventstore.port import Document
+from shared.eventstore.mongo import MongoRecorder
+from shared.eventstore.recorder import Document
+from shared.eventstore.store import EventStore
 from shared.privacy.crypto import Keyring, kek_from_secret
 from shared.privacy.mongo_keys import MongoDataKeys
 from shared.privacy.personal_data import PersonalData
@@ -24,8 +25,9 @@ def keyring(*ids: str) -> Keyring:
 
 
 async def applicants(db: AsyncDatabase[Document], ring: Keyring, keys: ChainKeys) -> Applicants:
-    store = MongoEventStore(db, keys)
-    await store.initialize()
+    recorder = MongoRecorder(db)
+    await recorder.initialize()
+    store = EventStore(recorder, keys)
     policy = load_policy("jaksel-2026.12")
     personal = PersonalData(MongoDataKeys(db[DATA_KEYS]), ring, policy, load_policy)
     await personal.check()

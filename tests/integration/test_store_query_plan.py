@@ -14,8 +14,9 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.eventstore.chain import ChainKeys
-from shared.eventstore.mongo import MongoEventStore
-from shared.eventstore.port import Document, event_key
+from shared.eventstore.mongo import MongoRecorder
+from shared.eventstore.recorder import Document, event_key
+from shared.eventstore.store import EventStore
 from tests.contract.event_store_contract import event
 
 
@@ -48,12 +49,13 @@ def assert_scans(explained: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-async def filled(mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys) -> MongoEventStore:
-    store = MongoEventStore(mongo_db, chain_keys)
-    await store.initialize()
+async def filled(mongo_db: AsyncDatabase[Document], chain_keys: ChainKeys) -> MongoRecorder:
+    recorder = MongoRecorder(mongo_db)
+    await recorder.initialize()
+    store = EventStore(recorder, chain_keys)
     for n in range(20):
         await store.append(f"s-{n}", [event(n * 2), event(n * 2 + 1)], expected_version=0)
-    return store
+    return recorder
 
 
 async def explain_find(db: AsyncDatabase[Document], filter_: Document) -> dict[str, Any]:
@@ -61,13 +63,13 @@ async def explain_find(db: AsyncDatabase[Document], filter_: Document) -> dict[s
 
 
 async def test_point_read_by_id_uses_the_id_index(
-    mongo_db: AsyncDatabase[Document], filled: MongoEventStore
+    mongo_db: AsyncDatabase[Document], filled: MongoRecorder
 ) -> None:
     assert_uses_id_index(await explain_find(mongo_db, {"_id": event_key("s-3", 2)}))
 
 
 async def test_batch_read_by_id_in_list_uses_the_id_index(
-    mongo_db: AsyncDatabase[Document], filled: MongoEventStore
+    mongo_db: AsyncDatabase[Document], filled: MongoRecorder
 ) -> None:
     keys = [event_key(f"s-{n}", 1) for n in range(10)]
     assert_uses_id_index(await explain_find(mongo_db, {"_id": {"$in": keys}}))
@@ -76,6 +78,6 @@ async def test_batch_read_by_id_in_list_uses_the_id_index(
 
 
 async def test_a_filter_on_another_field_is_reported_as_a_scan(
-    mongo_db: AsyncDatabase[Document], filled: MongoEventStore
+    mongo_db: AsyncDatabase[Document], filled: MongoRecorder
 ) -> None:
     assert_scans(await explain_find(mongo_db, {"payload.n": 3}))

@@ -9,14 +9,23 @@ from typing import Any
 import yaml
 
 from services.audit.settings import AuditSettings
+from services.dashboard.settings import DashboardSettings
 from services.intake.settings import IntakeSettings
 from services.notification.settings import NotificationSettings
+from services.relay.settings import RelaySettings
 from services.verification.settings import VerificationSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {
     f"JEMPUT_{name.upper()}"
-    for settings in (IntakeSettings, VerificationSettings, NotificationSettings, AuditSettings)
+    for settings in (
+        IntakeSettings,
+        VerificationSettings,
+        NotificationSettings,
+        AuditSettings,
+        DashboardSettings,
+        RelaySettings,
+    )
     for name in settings.model_fields
 }
 
@@ -59,6 +68,7 @@ def test_compose_uses_the_settings_names_and_real_images() -> None:
         "verification",
         "notification",
         "audit",
+        "dashboard",
     } <= services.keys()
     for name, service in services.items():
         assert "image" in service or "build" in service, name

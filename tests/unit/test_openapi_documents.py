@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from services.audit.bootstrap import create_app as audit_app
+from services.dashboard.bootstrap import create_app as dashboard_app
 from services.intake.bootstrap import create_app as intake_app
 from services.verification.bootstrap import create_app as verification_app
 from shared.domain.requests import RequestForm
@@ -20,6 +21,7 @@ APPS: dict[str, Callable[[], FastAPI]] = {
     "intake": intake_app,
     "verification": verification_app,
     "audit": audit_app,
+    "dashboard": dashboard_app,
 }
 PUBLIC = {("get", "/v1/status/{tracking_code}")}  # for applicants: no key
 
@@ -36,13 +38,16 @@ def test_every_operation_documents_its_refusals_with_their_real_bodies(service: 
     assert "HTTPValidationError" not in document["components"]["schemas"]
     for method, path, op in operations(app):
         answers = op["responses"]
-        expected = {"422"} if (method, path) in PUBLIC else {"401", "403", "422"}
+        expected = {"422", "503"} if (method, path) in PUBLIC else {"401", "403", "422", "503"}
         if method == "post":
             expected |= {"400", "411", "413", "415"}
         assert expected <= answers.keys(), (method, path, sorted(answers))
         invalid = answers["422"]["content"]["application/json"]["schema"]["$ref"]
         assert invalid.endswith("/InvalidRequest"), (method, path)
-        for status in answers.keys() - {"422"} - {s for s in answers if s.startswith("2")}:
+        assert answers["503"]["headers"]["Retry-After"], (method, path)
+        unavailable = answers["503"]["content"]["application/json"]["schema"]["$ref"]
+        assert unavailable.endswith("/Unavailable"), (method, path)
+        for status in answers.keys() - {"422", "503"} - {s for s in answers if s.startswith("2")}:
             ref = answers[status]["content"]["application/json"]["schema"]["$ref"]
             assert ref.endswith("/Problem"), (method, path, status)
 

@@ -11,8 +11,9 @@ import pytest
 
 from shared.events.base import NewEvent, RecordedEvent
 from shared.eventstore.chain import ChainKeys
-from shared.eventstore.memory import InMemoryEventStore
+from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.relay import OutboxRelay
+from shared.eventstore.store import EventStore
 from tests.waiting import eventually
 
 
@@ -39,18 +40,23 @@ def new(n: int) -> NewEvent:
 
 
 @pytest.fixture
-def store(chain_keys: ChainKeys) -> InMemoryEventStore:
-    return InMemoryEventStore(chain_keys)
+def recorder() -> InMemoryRecorder:
+    return InMemoryRecorder()
 
 
-async def fill(store: InMemoryEventStore, streams: int, per_stream: int) -> None:
+@pytest.fixture
+def store(recorder: InMemoryRecorder, chain_keys: ChainKeys) -> EventStore:
+    return EventStore(recorder, chain_keys)
+
+
+async def fill(store: EventStore, streams: int, per_stream: int) -> None:
     for v in range(per_stream):
         for s in range(streams):
             await store.append(f"s{s}", [new(v)], expected_version=v)
 
 
 async def test_publishes_in_position_order_and_empties_the_outbox(
-    store: InMemoryEventStore,
+    store: EventStore,
 ) -> None:
     await fill(store, streams=3, per_stream=4)
     publisher = RecordingPublisher()
@@ -62,7 +68,7 @@ async def test_publishes_in_position_order_and_empties_the_outbox(
     assert await store.pending() == []
 
 
-async def test_a_failed_publish_keeps_the_events_for_next_time(store: InMemoryEventStore) -> None:
+async def test_a_failed_publish_keeps_the_events_for_next_time(store: EventStore) -> None:
     await fill(store, streams=1, per_stream=3)
     publisher = RecordingPublisher()
     relay = OutboxRelay(store, publisher)
@@ -75,7 +81,7 @@ async def test_a_failed_publish_keeps_the_events_for_next_time(store: InMemoryEv
 
 
 async def test_a_crash_after_sending_republishes_rather_than_loses(
-    store: InMemoryEventStore,
+    store: EventStore,
 ) -> None:
     await fill(store, streams=2, per_stream=2)
     publisher = RecordingPublisher()
@@ -90,7 +96,7 @@ async def test_a_crash_after_sending_republishes_rather_than_loses(
 
 
 async def test_run_keeps_going_after_failures_and_stops_when_told(
-    store: InMemoryEventStore,
+    store: EventStore,
 ) -> None:
     await fill(store, streams=1, per_stream=2)
     publisher = RecordingPublisher()
@@ -107,20 +113,20 @@ async def test_run_keeps_going_after_failures_and_stops_when_told(
 
 
 async def test_an_entry_in_flight_holds_back_later_ones_and_void_ones_are_dropped(
-    store: InMemoryEventStore,
+    store: EventStore, recorder: InMemoryRecorder
 ) -> None:
     [first] = await store.append("s", [new(1)], expected_version=0)
     p = first.position
     in_flight = first.model_copy(update={"event_id": "slow", "version": 2, "position": p + 1})
     void = first.model_copy(update={"event_id": "lost-race", "position": p + 2})  # v1 is taken
-    store.outbox[p + 1] = {"_id": "s:2", **in_flight.model_dump()}
-    store.outbox[p + 2] = {"_id": "s:1", **void.model_dump()}
+    recorder.outbox[p + 1] = {"_id": "s:2", **in_flight.model_dump()}
+    recorder.outbox[p + 2] = {"_id": "s:1", **void.model_dump()}
     publisher = RecordingPublisher()
     relay = OutboxRelay(store, publisher, grace=timedelta(minutes=5))
     assert await relay.relay_once() == 1
     assert [e.event_id for e in publisher.sent] == [first.event_id]
-    assert sorted(store.outbox) == [p + 1, p + 2]  # waiting for the slow writer
-    await store._insert([{"_id": "s:0000000002", **in_flight.model_dump()}])  # it arrives
+    assert sorted(recorder.outbox) == [p + 1, p + 2]  # waiting for the slow writer
+    await recorder.insert([{"_id": "s:0000000002", **in_flight.model_dump()}])  # it arrives
     assert await relay.relay_once() == 2
     assert [e.event_id for e in publisher.sent] == [first.event_id, "slow"]
-    assert store.outbox == {}
+    assert recorder.outbox == {}

@@ -10,7 +10,8 @@ from shared.applicants import Applicants, ToRecord
 from shared.domain.events import PersonalDataErased, RequestRejected, RequestSubmitted
 from shared.events.base import utc_millis
 from shared.eventstore.chain import ChainKeys
-from shared.eventstore.memory import InMemoryEventStore
+from shared.eventstore.memory import InMemoryRecorder
+from shared.eventstore.store import EventStore
 from shared.privacy.crypto import Keyring, kek_from_secret
 from shared.privacy.keys import InMemoryDataKeys
 from shared.privacy.personal_data import PersonalData
@@ -23,7 +24,7 @@ def applicants(chain_keys: ChainKeys) -> Applicants:
     ring = Keyring("k1", {"k1": kek_from_secret("k1", "kek-0123456789abcdef0123456789")})
     policy = load_policy("jaksel-2026.12")
     personal = PersonalData(InMemoryDataKeys(), ring, policy, load_policy)
-    return Applicants(InMemoryEventStore(chain_keys), b"pseudonym-0123456789", personal)
+    return Applicants(EventStore(InMemoryRecorder(), chain_keys), b"pseudonym-0123456789", personal)
 
 
 async def applicant(a: Applicants, n: int, closed_days_ago: int | None) -> str:

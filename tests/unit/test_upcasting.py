@@ -7,7 +7,8 @@ import pytest
 from shared.events import DomainEvent, EventRegistry, UnknownEventError
 from shared.events.base import JsonObject, NewEvent
 from shared.eventstore.chain import ChainKeys
-from shared.eventstore.memory import InMemoryEventStore
+from shared.eventstore.memory import InMemoryRecorder
+from shared.eventstore.store import EventStore
 
 registry = EventRegistry()
 
@@ -39,7 +40,7 @@ def old(version: int, payload: JsonObject) -> NewEvent:
 
 
 async def test_each_old_version_reads_as_the_current_model() -> None:
-    store = InMemoryEventStore(ChainKeys.single("k", "k" * 16))
+    store = EventStore(InMemoryRecorder(), ChainKeys.single("k", "k" * 16))
     await store.append(
         "s",
         [

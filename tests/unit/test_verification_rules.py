@@ -18,10 +18,17 @@ from shared.domain.events import (
     RuleEffect,
 )
 from shared.domain.nik import parse_nik
-from shared.domain.rules import Context, decide
+from shared.domain.rules import Context, RuleSet, decide
 from shared.events import DomainEvent
 from shared.rulesets import load_rule_set
-from tests.factories import ADULT_NIK, BANDUNG_NIK, TODAY, YOUNG_WOMAN_NIK, request_form
+from tests.factories import (
+    ADULT_NIK,
+    BANDUNG_NIK,
+    CENTRAL_JAKARTA_NIK,
+    TODAY,
+    YOUNG_WOMAN_NIK,
+    request_form,
+)
 
 RULES = load_rule_set("jaksel-2026.11")
 REGIONS = KodenikRegionTable()
@@ -40,11 +47,11 @@ def submitted(
     )
 
 
-def decide_last(*events: DomainEvent) -> Any:
+def decide_last(*events: DomainEvent, rules: RuleSet = RULES) -> Any:
     history = ApplicantHistory.rebuild((e, f"e{n}", AT) for n, e in enumerate(events))
     last = events[-1]
     assert isinstance(last, RequestSubmitted)
-    return decide(Context(history.request(last.request_id), history, TODAY, RULES, REGIONS))
+    return decide(Context(history.request(last.request_id), history, TODAY, rules, REGIONS))
 
 
 def test_an_adult_ektp_recording_is_verified_rule_by_rule() -> None:
@@ -124,6 +131,21 @@ def test_skds_is_for_people_from_elsewhere() -> None:
     local = decide_last(submitted("r1", "skds", ADULT_NIK))
     assert isinstance(local, RequestRejected)
     assert local.reasons == ("skds_resident_of_city",)
+
+
+def test_skds_since_2027_01_is_for_people_from_outside_the_province() -> None:
+    """The domain notes were wrong: SKDS is for KTPs from outside DKI Jakarta (NIK province
+    31), not outside the city. 2026.12 keeps its (wrong) rule: its decisions replay so."""
+    old, new = load_rule_set("jaksel-2026.12"), load_rule_set("jaksel-2027.01")
+    other_city = submitted("r1", "skds", CENTRAL_JAKARTA_NIK)
+    assert isinstance(decide_last(other_city, rules=old), RequestVerified)
+    moved_within_jakarta = decide_last(other_city, rules=new)
+    assert isinstance(moved_within_jakarta, RequestRejected)
+    assert moved_within_jakarta.reasons == ("skds_resident_of_province",)
+    assert decide_last(submitted("r1", "skds", ADULT_NIK), rules=new).reasons == (
+        "skds_resident_of_province",
+    )
+    assert isinstance(decide_last(submitted("r1", "skds", BANDUNG_NIK), rules=new), RequestVerified)
 
 
 def test_missing_documents_are_asked_for_by_name() -> None:

@@ -13,7 +13,7 @@ What it does, in one run (against the stack that JEMPUT_* points at, `make up`):
    the bench reads its lines back (mailbox.py); the relay and the services run as
    subprocesses pointed at it, with a generated API key
    (`--instances N` of intake on consecutive ports, of verification and notification;
-   `--relays` stays 1 unless asked, see relay_main's docstring); /health/ready on each.
+   `--relays` stays 1 unless asked, see services/relay/bootstrap.py); /health/ready on each.
 3. A consumer of the events topic (its own group, from the end) notes decisions and
    counts each request's events (watcher.py).
 4. Steps of open-loop HTTP load (load.py, aiohttp): request i leaves at t0 + i/rate

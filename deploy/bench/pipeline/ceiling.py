@@ -20,7 +20,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.eventstore.port import event_key
+from shared.eventstore.recorder import event_key
 
 SCRATCH = "bench_ceiling"
 

@@ -35,7 +35,12 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     add("--warmup", type=int, default=20, help="requests sent (and drained) before the steps")
     add("--instances", type=int, default=1, help="processes of intake, verification, notification")
     add("--relays", type=int, default=1, help="relay processes (more than 1 publishes repeats)")
-    add("--http-port-base", type=int, default=18001, help="intake base+i, verification +100+i, …")
+    add(
+        "--http-port-base",
+        type=int,
+        default=18001,
+        help="intake base+i, verification +100+i, notification +200+i, relay +300+i",
+    )
     add("--connections", type=int, default=1000, help="HTTP keep-alive pool size (all instances)")
     add("--fill", type=int, default=0, help="valid stored events to preload, e.g. 1000000")
     add("--fill-batch", type=int, default=1000, help="events per insert_many while filling")

@@ -3,10 +3,11 @@
 Each applicant gets what the pipeline would have written for them: RequestSubmitted, the
 decision the rules in force make, NotificationAttempted and NotificationDelivered, with
 the same derived ids, correlation and causation as the services use. Events are sealed and
-chained by the store's own code (ChainKeys.seal over the content EventStore._seal builds,
-to_document for the layout) and inserted straight into the events collection with
-insert_many: they count as published, so the outbox is skipped. Their positions are small
-numbers, below any the services draw from the clock (shared/eventstore/positions.py).
+chained by the store's own code (ChainKeys.seal over the content that
+group_commit.seal_events builds, to_document for the layout) and inserted straight into
+the events collection with insert_many: they count as published, so the outbox is
+skipped. Their positions are small numbers, below any the services draw from the clock
+(shared/eventstore/positions.py).
 
 Everything that knows the stored layout is in this module (the collection names and the
 counter document at the top, `seal_stream` below): adapt it here when the layout changes.
@@ -38,15 +39,16 @@ from shared.domain.rules import Context, RuleSet, decide
 from shared.events import DomainEvent, RecordedEvent
 from shared.events.base import utc_millis
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys, StreamChecker
-from shared.eventstore.mongo import MongoEventStore
-from shared.eventstore.port import event_key, to_document
+from shared.eventstore.mongo import MongoRecorder
+from shared.eventstore.recorder import event_key, to_document
+from shared.eventstore.store import EventStore
 from shared.identity import pseudonym
 from shared.rulesets import load_rule_set
 from shared.tracking import tracking_code
 
 from .forms import KINDS, form_body
 
-EVENTS = "events"  # MongoEventStore's default collection
+EVENTS = "events"  # MongoRecorder's default collection
 EVENTS_PER_APPLICANT = 4
 
 
@@ -132,7 +134,7 @@ class Filler:
                 causation_id=causation,
                 correlation_id=request_id,
             )
-            content: dict[str, Any] = {  # as EventStore._seal builds it
+            content: dict[str, Any] = {  # as group_commit.seal_events builds it
                 **new.model_dump(),
                 "stream_id": stream_id,
                 "version": offset + 1,
@@ -154,8 +156,7 @@ async def fill(
     in_flight: int = 4,
 ) -> dict[str, Any]:
     """Insert ~`events` events (whole applicants of 4); returns counts and rates."""
-    store = MongoEventStore(db, filler.keys)
-    await store.initialize()  # the store's indexes first, as a running system has them
+    await MongoRecorder(db).initialize()  # the store's indexes first, as a running system has them
     collection = db[EVENTS]
     applicants = max(events // EVENTS_PER_APPLICANT, 1)
     total = applicants * EVENTS_PER_APPLICANT
@@ -214,7 +215,7 @@ async def check(db: AsyncDatabase[dict[str, Any]], filler: Filler, applicants: i
     """Verify the first and last filled streams' chains and read them back as histories."""
     from shared.applicants import history_of
 
-    store = MongoEventStore(db, filler.keys)
+    store = EventStore(MongoRecorder(db), filler.keys)
     problems = []
     for n in sorted({0, applicants - 1}):
         stream_id, _ = filler.events(n)

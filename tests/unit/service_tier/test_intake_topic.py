@@ -48,7 +48,7 @@ async def test_an_invalid_form_is_dead_lettered_by_field_without_the_value(
     assert letter["reason"] == "invalid"
     assert [e["field"] for e in letter["errors"]] == ["applicant.nik"]
     assert "31740115039" not in json.dumps(letter["errors"])
-    assert tier.store.documents == {}
+    assert tier.recorder.documents == {}
 
 
 async def test_a_submission_without_request_id_is_dead_lettered(tier: ServiceTier) -> None:
@@ -56,7 +56,7 @@ async def test_a_submission_without_request_id_is_dead_lettered(tier: ServiceTie
     [letter] = dead(tier)
     assert letter["reason"] == "invalid"
     assert letter["errors"] == [{"message": "request_id is required on the intake topic"}]
-    assert tier.store.documents == {}
+    assert tier.recorder.documents == {}
 
 
 async def test_a_reused_request_id_is_dead_lettered_as_a_conflict(tier: ServiceTier) -> None:

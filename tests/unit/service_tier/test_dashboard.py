@@ -1,0 +1,84 @@
+"""The supervisors' dashboard over the in-memory tier: its rows follow the events topic,
+once per event, rebuild from the log the same, and show counts, never a person."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from services.dashboard.model import take
+from services.dashboard.rebuild import replay
+from tests.factories import ADULT_NIK, BANDUNG_NIK, form
+from tests.unit.service_tier.requests import birth, submit
+from tests.unit.service_tier.tier import ServiceTier, as_
+
+SUPERVISOR = as_("supervisor-1")
+
+
+async def summary(tier: ServiceTier, **params: str) -> dict[str, Any]:
+    response = await tier.dashboard.get("/v1/dashboard/summary", params=params, headers=SUPERVISOR)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_counts_follow_requests_per_kecamatan_and_point(tier: ServiceTier) -> None:
+    today = date.today().isoformat()
+    await submit(tier, form())  # verified
+    await submit(tier, form("skds", ADULT_NIK))  # rejected: a Jakartan needs no SKDS
+    await submit(tier, {**birth(), "documents": []}, settle=True)  # documents asked
+    view = await summary(tier, since=today, until=today)
+    [kecamatan] = view["kecamatan"]
+    assert (kecamatan["kecamatan"], kecamatan["kecamatan_name"]) == ("317401", "Tebet")
+    assert (kecamatan["total"], kecamatan["today"]) == (3, 3)
+    assert kecamatan["by_status"] == {"verified": 1, "rejected": 1, "documents_requested": 1}
+    assert kecamatan["top_reasons"] == [{"code": "skds_resident_of_province", "count": 1}]
+    assert kecamatan["approved_rate"] == 0.5
+    [point] = view["points"]
+    assert (point["point_kind"], point["point_name"]) == ("school", "SMAN 8 Jakarta")
+    assert point["median_minutes_to_decision"] is not None
+    only_skds = await summary(tier, since=today, until=today, kind="skds")
+    assert only_skds["totals"]["total"] == 1
+    text = json.dumps(view)
+    for personal in (ADULT_NIK, "Siti Aminah", "siti@example.id", "Tebet Raya", "+62812"):
+        assert personal not in text
+
+
+async def test_a_redelivered_event_counts_once_and_a_rebuild_gives_the_same_rows(
+    tier: ServiceTier,
+) -> None:
+    await submit(tier, form("skds", BANDUNG_NIK))
+    before = dict(tier.dashboard_rows.rows)
+    for record in await tier.events(tier.stream_of(BANDUNG_NIK)):
+        await tier.feed.deliver(record)
+    await tier.settled()
+    assert tier.dashboard_rows.rows == before
+    [row] = before.values()
+    assert (row.status, row.notified_at is not None) == ("verified", True)
+    rebuilt = await replay(tier.store)
+    assert rebuilt.rows == before
+    [first] = await tier.events(tier.stream_of(BANDUNG_NIK), "RequestSubmitted")
+    assert await take(rebuilt, first) is False
+
+
+async def test_only_supervisors_read_it_and_every_table_downloads(tier: ServiceTier) -> None:
+    await submit(tier, form())
+    for who, expected in ((None, 401), ("officer-1", 403), ("auditor-1", 403)):
+        headers = as_(who) if who else {}
+        refused = await tier.dashboard.get("/v1/dashboard/summary", headers=headers)
+        assert refused.status_code == expected
+    for table in ("kecamatan", "kelurahan", "points", "days"):
+        csv = await tier.dashboard.get(f"/v1/dashboard/tables/{table}.csv", headers=SUPERVISOR)
+        assert csv.status_code == 200, csv.text
+        assert csv.headers["content-type"].startswith("text/csv")
+        assert len(csv.text.splitlines()) >= 2, table  # a header and a line
+    backwards = await tier.dashboard.get(
+        "/v1/dashboard/summary",
+        params={"since": "2026-11-30", "until": "2026-11-01"},
+        headers=SUPERVISOR,
+    )
+    assert backwards.status_code == 422
+    page = await tier.dashboard.get("/")
+    assert page.status_code == 200
+    assert "dashboard.js" in page.text
