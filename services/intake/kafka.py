@@ -8,7 +8,6 @@ offsets are committed only after the request is stored (or dead-lettered).
 from __future__ import annotations
 
 import json
-import uuid
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage, KafkaRouter, Topic
@@ -19,8 +18,7 @@ from services.intake.handlers import IntakeDeps, Submission, SubmissionConflictE
 from services.intake.settings import IntakeSettings
 from shared.http import field_errors
 from shared.messaging.consumers import raw_body
-from shared.privacy.dead_letters import sealed_body
-from shared.privacy.personal_data import PersonalData
+from shared.privacy.dead_letters import dead_letter
 
 
 def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:
@@ -61,18 +59,8 @@ async def _dead_letter(
     reason: str,
     errors: list[dict[str, str]],
 ) -> None:
-    raw = msg.raw_message
-    entry_id = str(uuid.uuid4())
-    personal: PersonalData = deps.applicants.personal
-    entry = {
-        "id": entry_id,
-        "reason": reason,
-        "errors": errors,
-        "source": {
-            "topic": getattr(raw, "topic", None),
-            "partition": getattr(raw, "partition", None),
-            "offset": getattr(raw, "offset", None),
-        },
-        "body": await sealed_body(personal, entry_id, body),  # a form may be in it, in clear
-    }
+    # A form may be in the body, in clear: it is sealed.
+    entry = await dead_letter(
+        deps.applicants.personal, msg.raw_message, body, reason, errors=errors
+    )
     await publisher.publish(entry)

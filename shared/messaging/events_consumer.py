@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -38,7 +37,7 @@ from shared.events import DomainEvent, RecordedEvent, UnknownEventError
 from shared.http import store_unavailable
 from shared.messaging.consumers import raw_body
 from shared.privacy.crypto import UnreadableError
-from shared.privacy.dead_letters import sealed_body
+from shared.privacy.dead_letters import dead_letter
 from shared.privacy.personal_data import MissingDataKeyError, PersonalData
 
 log = logging.getLogger(__name__)
@@ -180,16 +179,9 @@ def subscribe_events(
             )
 
     async def _dead_letter(raw: Any, body: bytes, reason: str, error: str) -> dict[str, Any]:
-        log.warning("dead-lettered", extra={"reason": reason, "error": error})
-        entry_id = str(uuid.uuid4())
-        return {
-            "id": entry_id,
-            "reason": reason,
-            "error": error,
-            "source": {"topic": raw.topic, "partition": raw.partition, "offset": raw.offset},
-            # Sealed (a body may hold personal data); with no keys wired, only the source.
-            "body": None if personal is None else await sealed_body(personal(), entry_id, body),
-        }
+        return await dead_letter(
+            None if personal is None else personal(), raw, body, reason, error=error
+        )
 
     async def _handle_patiently(event: DomainEvent | None, record: RecordedEvent) -> None:
         route = by_type[record.event_type]

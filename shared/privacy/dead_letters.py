@@ -4,6 +4,8 @@ key (destroying a month's key forgets that month's bodies)."""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +15,7 @@ from shared.privacy.personal_data import PersonalData
 from shared.privacy.policy import DataClass
 
 BODY_PATH = "dead_letter.body"
+log = logging.getLogger(__name__)
 
 
 def month_owner(moment: datetime) -> str:
@@ -32,6 +35,31 @@ async def sealed_body(personal: PersonalData, entry_id: str, body: bytes) -> dic
         "key": key.key_ref,
         "owner": owner,
         "v": CIPHER_VERSION,
+    }
+
+
+async def dead_letter(
+    personal: PersonalData | None,
+    source: Any,
+    body: bytes,
+    reason: str,
+    **why: object,
+) -> dict[str, Any]:
+    """The one shape of a dead-letter entry, for every consumer: an id, the reason, what
+    went wrong (`why`: an error type, field errors; never a value), where the message was
+    (`source`: its Kafka record) and its body sealed; with no keys wired, no body at all."""
+    entry_id = str(uuid.uuid4())
+    log.warning("dead-lettered", extra={"reason": reason})
+    return {
+        "id": entry_id,
+        "reason": reason,
+        **why,
+        "source": {
+            "topic": getattr(source, "topic", None),
+            "partition": getattr(source, "partition", None),
+            "offset": getattr(source, "offset", None),
+        },
+        "body": None if personal is None else await sealed_body(personal, entry_id, body),
     }
 
 
