@@ -7,13 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from services.audit.cli import CaseOpt, Stream, Who, app, console, run, show
+from services.audit.cli.common import CaseOpt, Stream, Who, app, console, run, show
 from services.audit.dead_letters import body_of, listed, read_dead_letters, replay
 from services.audit.service import Auditor, AuditService
 from services.audit.settings import AuditSettings
 
+PANEL = "Personal data"
 
-@app.command()
+
+@app.command(rich_help_panel=PANEL)
 def erase(
     who: Who,
     case: CaseOpt,
@@ -31,7 +33,7 @@ def erase(
     run(work)
 
 
-@app.command("retention-sweep")
+@app.command("retention-sweep", rich_help_panel=PANEL)
 def retention_sweep() -> None:
     """Erase contact data of applicants whose requests closed longer ago than the policy keeps."""
 
@@ -43,7 +45,7 @@ def retention_sweep() -> None:
     run(work)
 
 
-@app.command("rotate-kek")
+@app.command("rotate-kek", rich_help_panel=PANEL)
 def rotate_kek() -> None:
     """Re-wrap every data key under JEMPUT_DATA_KEK (old KEKs in JEMPUT_DATA_OLD_KEKS)."""
     count = run(lambda s: s.rotate_kek())
@@ -51,7 +53,7 @@ def rotate_kek() -> None:
 
 
 dead_letters = typer.Typer(help="Dead letters: list, show (with the keys), replay.")
-app.add_typer(dead_letters, name="dead-letters")
+app.add_typer(dead_letters, name="dead-letters", rich_help_panel=PANEL)
 Topic = Annotated[str, typer.Option(help="The dead-letter topic, e.g. jemput.intake.dlq.v1")]
 EntryId = Annotated[str, typer.Option("--id", help="The dead letter's id")]
 

@@ -1,0 +1,5 @@
+"""`python -m services.audit.cli`."""
+
+from services.audit.cli import main
+
+main()
