@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
-from shared.events.base import utc_millis
+from shared.event_schema.base import utc_millis
 
 # What a case reference and a reader's name must look like, wherever a read is recorded
 # (API or CLI): visible text, no controls, no whitespace-only or empty values.

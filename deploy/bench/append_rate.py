@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from pymongo import AsyncMongoClient
 
-from shared.events.base import NewEvent
+from shared.event_schema.base import NewEvent
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.mongo import MongoRecorder
 from shared.eventstore.store import EventStore

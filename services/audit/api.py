@@ -15,8 +15,8 @@ from services.audit.service import Auditor, AuditService
 from shared.access_log import CASE_PATTERN, AccessRecord
 from shared.api_errors import GUARDED, WITH_BODY, errors
 from shared.domain.requests import Digits16, Text
-from shared.events import RecordedEvent
-from shared.events.base import utc_millis
+from shared.event_schema import RecordedEvent
+from shared.event_schema.base import utc_millis
 from shared.eventstore.chain import BreakKind, ChainBreak
 from shared.eventstore.digest import Checkpoint
 from shared.http import Caller, Role, invalid_parameter, requires

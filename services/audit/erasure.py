@@ -12,11 +12,11 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 
-from shared.applicants import Applicants, ToRecord, derived_id
 from shared.domain.applicant import OPEN, ApplicantHistory
 from shared.domain.events import PersonalDataErased, RequestSubmitted
-from shared.events import RecordedEvent
-from shared.events.base import utc_millis
+from shared.event_schema import RecordedEvent
+from shared.event_schema.base import utc_millis
+from shared.histories import ApplicantHistories, ToRecord, derived_id
 from shared.privacy.keys import key_doc_id
 from shared.privacy.personal_data import MARKER
 from shared.privacy.policy import ERASABLE, DataClass
@@ -41,7 +41,7 @@ def clear_text_events(records: Sequence[RecordedEvent]) -> int:
 
 
 async def erase(
-    applicants: Applicants,
+    histories: ApplicantHistories,
     stream_id: str,
     records: Sequence[RecordedEvent],
     classes: Sequence[str],
@@ -52,7 +52,7 @@ async def erase(
     chosen = sorted(set(classes))
     if not chosen or set(chosen) - {c.value for c in ERASABLE}:
         raise ValueError("only erasable classes can be erased: " + ", ".join(sorted(ERASABLE)))
-    personal = applicants.personal
+    personal = histories.personal
     refs = sorted((await personal.key_refs(stream_id, chosen)).values())
     clear = clear_text_events(records)
     event_id = derived_id("erase", stream_id, case, *chosen, *refs)
@@ -64,7 +64,7 @@ async def erase(
         reason=reason,
         clear_events=clear,
     )
-    await applicants.record(stream_id, lambda _: [ToRecord(erased, event_id)])
+    await histories.record(stream_id, lambda _: [ToRecord(erased, event_id)])
     destroyed = await personal.destroy(stream_id, chosen)
     if await personal.keys.get([key_doc_id(stream_id, c) for c in chosen]):
         raise RuntimeError("a data key is still stored after its erasure")  # never silently
@@ -86,20 +86,20 @@ def contact_expired(history: ApplicantHistory, days: int) -> bool:
     return last < utc_millis() - timedelta(days=days)
 
 
-async def sweep(applicants: Applicants) -> list[Erasure]:
+async def sweep(histories: ApplicantHistories) -> list[Erasure]:
     """Erase contact data the retention policy no longer keeps; what was erased."""
-    personal = applicants.personal
+    personal = histories.personal
     policy = personal.policy
     owners = [k.owner async for k in personal.keys.all() if k.data_class == DataClass.CONTACT.value]
     done = []
     for stream_id in owners:
-        records = await applicants.read(stream_id)
-        history = await applicants.history(records)
+        records = await histories.read(stream_id)
+        history = await histories.history(records)
         if not contact_expired(history, policy.contact_days_after_close):
             continue
         done.append(
             await erase(
-                applicants,
+                histories,
                 stream_id,
                 records,
                 [DataClass.CONTACT.value],

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from shared.applicants import history_of
 from shared.domain.calendar import local_date
 from shared.domain.events import Decision, RuleOutcome, registry
 from shared.domain.regions import RegionTable
 from shared.domain.rules import Context, RuleSet, decide
-from shared.events import RecordedEvent
+from shared.event_schema import RecordedEvent
+from shared.histories import history_of
 from shared.rulesets import load_rule_set
 
 

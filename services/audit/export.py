@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from shared.events import RecordedEvent
+from shared.event_schema import RecordedEvent
 from shared.eventstore.chain import HASHED_FIELDS, ChainBreak, ChainKeys
 from shared.eventstore.walk import walk_streams
 

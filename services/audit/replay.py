@@ -7,7 +7,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.applicants import history_of
 from shared.domain.applicant import RequestState
 from shared.domain.events import (
     Decision,
@@ -21,7 +20,8 @@ from shared.domain.events import (
     RequestWithdrawn,
     registry,
 )
-from shared.events import DomainEvent, RecordedEvent
+from shared.event_schema import DomainEvent, RecordedEvent
+from shared.histories import history_of
 
 
 class HistoryLine(BaseModel):

@@ -17,7 +17,6 @@ from services.audit import erasure, export, replay
 from services.audit.explain import Explanation, explain
 from services.audit.projections import Rebuilt, rebuild
 from shared.access_log import AccessLog
-from shared.applicants import Applicants
 from shared.collections import (
     PROJECTION_REQUEST_STATUS,
     PROJECTION_STATS,
@@ -26,11 +25,12 @@ from shared.collections import (
 )
 from shared.domain.regions import RegionTable
 from shared.domain.rules import RuleSet
-from shared.events import RecordedEvent
-from shared.events.base import utc_millis
+from shared.event_schema import RecordedEvent
+from shared.event_schema.base import utc_millis
 from shared.eventstore.chain import ChainKeys, VerificationReport
 from shared.eventstore.digest import Checkpoint, checkpoint, seal_valid
 from shared.eventstore.store import EventStore
+from shared.histories import ApplicantHistories
 from shared.tracking import TrackingIndex
 
 
@@ -47,7 +47,7 @@ class Auditor:
 @dataclass(frozen=True)
 class AuditService:
     store: EventStore
-    applicants: Applicants
+    histories: ApplicantHistories
     tracking: TrackingIndex
     access: AccessLog
     keys: ChainKeys
@@ -57,7 +57,7 @@ class AuditService:
 
     # ---- finding an applicant -----------------------------------------------------------
     def stream_of_nik(self, nik: str) -> str:
-        return self.applicants.stream_of(nik)
+        return self.histories.stream_of(nik)
 
     async def stream_of_code(self, code: str) -> str:
         found = await self.tracking.find(code)
@@ -78,9 +78,7 @@ class AuditService:
         self, who: Auditor, action: str, stream_id: str, as_of: datetime | None = None
     ) -> list[RecordedEvent]:
         """Read, with personal fields opened (or erased): for the views that show them."""
-        return await self.applicants.personal.opened(
-            await self._read(who, action, stream_id, as_of)
-        )
+        return await self.histories.personal.opened(await self._read(who, action, stream_id, as_of))
 
     # ---- reading ------------------------------------------------------------------------
     async def history(
@@ -140,15 +138,15 @@ class AuditService:
     ) -> erasure.Erasure:
         records = await self._read(who, "erase", stream_id)
         return await erasure.erase(
-            self.applicants, stream_id, records, classes, who.case, who.name, reason
+            self.histories, stream_id, records, classes, who.case, who.name, reason
         )
 
     async def retention_sweep(self) -> list[erasure.Erasure]:
-        return await erasure.sweep(self.applicants)
+        return await erasure.sweep(self.histories)
 
     async def rotate_kek(self) -> int:
         """Re-wrap every data key under the current KEK; the log is not touched."""
-        return await self.applicants.personal.rotate()
+        return await self.histories.personal.rotate()
 
     # ---- integrity ----------------------------------------------------------------------
     async def verify(
@@ -175,7 +173,7 @@ class AuditService:
     ) -> tuple[Rebuilt, dict[str, bool]]:
         """Rebuild every read model from the log, store the ones only the log feeds, and
         compare the ones services keep live."""
-        rebuilt = await rebuild(self.store, self.applicants.personal, progress)
+        rebuilt = await rebuild(self.store, self.histories.personal, progress)
         live_queue = {d["_id"] async for d in self.db[REVIEW_QUEUE].find({}, {"_id": 1})}
         live_codes = {
             d["_id"]: (d["stream_id"], d["request_id"])

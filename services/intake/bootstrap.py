@@ -14,9 +14,9 @@ from services.intake.api import router
 from services.intake.handlers import IntakeDeps
 from services.intake.kafka import intake_router
 from services.intake.settings import IntakeSettings
-from shared.applicants import Applicants
 from shared.collections import TRACKING_CODES
 from shared.eventstore.store import EventStore
+from shared.histories import ApplicantHistories
 from shared.http import ApiKeys, install_common
 from shared.messaging.kafka import make_broker
 from shared.privacy.keys import DataKeyStore
@@ -50,7 +50,7 @@ def create_app(
         event_store = store or await open_store(client, settings, broker)
         personal = await open_personal_data(client[settings.mongo_db], settings, data_keys)
         deps = IntakeDeps(
-            applicants=Applicants(event_store, settings.pseudonym_bytes(), personal),
+            histories=ApplicantHistories(event_store, settings.pseudonym_bytes(), personal),
             tracking=tracking or MongoTrackingIndex(db[TRACKING_CODES]),
             tracking_key=settings.pseudonym_bytes(),
         )

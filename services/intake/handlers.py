@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from shared.applicants import Applicants, ToRecord, derived_id
 from shared.domain.applicant import (
     ApplicantHistory,
     DomainError,
@@ -21,6 +20,7 @@ from shared.domain.applicant import submit as submit_request
 from shared.domain.messages import Reason, next_step, reason_codes
 from shared.domain.requests import Document, RequestForm, Text
 from shared.eventstore.store import IdempotencyConflictError
+from shared.histories import ApplicantHistories, ToRecord, derived_id
 from shared.instant import Instant
 from shared.rulesets import load_reason_texts
 from shared.tracking import Tracked, TrackingConflictError, TrackingIndex, tracking_code
@@ -63,7 +63,7 @@ class Accepted(BaseModel):
 
 @dataclass(frozen=True)
 class IntakeDeps:
-    applicants: Applicants
+    histories: ApplicantHistories
     tracking: TrackingIndex
     tracking_key: bytes
 
@@ -83,7 +83,7 @@ async def submit(
 ) -> Accepted:
     request_id = submission.request_id or new_request_id
     form = submission.form()
-    stream_id = deps.applicants.stream_of(form.applicant.nik)
+    stream_id = deps.histories.stream_of(form.applicant.nik)
     code = tracking_code(deps.tracking_key, request_id)
     try:
         await deps.tracking.add(code, Tracked(stream_id, request_id))
@@ -100,7 +100,7 @@ async def submit(
         return [ToRecord(event, derived_id("submitted", request_id), submission.occurred_at)]
 
     try:
-        _, recorded = await deps.applicants.record(stream_id, decide, correlation_id=request_id)
+        _, recorded = await deps.histories.record(stream_id, decide, correlation_id=request_id)
     except IdempotencyConflictError:
         raise SubmissionConflictError from None
     return Accepted(
@@ -127,7 +127,7 @@ async def find(deps: IntakeDeps, code: str) -> tuple[Tracked, RequestState] | No
     tracked = await deps.tracking.find(code)
     if tracked is None:
         return None
-    history = await deps.applicants.load(tracked.stream_id)
+    history = await deps.histories.load(tracked.stream_id)
     request = history.requests.get(tracked.request_id)
     return None if request is None else (tracked, request)
 
@@ -163,7 +163,7 @@ class DocumentsBody(BaseModel):
 
 
 async def withdraw_request(deps: IntakeDeps, tracked: Tracked, caller: str, reason: str) -> None:
-    await deps.applicants.record(
+    await deps.histories.record(
         tracked.stream_id,
         lambda h: [
             ToRecord(
@@ -184,4 +184,4 @@ async def add_documents(
         round_ = str(history.version)
         return [ToRecord(event, derived_id("documents", tracked.request_id, round_))]
 
-    await deps.applicants.record(tracked.stream_id, decide, correlation_id=tracked.request_id)
+    await deps.histories.record(tracked.stream_id, decide, correlation_id=tracked.request_id)

@@ -60,7 +60,5 @@ async def _dead_letter(
     errors: list[dict[str, str]],
 ) -> None:
     # A form may be in the body, in clear: it is sealed.
-    entry = await dead_letter(
-        deps.applicants.personal, msg.raw_message, body, reason, errors=errors
-    )
+    entry = await dead_letter(deps.histories.personal, msg.raw_message, body, reason, errors=errors)
     await publisher.publish(entry)

@@ -17,9 +17,9 @@ from pymongo import AsyncMongoClient
 from services.notification.channels import Channel, EmailChannel, SmsGateway
 from services.notification.handlers import NotificationDeps, notify
 from services.notification.settings import NotificationSettings
-from shared.applicants import Applicants
 from shared.domain.applicant import STATUS_EVENTS
 from shared.eventstore.store import EventStore
+from shared.histories import ApplicantHistories
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import on, subscribe_events
 from shared.messaging.kafka import make_broker
@@ -50,8 +50,8 @@ def subscribe(
         [on(event, partial(notify, deps)) for event in STATUS_EVENTS],
         description="Decisions and status changes to tell applicants about",
         dead_letters=dead_letters,
-        seen=lambda record: deps.applicants.remember(record),
-        personal=lambda: deps.applicants.personal,
+        seen=lambda record: deps.histories.remember(record),
+        personal=lambda: deps.histories.personal,
     )
 
 
@@ -96,7 +96,7 @@ def create_app(
             kafka = KafkaRouter()
             dead_letters = dead_letter_publisher(kafka, settings)
             deps = NotificationDeps(
-                applicants=Applicants(event_store, settings.pseudonym_bytes(), personal),
+                histories=ApplicantHistories(event_store, settings.pseudonym_bytes(), personal),
                 channels=chosen,
                 max_attempts=settings.max_attempts,
                 backoff_seconds=settings.backoff_seconds,

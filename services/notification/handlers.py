@@ -24,7 +24,6 @@ from prometheus_client import Counter
 
 from services.notification.channels import Channel, ChannelError, Message
 from services.notification.templates import render
-from shared.applicants import Applicants, ToRecord, derived_id
 from shared.domain.applicant import TOLD, ApplicantHistory, RequestState, status_after
 from shared.domain.events import (
     NotificationAttempted,
@@ -32,7 +31,8 @@ from shared.domain.events import (
     NotificationFailed,
     RequestEvent,
 )
-from shared.events import RecordedEvent
+from shared.event_schema import RecordedEvent
+from shared.histories import ApplicantHistories, ToRecord, derived_id
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ CHANNEL_WAITS = Counter(
 
 @dataclass(frozen=True)
 class NotificationDeps:
-    applicants: Applicants
+    histories: ApplicantHistories
     channels: Sequence[Channel]
     max_attempts: int
     backoff_seconds: float
@@ -80,7 +80,7 @@ def address(channel: Channel, request: RequestState) -> str | None:
 async def notify(deps: NotificationDeps, event: RequestEvent, record: RecordedEvent) -> None:
     if status_after(event) not in TOLD:
         return
-    history = await deps.applicants.load(record.stream_id)
+    history = await deps.histories.load(record.stream_id)
     request = history.requests.get(event.request_id)
     if request is None:
         return
@@ -198,6 +198,6 @@ async def _record(deps: NotificationDeps, cause: RecordedEvent, item: ToRecord) 
     def decide(_: ApplicantHistory) -> list[ToRecord]:
         return [item]
 
-    await deps.applicants.record(
+    await deps.histories.record(
         cause.stream_id, decide, correlation_id=cause.correlation_id, causation_id=cause.event_id
     )

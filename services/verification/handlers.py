@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from services.verification.review_queue import QueuedReview, ReviewQueuePort
 from shared.access_log import AccessLog
-from shared.applicants import Applicants, ToRecord, derived_id
 from shared.domain.applicant import ApplicantHistory, decide_manual_review
 from shared.domain.calendar import local_date
 from shared.domain.events import (
@@ -18,12 +17,13 @@ from shared.domain.events import (
 )
 from shared.domain.regions import RegionTable
 from shared.domain.rules import Context, RuleSet, decide
-from shared.events import RecordedEvent
+from shared.event_schema import RecordedEvent
+from shared.histories import ApplicantHistories, ToRecord, derived_id
 
 
 @dataclass(frozen=True)
 class VerificationDeps:
-    applicants: Applicants
+    histories: ApplicantHistories
     rules: RuleSet
     regions: RegionTable
     queue: ReviewQueuePort
@@ -45,7 +45,7 @@ async def verify(
         made = decide(Context(request, history, on, deps.rules, deps.regions, received))
         return [ToRecord(made, derived_id("decision", record.event_id))]
 
-    await deps.applicants.record(
+    await deps.histories.record(
         record.stream_id,
         decision,
         correlation_id=record.correlation_id,
@@ -56,7 +56,7 @@ async def verify(
 async def queue_review(
     deps: VerificationDeps, event: ManualReviewRequired, record: RecordedEvent
 ) -> None:
-    history = await deps.applicants.load(record.stream_id)
+    history = await deps.histories.load(record.stream_id)
     request = history.requests.get(event.request_id)
     if request is None:
         return
@@ -75,7 +75,7 @@ async def queue_review(
 async def unqueue_review(
     deps: VerificationDeps, event: ManualReviewDecided | RequestWithdrawn, record: RecordedEvent
 ) -> None:
-    history = await deps.applicants.load(record.stream_id)
+    history = await deps.histories.load(record.stream_id)
     request = history.requests.get(event.request_id)
     if request is not None:
         await deps.queue.remove(request.tracking_code)
@@ -84,7 +84,7 @@ async def unqueue_review(
 async def decide_review(
     deps: VerificationDeps, review: QueuedReview, verifier: str, approved: bool, reason: str
 ) -> None:
-    await deps.applicants.record(
+    await deps.histories.record(
         review.stream_id,
         lambda h: [
             ToRecord(

@@ -27,7 +27,7 @@ from shared.domain.events import (
     RequestWithdrawn,
 )
 from shared.domain.requests import Document, RequestForm, RequestKind, Text
-from shared.events import DomainEvent
+from shared.event_schema import DomainEvent
 
 
 class Status(StrEnum):

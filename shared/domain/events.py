@@ -7,8 +7,8 @@ from enum import StrEnum
 from pydantic import Field
 
 from shared.domain.requests import Document, RequestForm, Strict, Text
-from shared.events import DomainEvent, EventRegistry
-from shared.events.base import JsonObject
+from shared.event_schema import DomainEvent, EventRegistry
+from shared.event_schema.base import JsonObject
 
 registry = EventRegistry()
 

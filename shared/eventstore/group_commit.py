@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.events.base import NewEvent, RecordedEvent
+from shared.event_schema.base import NewEvent, RecordedEvent
 from shared.eventstore.batching import Batcher
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.errors import DuplicateKeyAt

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator, Sequence
 
-from shared.events.base import RecordedEvent
+from shared.event_schema.base import RecordedEvent
 from shared.eventstore.errors import DuplicateKeyAt
 from shared.eventstore.recorder import Document, Recorder, from_document
 

@@ -20,7 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.collections import EVENTS
-from shared.events.base import RecordedEvent
+from shared.event_schema.base import RecordedEvent
 from shared.eventstore.batching import Batcher
 from shared.eventstore.errors import DuplicateKeyAt
 from shared.eventstore.recorder import Document, Recorder, from_document

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 
-from shared.events.base import RecordedEvent
+from shared.event_schema.base import RecordedEvent
 from shared.eventstore.errors import DuplicateKeyAt
 from shared.eventstore.recorder import Recorder, event_key, to_document
 

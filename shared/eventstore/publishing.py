@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from shared.events.base import RecordedEvent
+from shared.event_schema.base import RecordedEvent
 from shared.eventstore.batching import Batcher
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from shared.events.base import RecordedEvent
+from shared.event_schema.base import RecordedEvent
 from shared.eventstore.errors import EventStoreError
 
 Document = dict[str, Any]

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from shared.events.base import NewEvent, RecordedEvent, utc_millis
+from shared.event_schema.base import NewEvent, RecordedEvent, utc_millis
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys, VerificationReport
 from shared.eventstore.errors import (
     ConcurrencyError,

@@ -13,7 +13,7 @@ import hmac
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from shared.events.base import RecordedEvent
+from shared.event_schema.base import RecordedEvent
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys, UnknownKeyError
 
 

@@ -33,7 +33,7 @@ from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from shared.domain.events import registry
-from shared.events import DomainEvent, RecordedEvent, UnknownEventError
+from shared.event_schema import DomainEvent, RecordedEvent, UnknownEventError
 from shared.http import store_unavailable
 from shared.messaging.consumers import raw_body
 from shared.privacy.crypto import UnreadableError

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from faststream.kafka import KafkaBroker
 
-from shared.events.base import RecordedEvent
+from shared.event_schema.base import RecordedEvent
 
 
 def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:

@@ -2,6 +2,6 @@
 the data keys wrapped by a key-encryption key, erased by destroying a class's key.
 
 The event store never sees a key: it stores and chains ciphertext. Sealing happens where
-events become stored payloads (`shared/applicants.py`), opening where payloads become
+events become stored payloads (`shared/histories.py`), opening where payloads become
 events again (applicants, the events consumer, the audit service).
 """

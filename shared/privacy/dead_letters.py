@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from shared.events.base import utc_millis
+from shared.event_schema.base import utc_millis
 from shared.privacy.crypto import CIPHER_VERSION
 from shared.privacy.personal_data import PersonalData
 from shared.privacy.policy import DataClass

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.events import NewEvent, RecordedEvent
-from shared.events.base import utc_millis
+from shared.event_schema import NewEvent, RecordedEvent
+from shared.event_schema.base import utc_millis
 from shared.privacy.crypto import (
     CIPHER_VERSION,
     FieldCipher,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from shared.events.base import NewEvent, RecordedEvent
+from shared.event_schema.base import NewEvent, RecordedEvent
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys
 from shared.eventstore.recorder import Document, event_key
 from shared.eventstore.store import (

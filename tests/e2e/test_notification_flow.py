@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.events import RecordedEvent
+from shared.event_schema import RecordedEvent
 from shared.eventstore.recorder import Document
 from shared.messaging.kafka import make_broker
 from tests.e2e.pipeline import Pipeline, pipeline

@@ -18,9 +18,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.audit.bootstrap import create_app as audit_app
 from services.audit.settings import AuditSettings
-from shared.applicants import Applicants
 from shared.domain.requests import RequestForm
 from shared.eventstore.recorder import Document
+from shared.histories import ApplicantHistories
 from shared.privacy.policy import ERASED
 from shared.privacy.setup import open_personal_data
 from shared.runtime import JsonLines, open_store
@@ -128,7 +128,7 @@ async def topics_text(s: Stack) -> tuple[int, str]:
 async def forms_with_the_keys(s: Stack, streams: list[str]) -> list[RequestForm]:
     settings = AuditSettings(mongo_db=s.db.name)
     store = await open_store(s.db.client, settings)
-    applicants = Applicants(store, b"unused", await open_personal_data(s.db, settings))
+    applicants = ApplicantHistories(store, b"unused", await open_personal_data(s.db, settings))
     histories = [await applicants.load(stream) for stream in streams]
     return [next(iter(h.requests.values())).form for h in histories]
 

@@ -9,7 +9,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaMessage
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.events.base import NewEvent, RecordedEvent
+from shared.event_schema.base import NewEvent, RecordedEvent
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.mongo import MongoRecorder
 from shared.eventstore.recorder import Document

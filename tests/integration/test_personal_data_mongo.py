@@ -6,13 +6,13 @@ from __future__ import annotations
 import bson
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.applicants import Applicants, ToRecord
 from shared.collections import DATA_KEYS, EVENTS
 from shared.domain.events import RequestSubmitted
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.mongo import MongoRecorder
 from shared.eventstore.recorder import Document
 from shared.eventstore.store import EventStore
+from shared.histories import ApplicantHistories, ToRecord
 from shared.privacy.crypto import Keyring, kek_from_secret
 from shared.privacy.mongo_keys import MongoDataKeys
 from shared.privacy.personal_data import PersonalData
@@ -24,21 +24,23 @@ def keyring(*ids: str) -> Keyring:
     return Keyring(ids[0], {i: kek_from_secret(i, f"secret-of-{i}-0123456789abcdef") for i in ids})
 
 
-async def applicants(db: AsyncDatabase[Document], ring: Keyring, keys: ChainKeys) -> Applicants:
+async def applicants(
+    db: AsyncDatabase[Document], ring: Keyring, keys: ChainKeys
+) -> ApplicantHistories:
     recorder = MongoRecorder(db)
     await recorder.initialize()
     store = EventStore(recorder, keys)
     policy = load_policy("jaksel-2026.12")
     personal = PersonalData(MongoDataKeys(db[DATA_KEYS]), ring, policy, load_policy)
     await personal.check()
-    return Applicants(store, b"pseudonym-key-0123456789", personal)
+    return ApplicantHistories(store, b"pseudonym-key-0123456789", personal)
 
 
 async def raw_log(db: AsyncDatabase[Document]) -> list[bytes]:
     return [bson.encode(d) async for d in db[EVENTS].find({}).sort("_id", 1)]
 
 
-async def submit(a: Applicants, n: int) -> str:
+async def submit(a: ApplicantHistories, n: int) -> str:
     stream = a.stream_of(f"31740115039000{n:02}")
     event = RequestSubmitted(
         request_id=f"r-{n}",

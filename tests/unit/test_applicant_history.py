@@ -22,7 +22,7 @@ from shared.domain.events import (
     RequestSubmitted,
 )
 from shared.domain.requests import Document
-from shared.events import DomainEvent
+from shared.event_schema import DomainEvent
 from tests.factories import request_form
 
 AT = datetime(2026, 11, 29, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from shared.events import DomainEvent, EventRegistry, NewEvent, UnknownEventError, utc_millis
+from shared.event_schema import DomainEvent, EventRegistry, NewEvent, UnknownEventError, utc_millis
 
 registry = EventRegistry()
 

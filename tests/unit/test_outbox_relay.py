@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from shared.events.base import NewEvent, RecordedEvent
+from shared.event_schema.base import NewEvent, RecordedEvent
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.relay import OutboxRelay

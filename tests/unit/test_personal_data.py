@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from shared.domain.events import RequestSubmitted, registry
-from shared.events import NewEvent, RecordedEvent
+from shared.event_schema import NewEvent, RecordedEvent
 from shared.privacy.crypto import (
     FieldCipher,
     Keyring,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.audit.erasure import erase, sweep
-from shared.applicants import Applicants, ToRecord
 from shared.domain.events import PersonalDataErased, RequestRejected, RequestSubmitted
-from shared.events.base import utc_millis
+from shared.event_schema.base import utc_millis
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.store import EventStore
+from shared.histories import ApplicantHistories, ToRecord
 from shared.privacy.crypto import Keyring, kek_from_secret
 from shared.privacy.keys import InMemoryDataKeys
 from shared.privacy.personal_data import PersonalData
@@ -20,14 +20,16 @@ from shared.retention import load_policy
 from tests.factories import request_form
 
 
-def applicants(chain_keys: ChainKeys) -> Applicants:
+def applicants(chain_keys: ChainKeys) -> ApplicantHistories:
     ring = Keyring("k1", {"k1": kek_from_secret("k1", "kek-0123456789abcdef0123456789")})
     policy = load_policy("jaksel-2026.12")
     personal = PersonalData(InMemoryDataKeys(), ring, policy, load_policy)
-    return Applicants(EventStore(InMemoryRecorder(), chain_keys), b"pseudonym-0123456789", personal)
+    return ApplicantHistories(
+        EventStore(InMemoryRecorder(), chain_keys), b"pseudonym-0123456789", personal
+    )
 
 
-async def applicant(a: Applicants, n: int, closed_days_ago: int | None) -> str:
+async def applicant(a: ApplicantHistories, n: int, closed_days_ago: int | None) -> str:
     stream = a.stream_of(f"31740115039000{n:02}")
     then = utc_millis() - timedelta(days=(closed_days_ago or 0) + 1)
     todo = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.events import DomainEvent, EventRegistry, UnknownEventError
-from shared.events.base import JsonObject, NewEvent
+from shared.event_schema import DomainEvent, EventRegistry, UnknownEventError
+from shared.event_schema.base import JsonObject, NewEvent
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.store import EventStore

@@ -19,7 +19,7 @@ from shared.domain.events import (
 )
 from shared.domain.nik import parse_nik
 from shared.domain.rules import Context, RuleSet, decide
-from shared.events import DomainEvent
+from shared.event_schema import DomainEvent
 from shared.rulesets import load_rule_set
 from tests.factories import (
     ADULT_NIK,

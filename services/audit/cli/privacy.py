@@ -83,7 +83,7 @@ def show_dead_letter(who: Who, case: CaseOpt, topic: Topic, entry_id: EntryId) -
     async def work(s: AuditService) -> dict[str, Any]:
         entry = await _find(s, topic, entry_id)
         await s.access.record(who, "dead_letter", None, case)
-        return {**listed(entry), "body": await body_of(s.applicants.personal, entry)}
+        return {**listed(entry), "body": await body_of(s.histories.personal, entry)}
 
     show([run(work)], ["id", "reason", "source", "body"], topic)
 
@@ -94,7 +94,7 @@ def replay_dead_letter(who: Who, case: CaseOpt, topic: Topic, entry_id: EntryId)
 
     async def work(s: AuditService) -> bool:
         entry = await _find(s, topic, entry_id)
-        body = await body_of(s.applicants.personal, entry)
+        body = await body_of(s.histories.personal, entry)
         if body is None:
             return False
         await s.access.record(who, "dead_letter_replay", None, case)

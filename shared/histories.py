@@ -1,4 +1,5 @@
-"""Applicants' logs: load an applicant's history, record what a command decided.
+"""The history repository (ApplicantHistories): an applicant's stream id from their NIK,
+their history loaded from the log, and what a command decided recorded in it.
 
 The bridge between the domain (plain functions over ApplicantHistory) and the event
 store; every service uses it, so the retry-on-conflict rule lives in one place.
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from shared.domain.applicant import ApplicantHistory
 from shared.domain.events import registry
-from shared.events import DomainEvent, RecordedEvent
+from shared.event_schema import DomainEvent, RecordedEvent
 from shared.eventstore.store import ConcurrencyError, EventStore
 from shared.identity import pseudonym
 from shared.privacy.personal_data import PersonalData
@@ -42,7 +43,7 @@ class ToRecord:
 Decide = Callable[[ApplicantHistory], Sequence[ToRecord]]
 
 
-class Applicants:
+class ApplicantHistories:
     ATTEMPTS = 8
 
     def __init__(self, store: EventStore, pseudonym_key: bytes, personal: PersonalData) -> None:

@@ -1,7 +1,7 @@
 """Event models: what happened, as frozen pydantic models with a schema version."""
 
-from shared.events.base import DomainEvent, NewEvent, RecordedEvent, utc_millis
-from shared.events.registry import EventRegistry, UnknownEventError
+from shared.event_schema.base import DomainEvent, NewEvent, RecordedEvent, utc_millis
+from shared.event_schema.registry import EventRegistry, UnknownEventError
 
 __all__ = [
     "DomainEvent",
