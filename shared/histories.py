@@ -15,6 +15,7 @@ from datetime import datetime
 from shared.domain.applicant import ApplicantHistory
 from shared.domain.events import registry
 from shared.event_schema import DomainEvent, RecordedEvent
+from shared.eventstore.errors import IdempotencyConflictError
 from shared.eventstore.store import ConcurrencyError, EventStore
 from shared.identity import pseudonym
 from shared.privacy.personal_data import PersonalData
@@ -83,6 +84,7 @@ class ApplicantHistories:
         to do nothing is checked by a fresh read, as no append would catch a stale view.
         """
         cached = self._store.streams.get(stream_id)
+        conflicted = False
         for attempt in range(self.ATTEMPTS):
             fresh = attempt > 0 or not cached
             history = await self.history(cached) if not fresh else await self.load(stream_id)
@@ -108,6 +110,15 @@ class ApplicantHistories:
             try:
                 written = await self._store.write(stream_id, events, history.version)
             except ConcurrencyError:
+                continue
+            except IdempotencyConflictError:
+                # An event with this id is stored with other content. Another writer may
+                # have decided the same cause a moment earlier (its own timestamp): on the
+                # fresh history there is then nothing left to do. Decided again, the same
+                # clash is a real one (an id reused for something else).
+                if conflicted:
+                    raise
+                conflicted, cached = True, []
                 continue
             if not written.new:  # stored before: our view was stale, decide again on fresh
                 cached = []
