@@ -11,6 +11,11 @@ py=$repo/.venv/bin/python
 mkdir -p "$logs"
 
 "$here/stack.sh" start
+# Where this installation's stack listens (stack.sh's own variables), for every process
+# started here and for the commands printed below: never someone else's store.
+host=${JEMPUT_BIND_HOST:-127.0.0.1}
+export JEMPUT_KAFKA_BOOTSTRAP=${JEMPUT_KAFKA_BOOTSTRAP:-$host:${JEMPUT_KAFKA_PORT:-9092}}
+export JEMPUT_MONGO_URL=${JEMPUT_MONGO_URL:-mongodb://$host:${JEMPUT_FERRETDB_PORT:-27017}/}
 
 # This installation's own secrets, made on the first run and kept (never committed): the
 # chain key seals events, the pseudonym key makes stream ids and tracking codes. With the
@@ -82,12 +87,12 @@ jemput is running:
   verification  http://127.0.0.1:8002/docs    (verifier key: $verifier_key)
   notification  http://127.0.0.1:8003/health/ready
   audit         http://127.0.0.1:8004/docs    (auditor key: $auditor_key)
+                the CLI on this installation: JEMPUT_ENV_FILE=$keys JEMPUT_MONGO_URL=$JEMPUT_MONGO_URL JEMPUT_KAFKA_BOOTSTRAP=$JEMPUT_KAFKA_BOOTSTRAP .venv/bin/jemput-audit --help
   dashboard     http://127.0.0.1:8006/        (supervisor key: $supervisor_key)
-                the CLI with this installation's keys: JEMPUT_ENV_FILE=$keys .venv/bin/jemput-audit --help
   relay         http://127.0.0.1:8005/health/ready
   emails        $state/mail/  (SMTP sink on 127.0.0.1:$JEMPUT_SMTP_PORT)
   logs          $logs/
-  Kafka 127.0.0.1:9092, FerretDB mongodb://127.0.0.1:27017/
+  Kafka $JEMPUT_KAFKA_BOOTSTRAP, FerretDB $JEMPUT_MONGO_URL
 
 Submit a sample request:
   curl -s -X POST http://127.0.0.1:8001/v1/requests -H 'X-API-Key: $officer_key' \\

@@ -43,9 +43,11 @@ def events_router(settings: DashboardSettings, rows: Rows) -> KafkaRouter:
         settings.events_topic,
         GROUP,
         settings.dead_letter_topic,
-        # As stored: the dashboard holds no keys and reads only what is in clear.
+        # As stored: the dashboard holds no data keys and reads only what is in clear.
         [on_record(event, partial(_take, rows), READS.get(event)) for event in FED_BY],
         description="The dashboard's read model: one row a request, no personal data",
+        # It counts what it reads without asking the store: only events sealed by us.
+        keys=settings.chain_keys(),
     )
     return kafka
 

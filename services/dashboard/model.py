@@ -27,6 +27,7 @@ from shared.domain.events import (
 )
 from shared.domain.requests import OutreachPoint, RequestKind
 from shared.event_schema import RecordedEvent
+from shared.privacy.personal_data import MARKER, is_sealed
 
 # What changes a row: every status change, and what notification made of it.
 FED_BY: tuple[type[RequestEvent], ...] = (
@@ -121,16 +122,31 @@ def changed(row: RequestRow, event: RequestEvent, record: RecordedEvent) -> Requ
 
 
 FED_BY_TYPE = {cls.event_type: cls for cls in FED_BY}
+WITHHELD = "(sealed)"
+
+
+def _sealed_text_withheld(record: RecordedEvent) -> RecordedEvent:
+    """The record with each sealed field (a free-text reason) as a placeholder: the
+    dashboard holds no keys and reads no text, only what is in clear."""
+    payload = {k: WITHHELD if is_sealed(v) else v for k, v in record.payload.items()}
+    payload.pop(MARKER, None)
+    return record.model_copy(update={"payload": payload})
+
+
+def _loads(record: RecordedEvent) -> object:
+    return registry.load(_sealed_text_withheld(record))
+
+
 # What the consumer must be able to parse before a row takes the event (else: dead letter).
 READS: dict[type[RequestEvent], Callable[[RecordedEvent], object]] = {
-    RequestSubmitted: lambda record: SubmittedInClear.model_validate(record.payload)
-}
+    cls: _loads for cls in FED_BY
+} | {RequestSubmitted: lambda record: SubmittedInClear.model_validate(record.payload)}
 
 
 async def take(rows: Rows, record: RecordedEvent) -> bool:
     """Apply one stored event to its request's row; False if it was taken before (or
-    names a request this model never saw submitted). Only RequestSubmitted has sealed
-    fields, and it is read in clear parts; the others are loaded whole."""
+    names a request this model never saw submitted). RequestSubmitted is read in its
+    clear parts; the others are loaded with their sealed free text withheld."""
     if record.event_type not in FED_BY_TYPE:
         return False
     if record.event_type == RequestSubmitted.event_type:
@@ -139,7 +155,7 @@ async def take(rows: Rows, record: RecordedEvent) -> bool:
             return False
         await rows.put(row)
         return True
-    event = registry.load(record)
+    event = registry.load(_sealed_text_withheld(record))
     if not isinstance(event, RequestEvent):  # every FED_BY class is one: for the types
         return False
     row_now = await rows.get(event.request_id)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from shared.domain.applicant import (
     ApplicantHistory,
@@ -25,7 +33,18 @@ from shared.instant import Instant
 from shared.rulesets import load_reason_texts
 from shared.tracking import Tracked, TrackingConflictError, TrackingIndex, tracking_code
 
-RequestId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+def _no_id_number(value: str) -> str:
+    # A request id is in clear everywhere (events, topics, URLs, the dashboard): sixteen
+    # digits in a row would be a NIK or a family card number, which must never be.
+    if re.search(r"[0-9]{16}", value):
+        raise ValueError("must not contain 16 digits in a row (a NIK or a family card number)")
+    return value
+
+
+RequestId = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$"), AfterValidator(_no_id_number)
+]
 CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(2016, 1, 1, tzinfo=UTC)  # before the first outreach campaign
 

@@ -85,6 +85,13 @@ class ChainKeys:
             raise UnknownKeyError(f"no chain key with id {key_id!r}")
         return hmac.new(self.keys[key_id], canonical_bytes(content), hashlib.sha256).hexdigest()
 
+    def sealed(self, content: Mapping[str, Any], seal: str) -> bool:
+        """Whether `seal` is this content's keyed hash (False for a key we do not have)."""
+        try:
+            return hmac.compare_digest(self.seal(content), seal)
+        except UnknownKeyError:
+            return False
+
 
 BreakKind = Literal[
     "missing",  # versions absent: deleted events

@@ -9,12 +9,11 @@ the append itself, at an expected version, is the check that nothing came in bet
 
 from __future__ import annotations
 
-import hmac
 from collections import OrderedDict
 from collections.abc import Sequence
 
 from shared.event_schema.base import RecordedEvent
-from shared.eventstore.chain import GENESIS_HASH, ChainKeys, UnknownKeyError
+from shared.eventstore.chain import GENESIS_HASH, ChainKeys
 
 
 class StreamCache:
@@ -66,7 +65,4 @@ class StreamCache:
         self._streams.pop(stream_id, None)
 
     def _sealed(self, record: RecordedEvent) -> bool:
-        try:
-            return hmac.compare_digest(self._keys.seal(record.model_dump()), record.hash)
-        except UnknownKeyError:
-            return False
+        return self._keys.sealed(record.model_dump(), record.hash)

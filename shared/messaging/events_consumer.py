@@ -34,6 +34,7 @@ from pydantic import ValidationError
 
 from shared.domain.events import registry
 from shared.event_schema import DomainEvent, RecordedEvent, UnknownEventError
+from shared.eventstore.chain import ChainKeys
 from shared.http import store_unavailable
 from shared.messaging.consumers import raw_body
 from shared.privacy.crypto import UnreadableError
@@ -103,11 +104,14 @@ def subscribe_events(
     dead_letters: DefaultPublisher | None = None,
     seen: Seen | None = None,
     personal: PersonalDataOf | None = None,
+    keys: ChainKeys | None = None,
 ) -> None:
     """`seen` is told of every stored event that passes by (e.g. the store's `remember`,
     so that a handler's read of the stream finds it already in memory). `personal` opens
     sealed personal fields before the event is read (handlers get the opened event and
-    the sealed record) and seals dead letters' bodies."""
+    the sealed record) and seals dead letters' bodies. With `keys`, an event whose seal
+    does not check (forged on the topic) goes to the dead-letter topic: for a consumer that
+    takes what it reads as true, without the store (the dashboard)."""
     by_type: dict[str, Route[Any]] = {}
     for route in routes:
         if route.event.event_type in by_type:
@@ -157,6 +161,10 @@ def subscribe_events(
         route = by_type.get(record.event_type)
         if route is None:
             return None  # not this service's business
+        if keys is not None and not keys.sealed(record.model_dump(), record.hash):
+            await dead_letters.publish(await _dead_letter(source, body, "unsealed", "seal"))
+            DEAD_LETTERS.labels(group_id, "unsealed").inc()
+            return None
         try:
             if route.handle_record is not None:  # taken as stored: nothing to open
                 (route.reads or registry.load)(record)

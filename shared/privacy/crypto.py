@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+PAD_BYTES = 32
 NONCE_BYTES = 12
 KEY_BYTES = 32
 CIPHER_VERSION = 1
@@ -86,6 +87,9 @@ class FieldCipher:
     def seal(self, stream_id: str, path: str, value: Any) -> str:
         aad = self.binding(stream_id, path)
         plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        # Padded to a multiple of PAD_BYTES with spaces (JSON ignores them): a ciphertext's
+        # length would otherwise tell "single" from "divorced", and a name's length.
+        plain += b" " * (-len(plain) % PAD_BYTES)
         nonce = hmac.new(self._nonce_key, aad + b"\x00" + plain, hashlib.sha256).digest()
         nonce = nonce[:NONCE_BYTES]
         return _b64(nonce + self._aead.encrypt(nonce, plain, aad))

@@ -205,3 +205,16 @@ def test_the_retention_policy_names_each_personal_field_and_is_validated() -> No
         RetentionPolicy.model_validate(
             {**policy.model_dump(mode="json"), "erased_as_none": ["form.nowhere"]}
         )
+
+
+def test_a_ciphertext_does_not_tell_the_length_of_what_it_hides() -> None:
+    """A topic reader compared lengths: 36 bytes was "single", 38 "divorced"."""
+    cipher = FieldCipher(new_data_key())
+    sizes = {
+        len(cipher.seal("applicant-1", "form.applicant.marital_status", status))
+        for status in ("single", "married", "divorced", "widowed")
+    }
+    assert len(sizes) == 1
+    assert (
+        cipher.open("applicant-1", "x", cipher.seal("applicant-1", "x", "divorced")) == "divorced"
+    )

@@ -71,7 +71,11 @@ def run(work: Callable[[AuditService], Awaitable[T]]) -> T:
         finally:
             await client.close()
 
-    return asyncio.run(go())
+    try:
+        return asyncio.run(go())
+    except LookupError as exc:  # not found: an answer, not a crash (the API's 404)
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
 
 
 async def resolve(s: AuditService, nik: str | None, code: str | None, stream: str | None) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from services.dashboard.model import take
 from services.dashboard.rebuild import replay
+from services.dashboard.settings import DashboardSettings
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.unit.service_tier.requests import birth, submit
 from tests.unit.service_tier.tier import ServiceTier, as_
@@ -82,3 +83,58 @@ async def test_only_supervisors_read_it_and_every_table_downloads(tier: ServiceT
     page = await tier.dashboard.get("/")
     assert page.status_code == 200
     assert "dashboard.js" in page.text
+
+
+async def test_a_name_that_is_a_formula_downloads_as_text(tier: ServiceTier) -> None:
+    """An officer typed the outreach point's name; a spreadsheet must not run it."""
+    point = {**form()["outreach_point"], "name": '=HYPERLINK("http://evil.example","x")'}
+    await submit(tier, form(outreach_point=point))
+    csv = await tier.dashboard.get("/v1/dashboard/tables/points.csv", headers=SUPERVISOR)
+    assert csv.status_code == 200, csv.text
+    [line] = csv.text.splitlines()[1:]
+    assert "'=HYPERLINK(" in line
+    assert ",=HYPERLINK" not in line
+    assert ',"=HYPERLINK' not in line
+
+
+async def test_a_free_text_reason_is_sealed_and_the_dashboard_still_counts_it(
+    tier: ServiceTier,
+) -> None:
+    """An officer may name a person in a withdrawal's reason: it is sealed like the form,
+    opened for those with keys, and the dashboard (no keys) still sees the withdrawal."""
+    waiting = await submit(tier, {**birth(), "documents": []})
+    reason = f"Dewi {BANDUNG_NIK} moved"
+    withdrawn = await tier.intake.post(
+        f"/v1/requests/{waiting}/withdraw", json={"reason": reason}, headers=as_("officer-1")
+    )
+    assert withdrawn.status_code == 204, withdrawn.text
+    await tier.settled()
+    assert BANDUNG_NIK not in json.dumps(list(tier.recorder.documents.values()), default=str)
+    [stored] = await tier.events(tier.stream_of(ADULT_NIK), "RequestWithdrawn")
+    assert "enc" in stored.payload["reason"]
+    history = await tier.audit.get(
+        f"/v1/audit/streams/{tier.stream_of(ADULT_NIK)}/history",
+        params={"case": "INSP-1"},
+        headers=as_("auditor-1"),
+    )
+    assert reason in history.text  # opened for an auditor
+    view = await summary(tier)
+    assert view["totals"]["by_status"].get("withdrawn") == 1
+
+
+async def test_an_event_forged_on_the_topic_is_not_counted(tier: ServiceTier) -> None:
+    """The dashboard counts what it reads without the store: an event whose seal does not
+    check (someone wrote to the topic) goes to the dead-letter topic instead."""
+    await submit(tier, form())
+    [real] = await tier.events(tier.stream_of(ADULT_NIK), "RequestSubmitted")
+    forged = real.model_copy(
+        update={
+            "event_id": "forged-0001",
+            "payload": {**real.payload, "request_id": "forged-0001", "tracking_code": "JB-F"},
+        }
+    )
+    await tier.feed.deliver(forged)
+    await tier.settled()
+    assert (await summary(tier))["totals"]["total"] == 1
+    dead = tier.dead(DashboardSettings().dead_letter_topic)
+    assert [d["reason"] for d in dead] == ["unsealed"]

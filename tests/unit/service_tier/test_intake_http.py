@@ -69,6 +69,18 @@ async def test_an_invalid_form_names_the_field_never_the_value(tier: ServiceTier
     assert tier.recorder.documents == {}
 
 
+async def test_a_nik_as_request_id_is_refused_it_would_travel_in_clear(tier: ServiceTier) -> None:
+    """A request id is in clear in events, topics, URLs and the dashboard."""
+    for request_id in (ADULT_NIK, f"dev-{ADULT_NIK}-1"):
+        code, answer = await post(tier, {**form(), "request_id": request_id})
+        assert code == 422
+        assert answer["errors"][0]["field"] == "request_id"
+        assert ADULT_NIK not in json.dumps(answer)
+    assert tier.recorder.documents == {}
+    code, _ = await post(tier, {**form(), "request_id": "tablet07-20261129-0001"})
+    assert code == 201
+
+
 async def test_a_batch_answers_item_by_item_and_again_changes_nothing(
     tier: ServiceTier,
 ) -> None:

@@ -145,6 +145,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
         intake_settings.intake_dead_letter_topic,
         verification_settings.dead_letter_topic,
         notification_settings.dead_letter_topic,
+        DashboardSettings.model_fields["dead_letter_topic"].default,
     ):
         _collect(broker, topic, dead_letters.setdefault(topic, []))
 
