@@ -21,6 +21,7 @@ KAFKA_PARTITIONS=${JEMPUT_KAFKA_PARTITIONS:-4}
 KAFKA_HEAP=${JEMPUT_KAFKA_HEAP:-512m}
 MONGO_PORT=${JEMPUT_FERRETDB_PORT:-27017}
 READY_TIMEOUT=${JEMPUT_READY_TIMEOUT:-90}
+INTAKE_RETENTION_HOURS=${JEMPUT_INTAKE_RETENTION_HOURS:-24}
 
 libs=$STATE/kafka/libs
 launcher=$STATE/bin/ferretdb-launcher
@@ -117,6 +118,24 @@ start_kafka() {
   say "Kafka ready on $HOST:$KAFKA_PORT"
 }
 
+# Other systems post whole forms to the intake topic, in clear (they hold no data keys):
+# intake stores them sealed at once, so the topic keeps them only INTAKE_RETENTION_HOURS
+# (an erasure cannot reach a topic; its retention is what forgets). Created here, with
+# the broker's partitions, rather than by a client's first look.
+make_intake_topic() {
+  local ms=$((INTAKE_RETENTION_HOURS * 3600 * 1000))
+  set -- -Xmx128m -XX:TieredStopAtLevel=1 "-Dlog4j2.configurationFile=$here/kafka/log4j2.properties" \
+    -cp "$libs/*"
+  java "$@" org.apache.kafka.tools.TopicCommand --bootstrap-server "$HOST:$KAFKA_PORT" \
+    --create --if-not-exists --topic jemput.intake.v1 --config "retention.ms=$ms" \
+    >>"$logs/kafka-topics.log" 2>&1 || { cat "$logs/kafka-topics.log" >&2; die "creating jemput.intake.v1 failed"; }
+  # A topic made before (by a client, or with other hours) gets the retention too.
+  java "$@" kafka.admin.ConfigCommand --bootstrap-server "$HOST:$KAFKA_PORT" --alter \
+    --entity-type topics --entity-name jemput.intake.v1 --add-config "retention.ms=$ms" \
+    >>"$logs/kafka-topics.log" 2>&1 || { cat "$logs/kafka-topics.log" >&2; die "setting jemput.intake.v1's retention failed"; }
+  say "topic jemput.intake.v1: retention ${INTAKE_RETENTION_HOURS} h"
+}
+
 ferretdb_ready() {
   alive ferretdb || { tail -n 30 "$logs/ferretdb.log" >&2; die "FerretDB exited during start-up"; }
   port_open "$HOST" "$MONGO_PORT"
@@ -154,7 +173,7 @@ status() {
 
 case ${1:-} in
   setup) setup_kafka; setup_ferretdb ;;
-  start) setup_kafka; setup_ferretdb; start_ferretdb; start_kafka; status ;;
+  start) setup_kafka; setup_ferretdb; start_ferretdb; start_kafka; make_intake_topic; status ;;
   stop) shift; for name in "${@:-kafka ferretdb}"; do for n in $name; do stop_one "$n"; done; done ;;
   status) status ;;
   *) die "usage: $0 setup|start|stop|status" ;;
