@@ -150,6 +150,8 @@ async def diff(
     before: Instant,
     after: Instant,
 ) -> list[Change]:
+    if before > after:  # the changes would read backwards: every field "removed"
+        raise invalid_parameter("before", "before is after after")
     return await s.diff(_who(caller, case), stream_id, before, after)
 
 

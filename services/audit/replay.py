@@ -15,6 +15,7 @@ from shared.domain.events import (
     NotificationAttempted,
     NotificationDelivered,
     NotificationFailed,
+    PersonalDataErased,
     RequestEvent,
     RequestSubmitted,
     RequestWithdrawn,
@@ -45,6 +46,8 @@ def actor(event: DomainEvent) -> str:
             return f"verification ({rules})"
         case NotificationAttempted() | NotificationDelivered() | NotificationFailed():
             return "notification"
+        case PersonalDataErased(erased_by=who):
+            return who
     return "system"
 
 

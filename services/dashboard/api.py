@@ -57,11 +57,12 @@ async def _summary(
     if since > until:
         raise invalid_parameter("since", "since is after until")
     if (until - since).days > LONGEST_RANGE_DAYS:
-        raise invalid_parameter("since", f"at most {LONGEST_RANGE_DAYS} days at once")
+        raise invalid_parameter("until", f"at most {LONGEST_RANGE_DAYS} days after since")
     first = min(since, d.campaign.start)
     last = max(until, min(today, d.campaign.deadline))
     if (last - first).days > 2 * LONGEST_RANGE_DAYS:
-        raise invalid_parameter("since", "too far from the campaign")
+        far = "since" if since < d.campaign.start else "until"  # the date that strays
+        raise invalid_parameter(far, "too far from the campaign")
     rows = await d.rows.submitted_between(_midnight(first), _midnight(last + timedelta(days=1)))
     value = kind.value if kind else None
     return summarize(rows, d.campaign, d.regions, today, since, until, value)

@@ -46,6 +46,12 @@ function translate() {
   $("language").textContent = lang === "id" ? "EN" : "ID";
   $("language").setAttribute("aria-label", t("language"));
   if (last) render(last);
+  stamp();
+}
+
+let updatedAt = null;
+function stamp() {  // "updated at", in the language chosen now
+  if (updatedAt) $("updated").textContent = `${t("updated")} ${updatedAt.toLocaleTimeString(lang === "id" ? "id-ID" : "en-GB")}`;
 }
 
 function query() {
@@ -65,7 +71,8 @@ async function load() {
   try {
     last = await (await get(`/v1/dashboard/summary?${query()}`)).json();
     render(last);
-    $("updated").textContent = `${t("updated")} ${new Date().toLocaleTimeString(lang === "id" ? "id-ID" : "en-GB")}`;
+    updatedAt = new Date();
+    stamp();
   } catch (e) { if (e.message !== "key") $("updated").textContent = t("failed"); }
 }
 

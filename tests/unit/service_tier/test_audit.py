@@ -87,6 +87,13 @@ async def test_state_at_a_version_and_the_difference_over_time(tier: ServiceTier
         ("status", "submitted", "verified"),
         ("notifications_delivered", 0, 2),
     }
+    backwards = await tier.audit.get(
+        f"/v1/audit/streams/{stream}/diff",
+        params={**CASE, "before": datetime.now(UTC).isoformat(), "after": "2026-01-01T00:00Z"},
+        headers=AUDITOR,
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["errors"][0]["field"] == "query.before"
 
 
 async def test_a_decision_is_explained_and_replays_the_same(tier: ServiceTier) -> None:

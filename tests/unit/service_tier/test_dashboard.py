@@ -80,6 +80,11 @@ async def test_only_supervisors_read_it_and_every_table_downloads(tier: ServiceT
         headers=SUPERVISOR,
     )
     assert backwards.status_code == 422
+    far = await tier.dashboard.get(
+        "/v1/dashboard/summary", params={"until": "3000-01-01"}, headers=SUPERVISOR
+    )
+    assert far.status_code == 422
+    assert far.json()["errors"][0]["field"] == "query.until"  # the date at fault
     page = await tier.dashboard.get("/")
     assert page.status_code == 200
     assert "dashboard.js" in page.text
