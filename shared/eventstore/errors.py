@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+import sys
+
+
+def store_unavailable(exc: BaseException) -> bool:
+    """Whether the store could not be reached or did not answer in time (not a bug: worth
+    a retry later), as opposed to an error in what was asked.
+
+    Without importing the MongoDB driver (in-memory users of the store need none): if it
+    was never loaded, no error can have come from it."""
+    errors = sys.modules.get("pymongo.errors")
+    if errors is None:
+        return False
+    if isinstance(exc, errors.ConnectionFailure):
+        return True
+    return isinstance(exc, errors.PyMongoError) and bool(exc.timeout)
+
 
 class EventStoreError(Exception):
     """Base of the store's own errors. Messages name streams and ids, never payloads."""

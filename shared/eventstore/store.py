@@ -150,6 +150,15 @@ class EventStore:
             self._remember_head(record)
         return taken
 
+    async def holds(self, record: RecordedEvent) -> bool:
+        """Whether the log holds this very event (e.g. one seen on Kafka, where anyone who
+        can write to the topic could have put it): the sealed next link of a stream this
+        process holds, or the same as the event stored at its place."""
+        if self.remember(record):
+            return True
+        stored = await self.read_stream(record.stream_id, from_version=record.version)
+        return bool(stored) and stored[0] == record
+
     def read_all(self, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
         """Every stream's events after a global position, in position order (with gaps)."""
         return self.recorder.read_all(after_position)

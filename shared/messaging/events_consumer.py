@@ -1,20 +1,28 @@
-"""Subscribe a service to the events topic with a table of handlers by event class.
+"""A service's consumer of the events topic: it acts only on what is in the log.
 
-The table is the service's routing, in one place, built with `on(EventClass, handler)` so
-that each handler is typed for the events it gets. Each handler gets the domain event and
-its stored record; it must be idempotent (derive the ids of what it records from the
-record's event id). A message that is not a stored event of a known type goes to the
-dead-letter topic and is skipped.
+Anyone who can write to the topic can publish anything, so a message is taken in four
+steps, and what fails a step goes to the dead-letter topic with its reason, never back
+into the topic's redelivery (one bad message must not stall a partition):
 
-A handler that fails because the store cannot be reached (or did not answer in time) is
-not poison: the consumer pauses on that applicant's events and retries the handler, with
-a growing pause, until the store is back (or `MAX_PAUSE_SECONDS` pass, when the batch is
-delivered again: the group must hear from us within aiokafka's max.poll.interval.ms).
+1. parse: a stored event's JSON, or `not_an_event`;
+2. check: its seal, with the chain key (a forged event has none: `unsealed`); then, for a
+   service that acts on the store, that the store holds this very event (`not_in_log`):
+   the next sealed link of a stream this process holds, or the event stored at its place;
+3. read: open its sealed personal fields and load it as a domain event
+   (`unreadable_event`);
+4. handle: the route's handler; a handler that fails for a reason other than an outage
+   (`handler_failed`) is dead-lettered too, to be replayed after a fix.
 
-Messages are taken in batches (what one poll returns): one applicant's events are handled
-in order, different applicants' concurrently, so their store reads and appends share
-commands (the store coalesces them). Offsets are committed only after the whole batch is
-handled; if a handler fails, the batch is delivered again and handlers drop repeats.
+An outage is not poison: when the store cannot be reached (or a service's own
+`redeliver_on` errors, e.g. a channel that stays down) the consumer waits, retrying with
+jittered exponential pauses (stamina) so that consumers do not all come back at the same
+moment, for up to `MAX_PAUSE_SECONDS`; then the batch is delivered again.
+
+Messages are taken in batches (what one poll returns): one applicant's events in order,
+different applicants' concurrently, so their store reads and appends share commands.
+Offsets are committed after the whole batch is handled; a batch delivered again is safe
+because handlers are idempotent (they derive what they record from the event's id) and
+decide on the store's state, not on the message: a replayed old event changes nothing.
 """
 
 from __future__ import annotations
@@ -23,23 +31,24 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
+import stamina
 from faststream import AckPolicy
 from faststream.kafka import KafkaRouter, Topic
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.publisher.usecase import DefaultPublisher
 from prometheus_client import Counter, Gauge
-from pydantic import ValidationError
 
 from shared.domain.events import registry
-from shared.event_schema import DomainEvent, RecordedEvent, UnknownEventError
+from shared.event_schema import DomainEvent, RecordedEvent
 from shared.eventstore.chain import ChainKeys
-from shared.http import store_unavailable
+from shared.eventstore.errors import store_unavailable
 from shared.messaging.consumers import raw_body
-from shared.privacy.crypto import UnreadableError
+from shared.messaging.routes import Route, Routes, by_event_type
 from shared.privacy.dead_letters import dead_letter
-from shared.privacy.personal_data import MissingDataKeyError, PersonalData
+from shared.privacy.personal_data import PersonalData
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +56,6 @@ HANDLED = Counter("jemput_events_handled_total", "Events handled", ["group", "ev
 DEAD_LETTERS = Counter(
     "jemput_dead_letters_total", "Messages sent to a dead-letter topic", ["group", "reason"]
 )
-
 RETRIES = Counter(
     "jemput_handler_retries_total",
     "Handler runs retried because the store was unavailable",
@@ -55,9 +63,9 @@ RETRIES = Counter(
 )
 PAUSED = Gauge("jemput_consumer_paused", "Applicants' events waiting for the store", ["group"])
 
-E = TypeVar("E", bound=DomainEvent)
-Handler = Callable[[E, RecordedEvent], Awaitable[None]]
+T = TypeVar("T")
 Seen = Callable[[RecordedEvent], object]
+Confirm = Callable[[RecordedEvent], Awaitable[bool]]
 PersonalDataOf = Callable[[], PersonalData]  # called when needed: wiring may come later
 MAX_BATCH = 200
 FIRST_PAUSE_SECONDS = 0.25
@@ -65,154 +73,191 @@ LONGEST_PAUSE_SECONDS = 5.0
 MAX_PAUSE_SECONDS = 180.0  # well inside max.poll.interval.ms (300 s)
 
 
-RecordHandler = Callable[[RecordedEvent], Awaitable[None]]
+class Refused(Exception):
+    """A message this consumer will not act on, and why (a dead-letter reason)."""
+
+    def __init__(self, reason: str, error: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
 
 
 @dataclass(frozen=True)
-class Route(Generic[E]):
-    event: type[E]
-    handle: Handler[E] | None = None
-    handle_record: RecordHandler | None = None  # takes the record as stored, sealed
-    reads: Callable[[RecordedEvent], object] | None = None  # what must parse, or dead letter
+class Taken:
+    """A message that passed every check: the stored record and, opened, its event."""
+
+    record: RecordedEvent
+    event: DomainEvent | None  # None for routes that take the record as stored
+    route: Route[Any]
 
 
-def on(event: type[E], handle: Handler[E]) -> Route[E]:
-    """One line of a routing table: events of class `event` go to `handle`."""
-    return Route(event, handle=handle)
+@dataclass(frozen=True)
+class Parsed:
+    """A message as read off the topic: its record, or why it is not one."""
+
+    record: RecordedEvent | None
+    error: str
+    body: bytes
+    source: Any  # its Kafka record (topic, partition, offset)
 
 
-def on_record(
-    event: type[E], handle: RecordHandler, reads: Callable[[RecordedEvent], object] | None = None
-) -> Route[E]:
-    """Events of class `event` go to `handle` as they were stored: sealed personal fields
-    stay sealed and nothing is opened, for a reader that needs only what is in clear and
-    holds no keys (the dashboard). `reads(record)` parses what the handler will read (by
-    default the whole event); what does not parse goes to the dead-letter topic."""
-    return Route(event, handle_record=handle, reads=reads)
+class EventsConsumer:
+    """One consumer group on the events topic, with its routing table."""
 
+    def __init__(
+        self,
+        group_id: str,
+        routes: Routes,
+        dead_letters: DefaultPublisher,
+        keys: ChainKeys,
+        *,
+        confirm: Confirm | None = None,
+        seen: Seen | None = None,
+        personal: PersonalDataOf | None = None,
+        redeliver_on: tuple[type[BaseException], ...] = (),
+    ) -> None:
+        """`keys` check every event's seal. `confirm(record)` says whether the store holds
+        it (for a service that acts on the store; without it, a valid seal is trusted, for
+        a reader that only counts, idempotently by event id: the dashboard). `seen` is
+        told of every sealed event that passes by (the store's `remember`, so that a
+        handler's read finds it in memory). `personal` opens sealed personal fields and
+        seals dead letters' bodies. `redeliver_on`: a handler's errors that mean "later".
+        """
+        self.group_id = group_id
+        self._routes = by_event_type(routes)
+        self._dead_letters = dead_letters
+        self._keys = keys
+        self._confirm = confirm
+        self._seen = seen
+        self._personal = personal
+        self._redeliver_on = redeliver_on
 
-Routes = Sequence[Route[Any]]
-
-
-def subscribe_events(
-    router: KafkaRouter,
-    topic: str,
-    group_id: str,
-    dead_letter_topic: str,
-    routes: Routes,
-    description: str,
-    dead_letters: DefaultPublisher | None = None,
-    seen: Seen | None = None,
-    personal: PersonalDataOf | None = None,
-    keys: ChainKeys | None = None,
-) -> None:
-    """`seen` is told of every stored event that passes by (e.g. the store's `remember`,
-    so that a handler's read of the stream finds it already in memory). `personal` opens
-    sealed personal fields before the event is read (handlers get the opened event and
-    the sealed record) and seals dead letters' bodies. With `keys`, an event whose seal
-    does not check (forged on the topic) goes to the dead-letter topic: for a consumer that
-    takes what it reads as true, without the store (the dashboard)."""
-    by_type: dict[str, Route[Any]] = {}
-    for route in routes:
-        if route.event.event_type in by_type:
-            raise ValueError(f"two handlers for {route.event.__name__}")
-        by_type[route.event.event_type] = route
-    if dead_letters is None:
-        dead_letters = router.publisher(
-            dead_letter_topic, description="Events this service could not read"
+    def subscribe(self, router: KafkaRouter, topic: str, description: str) -> None:
+        @router.subscriber(
+            # Not declared by FastStream, which would create it with one partition: the
+            # broker's own default (num.partitions, 4 locally) or the operators decide.
+            Topic(topic, declare=False),
+            group_id=self.group_id,
+            auto_offset_reset="earliest",
+            decoder=raw_body,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            batch=True,
+            max_records=MAX_BATCH,
+            description=description,
         )
+        async def on_events(bodies: list[bytes], msg: KafkaMessage) -> None:
+            # The batch's ConsumerRecords, in order, beside their bodies.
+            await self.on_batch(bodies, msg.raw_message)
 
-    @router.subscriber(
-        # Not declared by FastStream, which would create it with one partition: the
-        # broker's own default (num.partitions, 4 locally) or the operators decide.
-        Topic(topic, declare=False),
-        group_id=group_id,
-        auto_offset_reset="earliest",
-        decoder=raw_body,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        batch=True,
-        max_records=MAX_BATCH,
-        description=description,
-    )
-    async def on_events(bodies: list[bytes], msg: KafkaMessage) -> None:
-        sources: Sequence[Any] = msg.raw_message  # the batch's ConsumerRecords, in order
-        by_stream: dict[str, list[tuple[DomainEvent | None, RecordedEvent]]] = {}
-        # Read together (in order): opening sealed fields reads data keys, and concurrent
-        # reads share one command.
-        items = await asyncio.gather(
-            *(_read(body, source) for body, source in zip(bodies, sources, strict=True))
-        )
-        for item in items:
+    async def on_batch(self, bodies: Sequence[bytes], sources: Sequence[Any]) -> None:
+        # Parsed in order, before anything waits: the stream cache sees links in order.
+        parsed = [self._parse(body, source) for body, source in zip(bodies, sources, strict=True)]
+        # Checked and opened together: their store reads share commands.
+        taken = await asyncio.gather(*(self._take(item) for item in parsed))
+        by_stream: dict[str, list[tuple[Taken, bytes, Any]]] = {}
+        for item in taken:
             if item is not None:
-                by_stream.setdefault(item[1].stream_id, []).append(item)
-        await asyncio.gather(*(_handle_in_order(items) for items in by_stream.values()))
+                by_stream.setdefault(item[0].record.stream_id, []).append(item)
+        await asyncio.gather(*(self._handle_in_order(items) for items in by_stream.values()))
 
-    async def _read(body: bytes, source: Any) -> tuple[DomainEvent | None, RecordedEvent] | None:
+    def _parse(self, body: bytes, source: Any) -> Parsed:
         try:
             record = RecordedEvent.model_validate_json(body)
-        except ValidationError as exc:
-            await dead_letters.publish(
-                await _dead_letter(source, body, "not_an_event", type(exc).__name__)
-            )
-            DEAD_LETTERS.labels(group_id, "not_an_event").inc()
+        except Exception as exc:  # whatever fails to read is this message's fault
+            return Parsed(None, type(exc).__name__, body, source)
+        if self._seen is not None:
+            self._seen(record)  # taken into memory only as a sealed next link
+        return Parsed(record, "", body, source)
+
+    async def _take(self, parsed: Parsed) -> tuple[Taken, bytes, Any] | None:
+        record, body, source = parsed.record, parsed.body, parsed.source
+        try:
+            if record is None:
+                raise Refused("not_an_event", parsed.error)
+            route = self._routes.get(record.event_type)
+            if route is None:
+                return None  # not this service's business
+            taken = await self._patiently(partial(self._checked, record, route), record)
+        except Refused as refused:
+            await self._dead_letter(source, body, refused.reason, refused.error)
             return None
-        if seen is not None:
-            seen(record)
-        route = by_type.get(record.event_type)
-        if route is None:
-            return None  # not this service's business
-        if keys is not None and not keys.sealed(record.model_dump(), record.hash):
-            await dead_letters.publish(await _dead_letter(source, body, "unsealed", "seal"))
-            DEAD_LETTERS.labels(group_id, "unsealed").inc()
-            return None
+        return taken, body, source
+
+    async def _checked(self, record: RecordedEvent, route: Route[Any]) -> Taken:
+        if not self._keys.sealed(record.model_dump(), record.hash):
+            raise Refused("unsealed", "seal")
+        if self._confirm is not None and not await self._confirm(record):
+            raise Refused("not_in_log", "not_in_log")
         try:
             if route.handle_record is not None:  # taken as stored: nothing to open
                 (route.reads or registry.load)(record)
-                return None, record
-            opened = record if personal is None else await personal().open_one(record)
-            return registry.load(opened), record
-        except (UnknownEventError, ValidationError, UnreadableError, MissingDataKeyError) as exc:
-            await dead_letters.publish(
-                await _dead_letter(source, body, "unreadable_event", type(exc).__name__)
-            )
-            DEAD_LETTERS.labels(group_id, "unreadable_event").inc()
-            return None
+                return Taken(record, None, route)
+            opened = record if self._personal is None else await self._personal().open_one(record)
+            return Taken(record, registry.load(opened), route)
+        except Exception as exc:
+            if store_unavailable(exc):
+                raise
+            raise Refused("unreadable_event", type(exc).__name__) from None
 
-    async def _handle_in_order(items: list[tuple[DomainEvent | None, RecordedEvent]]) -> None:
-        for event, record in items:
-            await _handle_patiently(event, record)
-            HANDLED.labels(group_id, record.event_type).inc()
+    async def _handle_in_order(self, items: list[tuple[Taken, bytes, Any]]) -> None:
+        for taken, body, source in items:
+            record = taken.record
+            try:
+                await self._patiently(partial(_run, taken), record)
+            except self._redeliver_on:
+                raise  # later: the batch comes again
+            except Exception as exc:
+                if store_unavailable(exc):
+                    raise  # waited long enough: the batch comes again
+                log.error(
+                    "handler failed",
+                    extra={"event_id": record.event_id, "error": type(exc).__name__},
+                )
+                await self._dead_letter(source, body, "handler_failed", type(exc).__name__)
+                continue
+            HANDLED.labels(self.group_id, record.event_type).inc()
             log.debug(
                 "handled", extra={"event_type": record.event_type, "event_id": record.event_id}
             )
 
-    async def _dead_letter(raw: Any, body: bytes, reason: str, error: str) -> dict[str, Any]:
-        return await dead_letter(
-            None if personal is None else personal(), raw, body, reason, error=error
+    async def _patiently(self, step: Callable[[], Awaitable[T]], record: RecordedEvent) -> T:
+        """Run `step`; while the store is unavailable, retry it with jittered pauses."""
+        retrying = stamina.retry_context(
+            on=store_unavailable,
+            attempts=None,
+            timeout=MAX_PAUSE_SECONDS,
+            wait_initial=FIRST_PAUSE_SECONDS,
+            wait_max=LONGEST_PAUSE_SECONDS,
+            wait_jitter=FIRST_PAUSE_SECONDS,
         )
+        paused = False
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    if attempt.num > 1:
+                        RETRIES.labels(self.group_id, "store_unavailable").inc()
+                        log.warning(
+                            "store unavailable; retried", extra={"event_id": record.event_id}
+                        )
+                        if not paused:
+                            paused = True
+                            PAUSED.labels(self.group_id).inc()
+                    return await step()
+        finally:
+            if paused:
+                PAUSED.labels(self.group_id).dec()
+        raise AssertionError("stamina retries until it raises")  # pragma: no cover
 
-    async def _handle_patiently(event: DomainEvent | None, record: RecordedEvent) -> None:
-        route = by_type[record.event_type]
-        waited, pause = 0.0, FIRST_PAUSE_SECONDS
-        while True:
-            try:
-                if route.handle_record is not None:
-                    await route.handle_record(record)
-                elif route.handle is not None and event is not None:
-                    await route.handle(event, record)
-                return
-            except Exception as exc:
-                if not store_unavailable(exc) or waited >= MAX_PAUSE_SECONDS:
-                    raise
-                RETRIES.labels(group_id, type(exc).__name__).inc()
-                log.warning(
-                    "store unavailable; pausing before a retry",
-                    extra={"error": type(exc).__name__, "event_id": record.event_id},
-                )
-            PAUSED.labels(group_id).inc()
-            try:
-                await asyncio.sleep(pause)
-            finally:
-                PAUSED.labels(group_id).dec()
-            waited += pause
-            pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
+    async def _dead_letter(self, source: Any, body: bytes, reason: str, error: str) -> None:
+        personal = None if self._personal is None else self._personal()
+        entry = await dead_letter(personal, source, body, reason, error=error)
+        await self._dead_letters.publish(entry)
+        DEAD_LETTERS.labels(self.group_id, reason).inc()
+
+
+async def _run(taken: Taken) -> None:
+    route = taken.route
+    if route.handle_record is not None:
+        await route.handle_record(taken.record)
+    elif route.handle is not None and taken.event is not None:
+        await route.handle(taken.event, taken.record)

@@ -14,13 +14,16 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from services.notification.channels import ChannelError, Message
+from services.notification.handlers import ChannelDownError
 from shared.access_log import AccessLog, AccessRecord
 from shared.event_schema import RecordedEvent
 from shared.event_schema.base import utc_millis
 
 
-class ProcessCrashError(Exception):
-    """Stands for the process dying mid-send: not a ChannelError, so nothing is recorded."""
+class ProcessCrashError(ChannelDownError):
+    """Stands for the process dying mid-send: not a ChannelError, so nothing is recorded;
+    like a crash (and a channel that stays down) the consumer stops and Kafka delivers the
+    events again, where any other failure of a handler would be dead-lettered."""
 
 
 class RecordingChannel:

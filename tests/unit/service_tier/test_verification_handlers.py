@@ -145,8 +145,8 @@ async def test_events_it_cannot_read_are_dead_lettered(tier: ServiceTier) -> Non
     await tier.broker.publish(b"not an event", topic, key=b"x")
     await submit(tier, form())
     [submitted] = await tier.events(tier.stream_of(ADULT_NIK), "RequestSubmitted")
-    unreadable = submitted.model_copy(update={"event_id": "other", "payload": {"form": 1}})
-    await tier.broker.publish(unreadable.model_dump_json().encode(), topic, key=b"x")
+    unsealed = submitted.model_copy(update={"event_id": "other", "payload": {"form": 1}})
+    await tier.broker.publish(unsealed.model_dump_json().encode(), topic, key=b"x")
     reasons = [d["reason"] for d in tier.dead(tier.verification_settings.dead_letter_topic)]
-    assert reasons == ["not_an_event", "unreadable_event"]
+    assert reasons == ["not_an_event", "unsealed"]
     assert len(await decisions(tier)) == 1  # the good one went on
