@@ -50,5 +50,5 @@ async def test_unreadable_events_are_dead_lettered_and_the_pipeline_keeps_going(
         await eventually(verified, what="a good request after the poison")
         await eventually(lambda: bool(jb.mailbox.messages), what="its email")
         metrics = (await jb.verification.get("/metrics")).text
-    assert sorted(d["reason"] for d in dead[:2]) == ["not_an_event", "unreadable_event"]
+    assert sorted(d["reason"] for d in dead[:2]) == ["not_an_event", "unsealed"]
     assert 'jemput_dead_letters_total{group="jemput-verification",reason="not_an_event"}' in metrics
