@@ -10,7 +10,8 @@ Violations (any one makes the drill exit non-zero):
   outcome (an email whose outcome a crash left unknown is never resent, by design:
   handlers.py; those are counted apart, "unknown");
 - an SMS sent twice under one key that the gateway did not drop (by key: it drops repeats);
-- anything on a dead-letter topic (the drill sends nothing that is really poison);
+- anything on a dead-letter topic but what the poison fault sent, with the reasons it
+  must be given (poison.EXPECTED_REASONS); without that fault, anything at all;
 - an answer 500 (or any 5xx but 503) from intake.
 """
 
@@ -22,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
 from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
@@ -31,6 +31,7 @@ from services.audit.wiring import audit_service
 from shared.eventstore.digest import Checkpoint
 
 from .history import answer
+from .poison import EXPECTED_REASONS, everything_on
 
 if TYPE_CHECKING:
     from .run import Drill
@@ -94,9 +95,14 @@ class Checker:
         finally:
             await client.close()
         dead = await self._dead_letters()
-        for topic, n in dead.items():
-            if n:
-                self.violations.append(f"{n} message(s) on dead-letter topic {topic}")
+        for topic, reasons in dead.items():
+            component = topic.split(".")[-2]
+            allowed = EXPECTED_REASONS[component] if d.poison_sent else set()
+            unexpected = sum(n for reason, n in reasons.items() if reason not in allowed)
+            if unexpected:
+                self.violations.append(
+                    f"{unexpected} unexpected message(s) on dead-letter topic {topic}: {reasons}"
+                )
         mail = self._mail(store)
         sms = self._sms()
         answers = Counter(answer(s) for s in d.history.sent)
@@ -112,6 +118,7 @@ class Checker:
             },
             "digest_still_checks": digest_ok,
             "dead_letters": dead,
+            "poison_sent": d.poison_sent,
             "email": mail,
             "sms": sms,
             "faults": [self._row(w, store) for w in d.windows],
@@ -201,25 +208,13 @@ class Checker:
             "repeats_dropped": sum(p[2] == "repeat" for p in lines),
         }
 
-    async def _dead_letters(self) -> dict[str, int]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.drill.kafka, enable_auto_commit=False)
-        await consumer.start()
-        try:
-            found = {}
-            topics = await consumer.topics()
-            for topic in self.drill.dead_letter_topics():
-                if topic not in topics:
-                    found[topic] = 0
-                    continue
-                parts = [
-                    TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()
-                ]
-                ends = await consumer.end_offsets(parts)
-                starts = await consumer.beginning_offsets(parts)
-                found[topic] = sum(ends[p] - starts[p] for p in parts)
-            return found
-        finally:
-            await consumer.stop()
+    async def _dead_letters(self) -> dict[str, dict[str, int]]:
+        """Each dead-letter topic's entries, counted by reason."""
+        found: dict[str, dict[str, int]] = {}
+        for topic in self.drill.dead_letter_topics():
+            entries = await everything_on(self.drill.kafka, topic)
+            found[topic] = dict(Counter(str(e.get("reason")) for e in entries))
+        return found
 
     def _row(self, w: FaultWindow, store: dict[str, Any]) -> dict[str, Any]:
         sent = [s for s in self.drill.history.sent if w.start <= s.scheduled < w.end]

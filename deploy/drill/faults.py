@@ -21,6 +21,7 @@ class Target(Protocol):
     async def stack_kill(self, part: str) -> None: ...
     async def receivers_down(self, seconds: float) -> None: ...
     def set_load(self, rate: float) -> None: ...
+    async def poison(self, seconds: float) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ def overload(factor: float, seconds: float) -> Fault:
     return Fault(f"overload {factor:g}x {seconds:g} s", inject)
 
 
+def poisoned(seconds: float) -> Fault:
+    return Fault(f"poison and forged messages {seconds:g} s", lambda t: t.poison(seconds))
+
+
 def full(scale: float = 1.0, own_kafka: bool = True) -> list[Fault]:
     """Every fault of issue 9; `scale` shortens (or lengthens) the outages."""
     faults = [
@@ -73,10 +78,16 @@ def full(scale: float = 1.0, own_kafka: bool = True) -> list[Fault]:
         killed("ferretdb"),
         receivers_down(60 * scale),
         overload(3, 30 * scale),
+        poisoned(30 * scale),
     ]
     return faults
 
 
 def short(scale: float = 1.0) -> list[Fault]:
     """The e2e tier's: one service killed mid-batch, the store away, SMTP and SMS away."""
-    return [kill9("notification-0"), stopped("ferretdb", 15 * scale), receivers_down(20 * scale)]
+    return [
+        kill9("notification-0"),
+        stopped("ferretdb", 15 * scale),
+        receivers_down(20 * scale),
+        poisoned(10 * scale),
+    ]

@@ -23,6 +23,7 @@ from pipeline.mailbox import Mailbox, free_port, port_free
 from pipeline.procs import Fleet, Proc
 
 from . import faults as catalogue
+from . import poison
 from .check import Checker, FaultWindow
 from .history import History
 from .stack import REPO, OwnStack
@@ -65,6 +66,7 @@ class Drill:
     o: Options
     run_id: str = field(default_factory=lambda: secrets.token_hex(3))
     windows: list[FaultWindow] = field(default_factory=list)
+    poison_sent: dict[str, int] = field(default_factory=dict)  # by kind, by the poison fault
 
     def __post_init__(self) -> None:
         base = self.o.state or Path(os.environ.get("JEMPUT_STATE_DIR") or REPO / ".local")
@@ -167,6 +169,14 @@ class Drill:
 
     def set_load(self, rate: float) -> None:
         self.history.rate = rate
+
+    async def poison(self, seconds: float) -> None:
+        topic = f"drill.{self.run_id}"
+        sent = await poison.inject(
+            self.kafka, f"{topic}.events", f"{topic}.intake", seconds, rate=self.rate
+        )
+        for kind, n in sent.items():
+            self.poison_sent[kind] = self.poison_sent.get(kind, 0) + n
 
     # ---- the run --------------------------------------------------------------------
     async def run(self) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """The short drill, in the e2e tier: one notification instance killed mid-batch (the other
-goes on), the store stopped, SMTP and SMS away, under steady load; the checker must find
-nothing lost, nothing doubled, no dead letter, a verifying store (deploy/drill)."""
+goes on), the store stopped, SMTP and SMS away, poison and forged messages on the topics,
+under steady load; the checker must find nothing lost, nothing doubled, nothing sent that
+should not be, no dead letter but the poison's (with the reasons it must be given), a
+verifying store (deploy/drill)."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ def test_short_drill_loses_nothing_and_sends_nothing_twice(
         "kill -9 notification-0",
         "ferretdb stopped 7.5 s",
         "SMTP + SMS down 10 s",
+        "poison and forged messages 5 s",
     ]
     store = check["store"]
     assert store["accepted"] == store["requests_sent"] > 0
@@ -48,7 +51,10 @@ def test_short_drill_loses_nothing_and_sends_nothing_twice(
     assert check["email"]["repeats"] == 0
     assert check["verify"]["ok"]
     assert check["digest_still_checks"]
-    assert not any(check["dead_letters"].values())
+    # The poison reached every consumer, which dead-lettered it (with the reasons the
+    # checker allows: anything else is a violation above) and went on.
+    assert check["poison_sent"]["forged_withdrawal"] > 0
+    assert all(sum(reasons.values()) > 0 for reasons in check["dead_letters"].values())
     # The store was really away: intake refused (503) while it was, and never answered 500.
     assert check["faults"][1]["refused"] > 0
     assert "server_error" not in check["answers"]
