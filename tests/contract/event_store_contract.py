@@ -18,7 +18,8 @@ import pytest
 
 from shared.event_schema.base import NewEvent, RecordedEvent
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys
-from shared.eventstore.recorder import Document, event_key
+from shared.eventstore.group_commit import seal_events
+from shared.eventstore.recorder import Document, event_key, to_document
 from shared.eventstore.store import (
     ConcurrencyError,
     EventStore,
@@ -219,6 +220,28 @@ class EventStoreContract(ABC):
         assert await store.settle([orphan], timedelta(days=365)) == [Settled.IN_FLIGHT]
         assert await store.settle([orphan, loser], timedelta(0)) == [Settled.STORED, Settled.VOID]
         assert [r.event_id for r in await store.read_stream("s-1")] == ["evt-1", "orphan"]
+        assert (await store.verify()).ok
+
+    async def test_settling_never_links_an_orphan_to_a_foreign_predecessor(
+        self, store: EventStore
+    ) -> None:
+        """A writer wrote ahead a two-event append and died; another writer took the first
+        slot. The second entry names a predecessor that lost: it is voided, not inserted."""
+        dead = seal_events(KEYS, "s-1", [event(1), event(2)], 0, GENESIS_HASH, 10, T0)
+        await store.recorder.write_ahead([to_document(r) for r in dead])
+        [winner] = await store.append("s-1", [event(3)], expected_version=0)
+        entries = [e for e in await store.pending() if e.event_id != winner.event_id]
+        assert await store.settle(entries, timedelta(0)) == [Settled.VOID, Settled.VOID]
+        assert await store.read_stream("s-1") == [winner]
+        assert (await store.verify()).ok
+
+    async def test_settling_completes_a_whole_append_whose_writer_died(
+        self, store: EventStore
+    ) -> None:
+        dead = seal_events(KEYS, "s-1", [event(1), event(2)], 0, GENESIS_HASH, 10, T0)
+        await store.recorder.write_ahead([to_document(r) for r in dead])
+        assert await store.settle(dead, timedelta(0)) == [Settled.STORED, Settled.STORED]
+        assert await store.read_stream("s-1") == dead
         assert (await store.verify()).ok
 
     # ---- tamper evidence -------------------------------------------------------------------
