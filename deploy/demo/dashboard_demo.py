@@ -22,7 +22,7 @@ from services.dashboard.bootstrap import create_app
 from services.dashboard.model import RequestRow
 from services.dashboard.rows import MongoRows
 from services.dashboard.settings import DashboardSettings
-from shared.collections import DASHBOARD_REQUESTS
+from shared.collections import DASHBOARD_REQUESTS, DASHBOARD_STREAMS
 from shared.domain.applicant import Status
 from shared.domain.calendar import WIB
 from shared.http import ApiKey, Role, key_digest
@@ -119,8 +119,10 @@ async def main(count: int, screenshot: Path | None) -> None:
         api_keys={"demo": ApiKey(role=Role.SUPERVISOR, sha256=key_digest(KEY))},
     )
     client = mongo_client(settings)
-    filled = await MongoRows(client[settings.mongo_db][DASHBOARD_REQUESTS]).replace_all(
-        rows(count, today, random.Random(20261130))  # noqa: S311 (demo data, seeded)
+    db = client[settings.mongo_db]
+    filled = await MongoRows(db[DASHBOARD_REQUESTS], db[DASHBOARD_STREAMS]).replace_all(
+        rows(count, today, random.Random(20261130)),  # noqa: S311 (demo data, seeded)
+        versions={},  # rows made up, not from a log
     )
     await client.close()
     print(f"{filled} requests over 30 days in database jemput_demo")

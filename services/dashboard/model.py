@@ -2,9 +2,18 @@
 
 Only what is not personal is read from an event: the request's kind, its outreach point
 (kind, name, kelurahan, kecamatan code), its status, the decision's reason codes, times
-and the tracking code; never the applicant's part of the form. Each row remembers the
-ids of the events it took, so a redelivered event changes nothing (and a rebuild from the
-log, event by event, gives the same rows)."""
+and the tracking code; never the applicant's part of the form.
+
+Events are applied in each stream's version order, whatever order they arrive in: two
+writers publish their own appends, and the relay republishes a dead writer's event
+seconds later, so a decision can arrive after the withdrawal stored after it, or before
+its request's submission. The model remembers each stream's version applied; an event
+that comes early (a gap before it) is applied after the versions it missed, read from the
+store (the log holds them: an event is published only once stored, after its
+predecessor); one that comes late (at or below that version) was applied before. Each
+row also remembers the ids of the events it took, so a crash between a row's update and
+its stream's version changes nothing on redelivery. A rebuild from the log (`read_all`:
+each stream in version order) goes through the same code and gives the same rows."""
 
 from __future__ import annotations
 
@@ -14,7 +23,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.domain.applicant import STATUS_EVENTS, Status, status_after
+from shared.domain.applicant import STATUS_EVENTS, Status, reasons_after, status_after
 from shared.domain.events import (
     Decision,
     ManualReviewDecided,
@@ -26,7 +35,7 @@ from shared.domain.events import (
     registry,
 )
 from shared.domain.requests import OutreachPoint, RequestKind
-from shared.event_schema import RecordedEvent
+from shared.event_schema import DomainEvent, RecordedEvent
 from shared.privacy.personal_data import MARKER, is_sealed
 
 # What changes a row: every status change, and what notification made of it.
@@ -61,6 +70,18 @@ class Rows(Protocol):
     async def put(self, row: RequestRow) -> None: ...
 
     async def submitted_between(self, start: datetime, end: datetime) -> list[RequestRow]: ...
+
+    async def applied(self, stream_id: str) -> int:
+        """The stream's version applied so far (0: none)."""
+        ...
+
+    async def mark_applied(self, stream_id: str, version: int) -> None: ...
+
+
+class StreamHistory(Protocol):
+    """Where the versions an event skipped are read (the event store)."""
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]: ...
 
 
 class SubmittedInClear(BaseModel):
@@ -110,11 +131,10 @@ def changed(row: RequestRow, event: RequestEvent, record: RecordedEvent) -> Requ
         update["review_since"] = at if isinstance(event, ManualReviewRequired) else None
     if isinstance(event, Decision | ManualReviewDecided) and row.decided_at is None:
         update["decided_at"] = at
-    if isinstance(event, Decision):
-        update["reasons"] = list(getattr(event, "reasons", ()))
-    elif isinstance(event, ManualReviewDecided):
-        update["reasons"] = [] if event.approved else ["manual_review_rejected"]
-    elif isinstance(event, NotificationDelivered) and row.notified_at is None:
+    reasons = reasons_after(event)
+    if reasons is not None:
+        update["reasons"] = list(reasons)
+    if isinstance(event, NotificationDelivered) and row.notified_at is None:
         update["notified_at"] = at
     elif isinstance(event, NotificationFailed) and event.final:
         update["failed_notifications"] = row.failed_notifications + 1
@@ -137,16 +157,44 @@ def _loads(record: RecordedEvent) -> object:
     return registry.load(_sealed_text_withheld(record))
 
 
-# What the consumer must be able to parse before a row takes the event (else: dead letter).
-READS: dict[type[RequestEvent], Callable[[RecordedEvent], object]] = {
-    cls: _loads for cls in FED_BY
-} | {RequestSubmitted: lambda record: SubmittedInClear.model_validate(record.payload)}
+def _nothing(record: RecordedEvent) -> None:
+    """What the rows read of an event they do not show: nothing (its version counts)."""
 
 
-async def take(rows: Rows, record: RecordedEvent) -> bool:
-    """Apply one stored event to its request's row; False if it was taken before (or
-    names a request this model never saw submitted). RequestSubmitted is read in its
-    clear parts; the others are loaded with their sealed free text withheld."""
+# Every stored event type, with what the consumer must be able to parse before the rows
+# take the event (else: dead letter). Types the rows do not show still move the stream's
+# version on, so the consumer takes them too (else each would look like a gap).
+READS: dict[type[DomainEvent], Callable[[RecordedEvent], object]] = (
+    {cls: _nothing for cls in registry.models()}
+    | {cls: _loads for cls in FED_BY}
+    | {RequestSubmitted: lambda record: SubmittedInClear.model_validate(record.payload)}
+)
+
+
+async def take(rows: Rows, record: RecordedEvent, history: StreamHistory) -> bool:
+    """Apply one stored event of any type, in its stream's version order: first the
+    versions it skipped (read from `history`), then itself; nothing if its version was
+    applied before. True if a row changed."""
+    applied = await rows.applied(record.stream_id)
+    if record.version <= applied:
+        return False
+    todo = [record]
+    if record.version > applied + 1:
+        skipped = await history.read_stream(record.stream_id, applied + 1)
+        todo = [r for r in skipped if r.version < record.version] + todo
+        if [r.version for r in todo] != list(range(applied + 1, record.version + 1)):
+            raise LookupError(f"versions before {record.version} missing from the log")
+    changed = False
+    for each in todo:
+        changed = await _apply(rows, each) or changed
+    await rows.mark_applied(record.stream_id, record.version)
+    return changed
+
+
+async def _apply(rows: Rows, record: RecordedEvent) -> bool:
+    """One event to its request's row; False if it changes no row (not a type the rows
+    show, or taken before). RequestSubmitted is read in its clear parts; the others are
+    loaded with their sealed free text withheld."""
     if record.event_type not in FED_BY_TYPE:
         return False
     if record.event_type == RequestSubmitted.event_type:
@@ -160,7 +208,7 @@ async def take(rows: Rows, record: RecordedEvent) -> bool:
         return False
     row_now = await rows.get(event.request_id)
     if row_now is None or record.event_id in row_now.seen:
-        return False
+        return False  # None: submitted in another stream? never, in a log that verifies
     await rows.put(changed(row_now, event, record))
     return True
 
@@ -170,6 +218,7 @@ class InMemoryRows:
 
     def __init__(self) -> None:
         self.rows: dict[str, RequestRow] = {}
+        self.versions: dict[str, int] = {}  # stream id -> version applied
 
     async def get(self, request_id: str) -> RequestRow | None:
         return self.rows.get(request_id)
@@ -179,3 +228,9 @@ class InMemoryRows:
 
     async def submitted_between(self, start: datetime, end: datetime) -> list[RequestRow]:
         return [r for r in self.rows.values() if start <= r.submitted_at < end]
+
+    async def applied(self, stream_id: str) -> int:
+        return self.versions.get(stream_id, 0)
+
+    async def mark_applied(self, stream_id: str, version: int) -> None:
+        self.versions[stream_id] = version

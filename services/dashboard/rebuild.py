@@ -10,7 +10,7 @@ import sys
 from services.dashboard.model import InMemoryRows, take
 from services.dashboard.rows import MongoRows
 from services.dashboard.settings import DashboardSettings
-from shared.collections import DASHBOARD_REQUESTS
+from shared.collections import DASHBOARD_REQUESTS, DASHBOARD_STREAMS
 from shared.eventstore.store import EventStore
 from shared.runtime import mongo_client, open_store
 
@@ -18,7 +18,7 @@ from shared.runtime import mongo_client, open_store
 async def replay(store: EventStore) -> InMemoryRows:
     rows = InMemoryRows()
     async for record in store.read_all():
-        await take(rows, record)
+        await take(rows, record, store)
     return rows
 
 
@@ -27,9 +27,10 @@ async def main() -> None:
     client = mongo_client(settings)
     try:
         rebuilt = await replay(await open_store(client, settings))
-        live = MongoRows(client[settings.mongo_db][DASHBOARD_REQUESTS])
+        db = client[settings.mongo_db]
+        live = MongoRows(db[DASHBOARD_REQUESTS], db[DASHBOARD_STREAMS])
         same = [await live.get(k) == row for k, row in rebuilt.rows.items()]
-        count = await live.replace_all(rebuilt.rows.values())
+        count = await live.replace_all(rebuilt.rows.values(), rebuilt.versions)
         sys.stdout.write(
             f"{count} rows rebuilt; {'equal to' if all(same) else 'DIFFERENT from'} the live ones\n"
         )

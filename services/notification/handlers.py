@@ -1,14 +1,10 @@
 """Tell the applicant what happened, once per event and channel, whatever is redelivered.
 
-For each message: record the attempt, send, record the outcome. After a crash between
-the attempt and its outcome, a channel that drops repeats (SMS, by idempotency key) is
-simply sent again; email is not, and the outcome is recorded as unknown: an applicant
-never gets the same alert twice.
-
-A channel that cannot be reached (SMTP server or SMS gateway down) has not refused the
-message: the failed attempt is recorded, and the next waits until the channel accepts
-connections again, without using up the message's attempts (so an outage never sends it
-to the dead-letter topic). After `channel_wait_seconds` the handler gives up for now
+For each message: record the attempt, send, record the outcome. When to send, retry or
+stop is the domain's policy (shared/domain/notifying.py: at most once, a crash mid-send
+resent only on a channel that drops repeats, refusals counted, outages waited for); this
+module carries it out. A channel that cannot be reached is probed until it accepts
+connections again; after `channel_wait_seconds` the handler gives up for now
 (ChannelDownError): the events come again, and nothing is dead-lettered.
 """
 
@@ -30,6 +26,15 @@ from shared.domain.events import (
     NotificationDelivered,
     NotificationFailed,
     RequestEvent,
+)
+from shared.domain.notifying import (
+    OUTCOME_UNKNOWN,
+    GiveUp,
+    RetryPolicy,
+    Settled,
+    Unknown,
+    after_failure,
+    first_try,
 )
 from shared.event_schema import RecordedEvent
 from shared.histories import ApplicantHistories, ToRecord, derived_id
@@ -99,45 +104,28 @@ async def _send_once(
     record: RecordedEvent,
     request: RequestState,
 ) -> None:
+    """Carry out the policy (shared/domain/notifying.py) for one message: record, send,
+    record the outcome, wait as it says."""
     nid = derived_id("notify", record.event_id, channel.name)
-    state = request.notifications.get(nid)
-    if state is not None and (state.delivered or state.failed_for_good):
+    step = first_try(request.notifications.get(nid), channel.resend_is_safe)
+    if isinstance(step, Settled):
         return
-    first = 1
-    if state is not None:
-        if state.open_attempt and not channel.resend_is_safe:
-            await _outcome(
-                deps, record, event.request_id, nid, state.attempts, "outcome_unknown", True
-            )
-            return
-        first = state.attempts + (0 if state.open_attempt else 1)
+    if isinstance(step, Unknown):
+        await _outcome(deps, record, event.request_id, nid, step.attempt, OUTCOME_UNKNOWN, True)
+        return
     template, subject, text = render(event, request, short=channel.name == "sms")
-    failures = first - 1  # attempts the channel refused (an unreachable one does not count)
-    attempt = first - 1
+    language = request.form.applicant.language.value
+    message = Message(to, subject, text, key=nid, language=language)
+    policy = RetryPolicy(deps.max_attempts, deps.backoff_seconds)
     while True:
-        attempt += 1
-        await _record(
-            deps,
-            record,
-            ToRecord(
-                NotificationAttempted(
-                    request_id=event.request_id,
-                    notification_id=nid,
-                    channel=channel.name,
-                    template=template,
-                    attempt=attempt,
-                ),
-                derived_id("attempt", nid, str(attempt)),
-            ),
-        )
+        await _record(deps, record, _attempted(event, nid, channel, template, step.attempt))
         try:
-            language = request.form.applicant.language.value
-            await channel.send(Message(to, subject, text, key=nid, language=language))
+            await channel.send(message)
         except ChannelError as exc:
-            failures += not exc.unreachable
-            final = failures >= deps.max_attempts
-            await _outcome(deps, record, event.request_id, nid, attempt, exc.code, final)
-            if final:
+            verdict = after_failure(step, exc.unreachable, policy)
+            final = isinstance(verdict, GiveUp)
+            await _outcome(deps, record, event.request_id, nid, step.attempt, exc.code, final)
+            if isinstance(verdict, GiveUp):
                 await deps.dead_letter(
                     {
                         "notification_id": nid,
@@ -147,23 +135,31 @@ async def _send_once(
                     }
                 )
                 return
-            if exc.unreachable:
+            if verdict.wait_seconds is None:
                 await _until_reachable(deps, channel)
             else:
-                await asyncio.sleep(deps.backoff_seconds * 2 ** (failures - 1))
+                await asyncio.sleep(verdict.wait_seconds)
+            step = verdict.next
             continue
-        await _record(
-            deps,
-            record,
-            ToRecord(
-                NotificationDelivered(
-                    request_id=event.request_id, notification_id=nid, attempt=attempt
-                ),
-                derived_id("delivered", nid),
-            ),
+        delivered = NotificationDelivered(
+            request_id=event.request_id, notification_id=nid, attempt=step.attempt
         )
+        await _record(deps, record, ToRecord(delivered, derived_id("delivered", nid)))
         log.info("notified", extra={"notification_id": nid, "channel": channel.name})
         return
+
+
+def _attempted(
+    event: RequestEvent, nid: str, channel: Channel, template: str, attempt: int
+) -> ToRecord:
+    attempted = NotificationAttempted(
+        request_id=event.request_id,
+        notification_id=nid,
+        channel=channel.name,
+        template=template,
+        attempt=attempt,
+    )
+    return ToRecord(attempted, derived_id("attempt", nid, str(attempt)))
 
 
 async def _outcome(

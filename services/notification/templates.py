@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shared.domain.applicant import TOLD, RequestState, Status, status_after
-from shared.domain.events import Decision, DocumentsRequested, ManualReviewDecided, RequestEvent
+from shared.domain.applicant import TOLD, RequestState, Status, reasons_after, status_after
+from shared.domain.events import Decision, DocumentsRequested, RequestEvent
 from shared.domain.messages import KIND_NAMES, next_step
 from shared.rulesets import load_reason_texts
 
@@ -35,11 +35,7 @@ def render(event: RequestEvent, request: RequestState, short: bool) -> tuple[str
     applicant = request.form.applicant
     lang = applicant.language.value
     documents = event.documents if isinstance(event, DocumentsRequested) else ()
-    codes: tuple[str, ...] = getattr(event, "reasons", ())
-    if isinstance(event, DocumentsRequested):
-        codes = ("documents_missing",)
-    elif isinstance(event, ManualReviewDecided) and not event.approved:
-        codes = ("manual_review_rejected",)
+    codes = reasons_after(event) or ()
     rule_set_id = event.rule_set_id if isinstance(event, Decision) else request.rule_set_id
     reasons = (
         load_reason_texts(rule_set_id).explain(

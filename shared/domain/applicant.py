@@ -109,13 +109,13 @@ class ApplicantHistory:
         if status is not None:
             request.status = status
             request.closed_at = None if status in OPEN else occurred_at
+        reasons = reasons_after(event)
+        if reasons is not None:
+            request.reasons = reasons
         if isinstance(event, Decision):
             request.awaiting_decision = False
             request.rule_set_id = event.rule_set_id
-            request.reasons = getattr(event, "reasons", ())
             request.missing_documents = getattr(event, "documents", ())
-        elif isinstance(event, ManualReviewDecided):
-            request.reasons = () if event.approved else ("manual_review_rejected",)
         elif isinstance(event, DocumentsSupplied):
             request.documents |= event.documents
             request.awaiting_decision = True
@@ -173,6 +173,22 @@ def status_after(event: DomainEvent) -> Status | None:
             return Status.VERIFIED if approved else Status.REJECTED
         case RequestWithdrawn():
             return Status.WITHDRAWN
+    return None
+
+
+def reasons_after(event: DomainEvent) -> tuple[str, ...] | None:
+    """The reason codes a request has after `event` (why it is where it is); None for
+    events that leave them as they were. The one place that says it: the history (the
+    status page), notification's letters and the dashboard's top reasons use it."""
+    match event:
+        case RequestRejected(reasons=reasons) | ManualReviewRequired(reasons=reasons):
+            return reasons
+        case DocumentsRequested():
+            return ("documents_missing",)  # its sentence names the documents
+        case RequestVerified():
+            return ()
+        case ManualReviewDecided(approved=approved):
+            return () if approved else ("manual_review_rejected",)
     return None
 
 

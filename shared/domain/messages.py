@@ -6,7 +6,6 @@ so they are versioned with it: a decision is always told in its own rule set's w
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -105,15 +104,6 @@ class ReasonTexts(BaseModel):
     reasons: dict[str, dict[Language, str]]
     values: dict[str, Any] = {}  # the rule set's numbers, set by the loader
 
-    def placeholders(self) -> set[str]:
-        return {
-            name
-            for texts in self.reasons.values()
-            for text in texts.values()
-            for _, name, _, _ in string.Formatter().parse(text)
-            if name
-        }
-
     def explain(
         self,
         codes: Sequence[str],
@@ -137,11 +127,9 @@ class ReasonTexts(BaseModel):
 
 
 def reason_codes(request: RequestState) -> tuple[str, ...]:
-    """Why a request is where it is, as codes: a decision's reasons, or the documents it
-    asked for (the documents are named in that reason's sentence)."""
-    if request.status is Status.DOCUMENTS_REQUESTED:
-        return ("documents_missing",)
-    if request.status in (Status.REJECTED, Status.MANUAL_REVIEW):
+    """Why a request is where it is, as codes (`reasons_after` the decision that put it
+    there), told only while it stands there."""
+    if request.status in (Status.DOCUMENTS_REQUESTED, Status.REJECTED, Status.MANUAL_REVIEW):
         return request.reasons
     return ()
 

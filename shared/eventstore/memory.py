@@ -53,10 +53,9 @@ class InMemoryRecorder(Recorder):
         for position in positions:
             self.outbox.pop(position, None)
 
-    async def read_all(self, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
+    async def read_all(self) -> AsyncIterator[RecordedEvent]:
         for doc in sorted(self.documents.values(), key=lambda d: d["position"]):
-            if doc["position"] > after_position:
-                yield from_document(copy.deepcopy(doc))
+            yield from_document(copy.deepcopy(doc))
 
     async def raw_documents(
         self, stream_id: str | None = None, after_stream: str | None = None

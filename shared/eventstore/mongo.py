@@ -91,8 +91,8 @@ class MongoRecorder(Recorder):
             chunk = positions[start : start + MAX_KEYS_PER_READ]
             await self.outbox.delete_many({"_id": {"$in": [outbox_key(p) for p in chunk]}})
 
-    async def read_all(self, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
-        cursor = self.events.find({"position": {"$gt": after_position}}, batch_size=1000)
+    async def read_all(self) -> AsyncIterator[RecordedEvent]:
+        cursor = self.events.find({}, batch_size=1000)
         async for doc in cursor.sort("position", ASCENDING):
             yield from_document(doc)
 

@@ -1,9 +1,9 @@
 """Global positions drawn from the clock, without a shared counter.
 
-A position orders events across streams (the relay publishes, and `read_all` replays, in
-position order). A counter document would cost a command per commit and, on FerretDB,
-hand the same numbers to two processes (its findAndModify `$inc` is not atomic). So each
-process draws positions from its own clock instead:
+A position orders events across streams (`read_all` replays in position order). A
+counter document would cost a command per commit and, on FerretDB, hand the same numbers
+to two processes (its findAndModify `$inc` is not atomic). So each process draws
+positions from its own clock instead:
 
     milliseconds since 1970 << 20  |  slot << 10  |  sequence
 
@@ -12,6 +12,11 @@ The slot is random per process (1,024 of them), the sequence counts within a mil
 only grow; across processes they follow the clock. Two processes that draw the same slot
 can clash: the outbox's unique key on position catches it, and the loser draws a new slot.
 A stream's next event is always placed after its head's position, whatever the clocks say.
+
+So positions order each stream, and a full replay (`read_all`) gives every stream's
+events in version order; they are not a cursor: a process whose clock is behind stores,
+later, events with smaller positions than some already read, so "everything after P"
+would miss them. `read_all` takes no cursor for that reason.
 """
 
 from __future__ import annotations

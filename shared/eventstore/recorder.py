@@ -84,10 +84,13 @@ class Recorder(ABC):
         """Remove these outbox entries (published or void)."""
 
     @abstractmethod
-    def read_all(self, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
-        """Every stream's events after a global position, in position order.
+    def read_all(self) -> AsyncIterator[RecordedEvent]:
+        """Every stream's events, in position order: a full replay, each stream's events in
+        version order (a stream's next position is drawn above its head's).
 
-        Positions can have gaps (a reservation whose append lost a race or whose writer died).
+        No cursor (`after_position`) on purpose: positions come from each writer's clock,
+        so an event stored later can carry a smaller position than one already read; a
+        catch-up from the last position seen would miss it (positions.py).
         """
 
     @abstractmethod

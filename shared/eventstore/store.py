@@ -159,9 +159,10 @@ class EventStore:
         stored = await self.read_stream(record.stream_id, from_version=record.version)
         return bool(stored) and stored[0] == record
 
-    def read_all(self, after_position: int = 0) -> AsyncIterator[RecordedEvent]:
-        """Every stream's events after a global position, in position order (with gaps)."""
-        return self.recorder.read_all(after_position)
+    def read_all(self) -> AsyncIterator[RecordedEvent]:
+        """Every stream's events in position order, each stream's in version order: a
+        full replay only (no cursor: positions follow writers' clocks, recorder.py)."""
+        return self.recorder.read_all()
 
     def raw_documents(
         self, stream_id: str | None = None, after_stream: str | None = None

@@ -10,6 +10,7 @@ must pass.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +19,9 @@ import pytest
 
 from shared.event_schema.base import NewEvent, RecordedEvent
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys
-from shared.eventstore.recorder import Document, event_key
+from shared.eventstore.group_commit import seal_events
+from shared.eventstore.positions import PositionClock
+from shared.eventstore.recorder import Document, event_key, to_document
 from shared.eventstore.store import (
     ConcurrencyError,
     EventStore,
@@ -96,8 +99,28 @@ class EventStoreContract(ABC):
         await store.append("a", [event(3)], expected_version=1)
         everything = [r async for r in store.read_all()]
         assert [r.payload["n"] for r in everything] == [1, 2, 3]
-        later = [r async for r in store.read_all(after_position=everything[0].position)]
-        assert [r.payload["n"] for r in later] == [2, 3]
+
+    async def test_full_replay_keeps_each_stream_in_order_across_skewed_clocks(
+        self, store: EventStore
+    ) -> None:
+        """Two writers on one log, one clock an hour behind the other, taking turns on the
+        same streams: each stream's events replay in version order whatever the clocks."""
+        hour_ms = 3_600_000
+        ahead = EventStore(store.recorder, KEYS, positions=PositionClock(lambda: 2 * hour_ms))
+        behind = EventStore(store.recorder, KEYS, positions=PositionClock(lambda: hour_ms))
+        for n in range(6):
+            writer = (ahead, behind)[n % 2]
+            for offset, stream in enumerate(("a", "b")):
+                await writer.append(stream, [event(10 * n + offset)], expected_version=n)
+        replay = [r async for r in store.read_all()]
+        assert [r.position for r in replay] == sorted(r.position for r in replay)
+        for stream in ("a", "b"):
+            assert [r.version for r in replay if r.stream_id == stream] == list(range(1, 7))
+
+    async def test_a_full_replay_takes_no_cursor(self, store: EventStore) -> None:
+        """Positions follow writers' clocks, so "after position P" could miss events."""
+        assert list(inspect.signature(store.read_all).parameters) == []
+        assert list(inspect.signature(store.recorder.read_all).parameters) == []
 
     async def test_long_streams_read_whole(self, store: EventStore) -> None:
         for start in range(0, 70, 10):
@@ -219,6 +242,28 @@ class EventStoreContract(ABC):
         assert await store.settle([orphan], timedelta(days=365)) == [Settled.IN_FLIGHT]
         assert await store.settle([orphan, loser], timedelta(0)) == [Settled.STORED, Settled.VOID]
         assert [r.event_id for r in await store.read_stream("s-1")] == ["evt-1", "orphan"]
+        assert (await store.verify()).ok
+
+    async def test_settling_never_links_an_orphan_to_a_foreign_predecessor(
+        self, store: EventStore
+    ) -> None:
+        """A writer wrote ahead a two-event append and died; another writer took the first
+        slot. The second entry names a predecessor that lost: it is voided, not inserted."""
+        dead = seal_events(KEYS, "s-1", [event(1), event(2)], 0, GENESIS_HASH, 10, T0)
+        await store.recorder.write_ahead([to_document(r) for r in dead])
+        [winner] = await store.append("s-1", [event(3)], expected_version=0)
+        entries = [e for e in await store.pending() if e.event_id != winner.event_id]
+        assert await store.settle(entries, timedelta(0)) == [Settled.VOID, Settled.VOID]
+        assert await store.read_stream("s-1") == [winner]
+        assert (await store.verify()).ok
+
+    async def test_settling_completes_a_whole_append_whose_writer_died(
+        self, store: EventStore
+    ) -> None:
+        dead = seal_events(KEYS, "s-1", [event(1), event(2)], 0, GENESIS_HASH, 10, T0)
+        await store.recorder.write_ahead([to_document(r) for r in dead])
+        assert await store.settle(dead, timedelta(0)) == [Settled.STORED, Settled.STORED]
+        assert await store.read_stream("s-1") == dead
         assert (await store.verify()).ok
 
     # ---- tamper evidence -------------------------------------------------------------------

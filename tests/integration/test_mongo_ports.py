@@ -1,14 +1,17 @@
-"""The review queue, tracking index and data key contracts against the real MongoDB-wire server."""
+"""The ports' contracts (review queue, tracking index, data keys, dashboard rows) against
+the real MongoDB-wire server."""
 
 from __future__ import annotations
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.dashboard.rows import MongoRows
 from services.verification.review_queue import ReviewQueue
 from shared.eventstore.recorder import Document
 from shared.privacy.mongo_keys import MongoDataKeys
 from shared.tracking import MongoTrackingIndex
+from tests.contract.dashboard_rows_contract import DashboardRowsContract
 from tests.contract.data_keys_contract import DataKeysContract
 from tests.contract.review_queue_contract import ReviewQueueContract
 from tests.contract.tracking_index_contract import TrackingIndexContract
@@ -27,6 +30,15 @@ def data_keys(mongo_db: AsyncDatabase[Document]) -> MongoDataKeys:
 @pytest.fixture
 def index(mongo_db: AsyncDatabase[Document]) -> MongoTrackingIndex:
     return MongoTrackingIndex(mongo_db["tracking_codes"])
+
+
+@pytest.fixture
+def rows(mongo_db: AsyncDatabase[Document]) -> MongoRows:
+    return MongoRows(mongo_db["dashboard_requests"], mongo_db["dashboard_streams"])
+
+
+class TestMongoDashboardRows(DashboardRowsContract):
+    pass
 
 
 class TestMongoReviewQueue(ReviewQueueContract):

@@ -1,12 +1,15 @@
-"""The review queue, tracking index and data key contracts, against in-memory versions."""
+"""The ports' contracts (review queue, tracking index, data keys, dashboard rows) against
+in-memory versions."""
 
 from __future__ import annotations
 
 import pytest
 
+from services.dashboard.model import InMemoryRows
 from services.verification.review_queue import InMemoryReviewQueue
 from shared.privacy.keys import InMemoryDataKeys
 from shared.tracking import InMemoryTrackingIndex
+from tests.contract.dashboard_rows_contract import DashboardRowsContract
 from tests.contract.data_keys_contract import DataKeysContract
 from tests.contract.review_queue_contract import ReviewQueueContract
 from tests.contract.tracking_index_contract import TrackingIndexContract
@@ -25,6 +28,15 @@ def data_keys() -> InMemoryDataKeys:
 @pytest.fixture
 def index() -> InMemoryTrackingIndex:
     return InMemoryTrackingIndex()
+
+
+@pytest.fixture
+def rows() -> InMemoryRows:
+    return InMemoryRows()
+
+
+class TestInMemoryDashboardRows(DashboardRowsContract):
+    pass
 
 
 class TestInMemoryReviewQueue(ReviewQueueContract):

@@ -167,7 +167,9 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
         "audit": audit_app(
             audit_settings, service=_audit_service(audit_settings, store, tracking, access, keys)
         ),
-        "dashboard": dashboard_app(DashboardSettings(**COMMON), broker=broker, rows=rows),
+        "dashboard": dashboard_app(
+            DashboardSettings(**COMMON), broker=broker, rows=rows, history=store
+        ),
     }
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(TestKafkaBroker(broker, connect_only=False))
