@@ -15,3 +15,4 @@ PROJECTION_STATS = "projection_stats"  # counts by kecamatan and outreach point
 # erases a class of personal data while the log stays insert-only (docs/adr/0009-personal-data.md).
 DATA_KEYS = "data_keys"
 DASHBOARD_REQUESTS = "dashboard_requests"  # one row a request, without personal data
+RATE_LIMITS = "rate_limits"  # slots of the public lookups' fixed windows (shared/rate_limit.py)

@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 from services.intake.api import router
 from services.intake.handlers import IntakeDeps
 from services.intake.kafka import intake_router
+from services.intake.public import install_public
 from services.intake.settings import IntakeSettings
 from shared.collections import TRACKING_CODES
 from shared.eventstore.store import EventStore
@@ -76,4 +77,5 @@ def create_app(
         settings.retry_after_seconds,
     )
     app.include_router(router)
+    install_public(app, settings, db)  # the status page /cek/, limits on guessing
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from services.verification.review_queue import QueuedReview, ReviewQueuePort
 from shared.access_log import AccessLog
@@ -68,6 +69,8 @@ async def queue_review(
             kind=request.kind.value,
             reasons=event.reasons,
             since=record.recorded_at,
+            kecamatan_code=request.form.outreach_point.kecamatan_code,
+            rule_set_id=event.rule_set_id,
         )
     )
 
@@ -77,8 +80,29 @@ async def unqueue_review(
 ) -> None:
     history = await deps.histories.load(record.stream_id)
     request = history.requests.get(event.request_id)
-    if request is not None:
+    if request is None:
+        return
+    if isinstance(event, ManualReviewDecided):  # kept a while: a late verifier is told
+        await deps.queue.decided(
+            request.tracking_code, event.verifier, event.approved, record.recorded_at
+        )
+    else:
         await deps.queue.remove(request.tracking_code)
+
+
+@dataclass(frozen=True)
+class EarlierDecision:
+    verifier: str
+    approved: bool
+
+
+async def earlier_decision(deps: VerificationDeps, review: QueuedReview) -> EarlierDecision | None:
+    """Who decided the review and how, from the log (verifier and verdict are in clear)."""
+    for record in await deps.histories.read(review.stream_id):
+        data = record.payload
+        if record.event_type == "ManualReviewDecided" and data["request_id"] == review.request_id:
+            return EarlierDecision(str(data["verifier"]), bool(data["approved"]))
+    return None
 
 
 async def decide_review(
@@ -94,4 +118,4 @@ async def decide_review(
         ],
         correlation_id=review.request_id,
     )
-    await deps.queue.remove(review.tracking_code)
+    await deps.queue.decided(review.tracking_code, verifier, approved, datetime.now(UTC))
