@@ -22,6 +22,7 @@ from shared.http import ApiKeys, install_common
 from shared.messaging.kafka import make_broker
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
+from shared.rate_limit import SlotStore
 from shared.runtime import mongo_client, open_store, readiness
 from shared.tracking import MongoTrackingIndex, TrackingIndex
 
@@ -38,8 +39,9 @@ def create_app(
     store: EventStore | None = None,
     data_keys: DataKeyStore | None = None,
     tracking: TrackingIndex | None = None,
+    rate_slots: SlotStore | None = None,
 ) -> FastAPI:
-    """`broker`, `store` and `tracking` replace the real adapters (the in-memory tier
+    """`broker`, `store`, `tracking` and `rate_slots` replace the real adapters (the in-memory tier
     passes a broker under FastStream's TestKafkaBroker and in-memory store and index)."""
     settings = settings or IntakeSettings()
     client = client or mongo_client(settings)
@@ -77,5 +79,5 @@ def create_app(
         settings.retry_after_seconds,
     )
     app.include_router(router)
-    install_public(app, settings, db)  # the status page /cek/, limits on guessing
+    install_public(app, settings, db, rate_slots)  # the status page /cek/, limits on guessing
     return app

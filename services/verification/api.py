@@ -17,7 +17,7 @@ from services.verification.handlers import (
     earlier_decision,
 )
 from services.verification.review_queue import QueuedReview
-from shared.api_errors import GUARDED, WITH_BODY, errors
+from shared.api_errors import GUARDED, WITH_BODY, Problem, errors
 from shared.domain.applicant import DomainError
 from shared.domain.messages import Reason
 from shared.domain.requests import Document, Language, RequestForm, RequestKind, Text
@@ -38,10 +38,9 @@ def deps(request: Request) -> VerificationDeps:
 Deps = Annotated[VerificationDeps, Depends(deps)]
 
 
-class ReviewConflict(BaseModel):
+class ReviewConflict(Problem):
     """Another verifier holds the case, or has decided it: who, and what they decided."""
 
-    detail: str
     claimed_by: str | None = None
     claimed_until: datetime | None = None
     decided_by: str | None = None
@@ -156,6 +155,7 @@ class DecisionBody(BaseModel):
 @router.post(
     "/{tracking_code}/decision",
     status_code=204,
+    response_model=None,
     responses={**errors(*WITH_BODY, 404, e404=NO_REVIEW), **CONFLICT},
 )
 async def decide(

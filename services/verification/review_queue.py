@@ -110,6 +110,11 @@ class InMemoryReviewQueue:
         if review is not None and review.decided_by is None:
             update = {"decided_by": verifier, "approved": approved, "decided_at": at}
             self.reviews[tracking_code] = review.model_copy(update=update)
+        self.reviews = {
+            code: r
+            for code, r in self.reviews.items()
+            if r.decided_at is None or r.decided_at >= at - KEEP_DECIDED
+        }
 
 
 class ReviewQueue:

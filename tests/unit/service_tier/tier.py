@@ -43,6 +43,7 @@ from shared.http import ApiKey, Role, key_digest
 from shared.identity import pseudonym
 from shared.privacy.keys import InMemoryDataKeys
 from shared.privacy.personal_data import PersonalData
+from shared.rate_limit import InMemorySlotStore
 from shared.retention import load_policy
 from shared.rulesets import load_rule_set
 from shared.tracking import InMemoryTrackingIndex
@@ -151,7 +152,12 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
 
     apps = {
         "intake": intake_app(
-            intake_settings, broker=broker, store=store, tracking=tracking, data_keys=keys
+            intake_settings,
+            broker=broker,
+            store=store,
+            tracking=tracking,
+            data_keys=keys,
+            rate_slots=InMemorySlotStore(),
         ),
         "verification": verification_app(
             verification_settings,
