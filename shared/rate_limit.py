@@ -13,6 +13,7 @@ are full for the window, so a client over its limit costs the store nothing more
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import math
@@ -87,6 +88,7 @@ class RateLimiter:
         self._store, self.limit, self.period, self._clock = store, limit, period, clock
         self._window = -1
         self._next_slot: dict[str, int] = {}  # this window only: the next slot to try
+        self._locks: dict[str, asyncio.Lock] = {}
         self._swept_window = -1
 
     async def hit(self, client: str) -> Verdict:
@@ -94,18 +96,23 @@ class RateLimiter:
         window = int(now // self.period)
         ends = (window + 1) * self.period
         if window != self._window:  # a new window: what we knew of the last one is moot
-            self._window, self._next_slot = window, {}
+            self._window, self._next_slot, self._locks = window, {}, {}
         if self._swept_window < window:  # once a window per process, slots of the past go
             self._swept_window = window
             await self._store.sweep(now - self.period)
-        slot = self._next_slot.get(client, 0)
-        while slot < self.limit:
-            taken = await self._store.claim(f"{client}|{window}|{slot}", ends)
-            slot += 1
-            if self._window == window:
-                self._next_slot[client] = max(slot, self._next_slot.get(client, 0))
-            if taken:
-                return Verdict(True, 0)
+        if self._next_slot.get(client, 0) < self.limit:
+            # One claimant per client in this process: a burst of a client's requests
+            # waits here instead of each racing through the slots (measured on FerretDB:
+            # 300 at once exhausted the connection pool).
+            async with self._locks.setdefault(client, asyncio.Lock()):
+                slot = self._next_slot.get(client, 0)
+                while slot < self.limit:
+                    taken = await self._store.claim(f"{client}|{window}|{slot}", ends)
+                    slot += 1
+                    if self._window == window:
+                        self._next_slot[client] = slot
+                    if taken:
+                        return Verdict(True, 0)
         return Verdict(False, max(1, math.ceil(ends - now)))
 
 

@@ -120,7 +120,8 @@ def _settings(
 ) -> tuple[IntakeSettings, VerificationSettings, NotificationSettings, AuditSettings]:
     """Built once: reading settings (environment, validation) is a good part of a start."""
     return (
-        IntakeSettings(**COMMON),
+        # The tests poll the status as a harness, not as an applicant (the limit has its own).
+        IntakeSettings(**COMMON, status_limit_per_minute=100_000),
         VerificationSettings(**COMMON),
         NotificationSettings(**COMMON, max_attempts=max_attempts, backoff_seconds=0.0),
         AuditSettings(**COMMON),
