@@ -136,7 +136,7 @@ async def claim(
 ) -> QueuedReview | JSONResponse:
     """Take the case for `review_claim_minutes` (again: longer); others see who has it."""
     now = datetime.now(UTC)
-    minutes: int = request.app.state.settings.review_claim_minutes
+    minutes: float = request.app.state.settings.review_claim_minutes
     review = await d.queue.claim(tracking_code, caller.name, now + timedelta(minutes=minutes), now)
     if review is not None:
         return review

@@ -7,4 +7,4 @@ class VerificationSettings(ServiceSettings):
     dead_letter_topic: str = "jemput.verification.dlq.v1"
     # A claim keeps a case one verifier's for this long; then another may take it over
     # (the first may have gone home with the case open).
-    review_claim_minutes: int = 15
+    review_claim_minutes: float = 15
