@@ -1,30 +1,55 @@
-"""Measure `limits` MongoDB storage on the shared FerretDB: 300 hits from 8 concurrent callers, limit 50/min."""
-import asyncio, time, uuid, sys
+"""The `limits` library's MongoDB storage on FerretDB (ADR 10): 300 hits from 8 concurrent
+callers against 50 a minute for one key, per strategy.
+
+Not a jemput dependency: run it in a scratch virtualenv with `limits[mongodb]` and `motor`
+(its asyncio storage needs Motor), against a running FerretDB:
+`python limits_library.py` (creating its TTL indexes fails at once) and
+`python limits_library.py --skip-ttl` (pretends they exist, to see each strategy count).
+"""
+
+import asyncio
+import sys
+import time
+import uuid
+
 from limits import parse
 from limits.aio.storage import MongoDBStorage
-from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
+from limits.aio.strategies import (
+    FixedWindowRateLimiter,
+    MovingWindowRateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
 
-async def run(strategy_cls, name):
-    db = "pages_limits_" + uuid.uuid4().hex[:8]
-    storage = MongoDBStorage("async+mongodb://127.0.0.1:27017/", database_name=db)
-    limiter = strategy_cls(storage)
-    if "--skip-ttl" in sys.argv: storage._MongoDBStorage__indices_created = True
-    item = parse("50/minute")
-    allowed = errors = 0
-    err_types = set()
+HITS, CALLERS, URL = 300, 8, "async+mongodb://127.0.0.1:27017/"
+
+
+async def run(strategy, name):
+    storage = MongoDBStorage(URL, database_name="limits_" + uuid.uuid4().hex[:8])
+    if "--skip-ttl" in sys.argv:
+        storage._MongoDBStorage__indices_created = True
+    limiter, item = strategy(storage), parse("50/minute")
+    allowed, errors, kinds = 0, 0, set()
+
     async def caller(n):
         nonlocal allowed, errors
         for _ in range(n):
             try:
-                if await limiter.hit(item, "client-a"):
-                    allowed += 1
+                hit = await limiter.hit(item, "client-a")  # before `allowed` is read
+                allowed += bool(hit)
             except Exception as exc:
-                errors += 1; err_types.add(f"{type(exc).__name__}: {str(exc)[:120]}")
-    t = time.monotonic()
-    await asyncio.gather(*(caller(300 // 8 + (1 if i < 300 % 8 else 0)) for i in range(8)))
-    print(f"{name}: allowed={allowed} (limit 50) errors={errors} seconds={time.monotonic()-t:.2f} {err_types}")
+                errors += 1
+                kinds.add(f"{type(exc).__name__}: {str(exc)[:100]}")
+
+    started = time.monotonic()
+    await asyncio.gather(*(caller(HITS // CALLERS + (i < HITS % CALLERS)) for i in range(CALLERS)))
+    took = time.monotonic() - started
+    print(f"{name}: allowed={allowed} (limit 50) errors={errors} {took:.2f}s {kinds}")
+
 
 async def main():
-    for cls, name in [(FixedWindowRateLimiter, "fixed"), (MovingWindowRateLimiter, "moving"), (SlidingWindowCounterRateLimiter, "sliding")]:
-        await run(cls, name)
+    await run(FixedWindowRateLimiter, "fixed")
+    await run(MovingWindowRateLimiter, "moving")
+    await run(SlidingWindowCounterRateLimiter, "sliding")
+
+
 asyncio.run(main())
