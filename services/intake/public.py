@@ -10,22 +10,27 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Counter
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.intake.api import NO_CODE, Deps
+from services.intake.handlers import StatusView, find, status_view
 from services.intake.settings import IntakeSettings
+from shared.api_errors import ANY, WITH_BODY, errors
 from shared.collections import RATE_LIMITS
+from shared.domain.requests import Language
 from shared.page_headers import security_headers
 from shared.rate_limit import MongoSlotStore, RateLimiter, SlotStore, client_key, peer_address
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-LIMITED = ("/v1/status/", "/cek/")  # the page's own files (script, style) are not counted
+LIMITED = ("/v1/status", "/cek/")  # the page's own files (script, style) are not counted
 PAGE_ASSETS = ("/cek/cek.js", "/cek/cek.css")
 TOO_MANY = {
     "id": "Terlalu sering mencoba. Tunggu sebentar, lalu coba lagi.",
@@ -34,6 +39,29 @@ TOO_MANY = {
 REFUSED = Counter(
     "jemput_rate_limited_total", "Public lookups refused for going too fast", ["route"]
 )
+
+
+class StatusQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tracking_code: str = Field(max_length=20, examples=["JB-7K3M9-QX2PD"])
+    lang: Language | None = None
+
+
+lookup = APIRouter(prefix="/v1")
+
+
+@lookup.post(
+    "/status",
+    response_model=StatusView,
+    responses=errors(404, 429, *WITH_BODY, *ANY, e404=NO_CODE),
+)
+async def status_by_body(query: StatusQuery, d: Deps) -> StatusView:
+    """What `GET /v1/status/{code}` answers, with the code in the body: the status page
+    asks this way, so that the code is in no URL that a proxy in front of intake logs."""
+    found = await find(d, query.tracking_code)
+    if found is None:
+        raise HTTPException(404, NO_CODE)
+    return status_view(found[1], query.lang)
 
 
 def too_many(path: str, retry_after: int) -> Response:
@@ -91,6 +119,8 @@ def install_public(
         secret=settings.pseudonym_bytes(),
         proxies=settings.trusted_proxies,
     )
+
+    app.include_router(lookup)
 
     @app.get("/cek/", include_in_schema=False)
     async def status_page() -> FileResponse:

@@ -98,6 +98,9 @@ async def test_a_guesser_is_brought_down_to_the_limit_and_officers_are_not(
     assert [s.status_code for s in submissions] == [201] * 20  # none slowed, none refused
     # Another applicant on another address still gets answers.
     assert (await officer[1].get(f"/v1/status/{known}")).status_code == 200
+    # The same lookup with the code in the body (the page's way) is counted too.
+    in_body = await instances["guesser"][1].post("/v1/status", json={"tracking_code": known})
+    assert in_body.status_code == 429
     # The page is limited for the guesser too, and says so kindly in both languages.
     page = await instances["guesser"][0].get("/cek/")
     assert page.status_code == 429

@@ -23,7 +23,10 @@ APPS: dict[str, Callable[[], FastAPI]] = {
     "audit": audit_app,
     "dashboard": dashboard_app,
 }
-PUBLIC = {("get", "/v1/status/{tracking_code}")}  # for applicants: no key (but a limit)
+PUBLIC = {
+    ("get", "/v1/status/{tracking_code}"),
+    ("post", "/v1/status"),
+}  # for applicants: no key (but a limit)
 
 
 def operations(app: FastAPI) -> list[tuple[str, str, dict[str, Any]]]:

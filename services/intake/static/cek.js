@@ -77,8 +77,9 @@ async function check(raw) {
   history.replaceState(null, "", `#${code}`);
   let response;
   try {
-    const query = chosen ? `?lang=${lang}` : "";
-    response = await fetch(`/v1/status/${encodeURIComponent(code)}${query}`);
+    // The code in the body, not the URL: no proxy's access log learns it.
+    const body = JSON.stringify(chosen ? { tracking_code: code, lang } : { tracking_code: code });
+    response = await fetch("/v1/status", { method: "POST", headers: { "Content-Type": "application/json" }, body });
   } catch {
     return say(T[lang].failed, true);
   }
