@@ -53,6 +53,7 @@ MEANINGS: dict[int, tuple[type[BaseModel], str]] = {
     411: (Problem, "A body without a Content-Length header"),
     413: (Problem, "The body is larger than the service's limit"),
     415: (Problem, "The body is not JSON in UTF-8 (`Content-Type: application/json`)"),
+    429: (Problem, "Too many lookups from this client: wait `Retry-After` seconds"),
     422: (InvalidRequest, "Invalid input: which field, and why; nothing was changed"),
     503: (Unavailable, "Overloaded, or the store is unreachable: retry after `Retry-After`"),
 }
@@ -73,6 +74,6 @@ def errors(*statuses: int, **says: str) -> dict[int | str, dict[str, Any]]:
     for status in statuses:
         model, meaning = MEANINGS[status]
         documented[status] = {"model": model, "description": says.get(f"e{status}", meaning)}
-        if status == 503:
+        if status in (429, 503):
             documented[status]["headers"] = RETRY_AFTER
     return documented

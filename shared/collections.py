@@ -16,3 +16,4 @@ PROJECTION_STATS = "projection_stats"  # counts by kecamatan and outreach point
 DATA_KEYS = "data_keys"
 DASHBOARD_REQUESTS = "dashboard_requests"  # one row a request, without personal data
 DASHBOARD_STREAMS = "dashboard_streams"  # stream id -> the version the rows have applied
+RATE_LIMITS = "rate_limits"  # slots of the public lookups' fixed windows (shared/rate_limit.py)

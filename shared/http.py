@@ -23,6 +23,7 @@ from shared.api_errors import FieldError, InvalidRequest
 from shared.api_keys import ApiKey, Role, key_digest
 from shared.body_guard import BodyGuard
 from shared.eventstore.errors import store_unavailable
+from shared.page_headers import SecurityHeaders
 
 __all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kept here too
     "ApiKey",
@@ -160,6 +161,7 @@ def install_common(
     # breaker): callers hear "not now" in milliseconds, and the store is not piled on.
     store_down_until = [0.0]
     app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # on every answer, the pages' above all
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

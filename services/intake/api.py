@@ -24,6 +24,7 @@ from services.intake.handlers import (
 )
 from shared.api_errors import ANY, GUARDED, WITH_BODY, errors
 from shared.domain.applicant import DomainError
+from shared.domain.requests import Language
 from shared.http import Caller, Role, field_errors, requires
 from shared.tracking import Tracked
 
@@ -131,14 +132,17 @@ async def submit_batch(
 
 
 @router.get(
-    "/status/{tracking_code}", response_model=StatusView, responses=errors(404, *ANY, e404=NO_CODE)
+    "/status/{tracking_code}",
+    response_model=StatusView,
+    responses=errors(404, 429, *ANY, e404=NO_CODE),
 )
-async def status(tracking_code: str, d: Deps) -> StatusView:
-    """For applicants: the status and next step of a request, nothing personal."""
+async def status(tracking_code: str, d: Deps, lang: Language | None = None) -> StatusView:
+    """For applicants: the status and next step of a request, nothing personal; in the
+    applicant's language, or in `lang`. Limited per client (429 with `Retry-After`)."""
     found = await find(d, tracking_code)
     if found is None:
         raise HTTPException(404, NO_CODE)
-    return status_view(found[1])
+    return status_view(found[1], lang)
 
 
 async def tracked(tracking_code: str, d: Deps) -> Tracked:

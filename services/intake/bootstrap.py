@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 from services.intake.api import router
 from services.intake.handlers import IntakeDeps
 from services.intake.kafka import intake_router
+from services.intake.public import install_public
 from services.intake.settings import IntakeSettings
 from shared.collections import TRACKING_CODES
 from shared.eventstore.store import EventStore
@@ -21,6 +22,7 @@ from shared.http import ApiKeys, install_common
 from shared.messaging.kafka import make_broker
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
+from shared.rate_limit import SlotStore
 from shared.runtime import mongo_client, open_store, readiness
 from shared.tracking import MongoTrackingIndex, TrackingIndex
 
@@ -37,8 +39,9 @@ def create_app(
     store: EventStore | None = None,
     data_keys: DataKeyStore | None = None,
     tracking: TrackingIndex | None = None,
+    rate_slots: SlotStore | None = None,
 ) -> FastAPI:
-    """`broker`, `store` and `tracking` replace the real adapters (the in-memory tier
+    """`broker`, `store`, `tracking` and `rate_slots` replace the real adapters (the in-memory tier
     passes a broker under FastStream's TestKafkaBroker and in-memory store and index)."""
     settings = settings or IntakeSettings()
     client = client or mongo_client(settings)
@@ -76,4 +79,5 @@ def create_app(
         settings.retry_after_seconds,
     )
     app.include_router(router)
+    install_public(app, settings, db, rate_slots)  # the status page /cek/, limits on guessing
     return app

@@ -26,7 +26,7 @@ from shared.domain.applicant import (
 )
 from shared.domain.applicant import submit as submit_request
 from shared.domain.messages import Reason, next_step, reason_codes
-from shared.domain.requests import Document, RequestForm, Text
+from shared.domain.requests import Document, Language, RequestForm, Text
 from shared.eventstore.store import IdempotencyConflictError
 from shared.histories import ApplicantHistories, ToRecord, derived_id
 from shared.instant import Instant
@@ -140,6 +140,7 @@ class StatusView(BaseModel):
         "asked for), in the applicant's language; empty otherwise"
     )
     submitted_at: datetime
+    language: Language = Field(description="The language of `next_step` and `reasons`")
 
 
 async def find(deps: IntakeDeps, code: str) -> tuple[Tracked, RequestState] | None:
@@ -151,9 +152,11 @@ async def find(deps: IntakeDeps, code: str) -> tuple[Tracked, RequestState] | No
     return None if request is None else (tracked, request)
 
 
-def status_view(request: RequestState) -> StatusView:
-    """Only what the holder of the code needs: no name, no NIK, no address."""
-    language, codes = request.form.applicant.language, reason_codes(request)
+def status_view(request: RequestState, language: Language | None = None) -> StatusView:
+    """Only what the holder of the code needs: no name, no NIK, no address. In the
+    applicant's language unless another is asked for (the status page's switch)."""
+    language = language or request.form.applicant.language
+    codes = reason_codes(request)
     reasons = (
         load_reason_texts(request.rule_set_id).explain(
             codes, language, request.kind, request.tracking_code, request.missing_documents
@@ -164,6 +167,7 @@ def status_view(request: RequestState) -> StatusView:
     return StatusView(
         tracking_code=request.tracking_code,
         kind=request.kind.value,
+        language=language,
         status=request.status,
         submitted_at=request.submitted_at,
         next_step=next_step(request.status, language, request.kind, request.tracking_code, reasons),

@@ -12,3 +12,11 @@ class IntakeSettings(ServiceSettings):
     # ~70 requests/s sustained per process on 2 cores, p99 under 1 s; 64 in flight is
     # about one second's work, so an accepted request never waits much longer than that.
     max_in_flight_requests: int = 64
+    # The public status API and page (/v1/status, /cek/): lookups per client per minute,
+    # counted in the shared store so that every intake instance agrees (ADR 0010). An
+    # applicant checks a code a few times; an office's hotspot puts a few dozen phones
+    # behind one address; a guesser wants thousands.
+    status_limit_per_minute: int = 30
+    # Proxies whose X-Forwarded-For names the client (e.g. ["10.0.0.5"]); any other peer
+    # is the client itself, whatever headers it sends.
+    trusted_proxies: frozenset[str] = frozenset()

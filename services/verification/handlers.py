@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from services.verification.review_queue import QueuedReview, ReviewQueuePort
 from shared.access_log import AccessLog
@@ -64,8 +65,13 @@ async def sync_review(
     request = history.requests.get(event.request_id)
     if request is None:
         return
-    if request.status is not Status.MANUAL_REVIEW:
+    if isinstance(event, ManualReviewDecided):  # kept a while: a late verifier is told
+        await deps.queue.decided(
+            request.tracking_code, event.verifier, event.approved, record.recorded_at
+        )
+    elif isinstance(event, RequestWithdrawn):
         await deps.queue.remove(request.tracking_code)
+    if request.status is not Status.MANUAL_REVIEW:
         return
     await deps.queue.add(
         QueuedReview(
@@ -75,8 +81,25 @@ async def sync_review(
             kind=request.kind.value,
             reasons=request.reasons,
             since=record.recorded_at,
+            kecamatan_code=request.form.outreach_point.kecamatan_code,
+            rule_set_id=request.rule_set_id,
         )
     )
+
+
+@dataclass(frozen=True)
+class EarlierDecision:
+    verifier: str
+    approved: bool
+
+
+async def earlier_decision(deps: VerificationDeps, review: QueuedReview) -> EarlierDecision | None:
+    """Who decided the review and how, from the log (verifier and verdict are in clear)."""
+    for record in await deps.histories.read(review.stream_id):
+        data = record.payload
+        if record.event_type == "ManualReviewDecided" and data["request_id"] == review.request_id:
+            return EarlierDecision(str(data["verifier"]), bool(data["approved"]))
+    return None
 
 
 async def decide_review(
@@ -92,4 +115,4 @@ async def decide_review(
         ],
         correlation_id=review.request_id,
     )
-    await deps.queue.remove(review.tracking_code)
+    await deps.queue.decided(review.tracking_code, verifier, approved, datetime.now(UTC))

@@ -74,3 +74,40 @@ class ReviewQueueContract:
         await queue.remove(review(1).tracking_code)
         assert await queue.claim(review(1).tracking_code, "verifier-1") is None
         assert await queue.claim("JB-NOONE-XXXXX", "verifier-1") is None
+
+    async def test_a_lapsed_claim_may_be_taken_over(self, queue: ReviewQueuePort) -> None:
+        code = review(1).tracking_code
+        await queue.add(review(1))
+        until = T0 + timedelta(minutes=15)
+        first = await queue.claim(code, "verifier-1", until, T0)
+        assert first is not None
+        assert first.claimed_until == until
+        assert await queue.claim(code, "verifier-2", until, T0 + timedelta(minutes=14)) is None
+        later = T0 + timedelta(minutes=16)
+        taken = await queue.claim(code, "verifier-2", later + timedelta(minutes=15), later)
+        assert taken is not None
+        assert taken.claimed_by == "verifier-2"
+        assert await queue.claim(code, "verifier-1", later, later) is None  # it is 2's now
+
+    async def test_a_decided_review_leaves_the_list_but_says_who(
+        self, queue: ReviewQueuePort
+    ) -> None:
+        code = review(1).tracking_code
+        await queue.add(review(1))
+        await queue.add(review(2))
+        await queue.claim(code, "verifier-1")
+        await queue.decided(code, "verifier-1", True, T0)
+        await queue.decided(code, "verifier-2", False, T0)  # a late mark changes nothing
+        assert [r.tracking_code for r in await queue.list()] == [review(2).tracking_code]
+        kept = await queue.get(code)
+        assert kept is not None
+        assert (kept.decided_by, kept.approved, kept.decided_at) == ("verifier-1", True, T0)
+        assert await queue.claim(code, "verifier-1") is None  # nothing left to claim
+
+    async def test_decided_reviews_go_after_a_day(self, queue: ReviewQueuePort) -> None:
+        await queue.add(review(1))
+        await queue.add(review(2))
+        await queue.decided(review(1).tracking_code, "verifier-1", True, T0)
+        await queue.decided(review(2).tracking_code, "verifier-1", False, T0 + timedelta(days=2))
+        assert await queue.get(review(1).tracking_code) is None
+        assert await queue.get(review(2).tracking_code) is not None

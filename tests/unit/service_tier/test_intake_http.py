@@ -130,6 +130,28 @@ async def test_the_status_tells_the_holder_of_the_code_nothing_personal(
     assert unknown.status_code == 404
 
 
+async def test_the_status_with_the_code_in_the_body_and_in_another_language(
+    tier: ServiceTier,
+) -> None:
+    """The status page's way: the code in a POST body (no URL to log it), and the reader's
+    language when they switch."""
+    code = await submit(tier, form(applicant={"birth_date": "1990-03-16"}))  # a review
+    by_path = await status(tier, code)
+    by_body = await tier.intake.post("/v1/status", json={"tracking_code": code})
+    assert by_body.status_code == 200, by_body.text
+    assert by_body.json() == by_path
+    assert by_path["language"] == "id"
+    english = await tier.intake.post("/v1/status", json={"tracking_code": code, "lang": "en"})
+    assert english.json()["language"] == "en"
+    assert english.json()["next_step"].startswith("An officer is reviewing")
+    assert english.json()["reasons"][0]["message"] != by_path["reasons"][0]["message"]
+    assert (await tier.intake.get(f"/v1/status/{code}?lang=en")).json() == english.json()
+    unknown = await tier.intake.post("/v1/status", json={"tracking_code": "JB-00000-00000"})
+    assert unknown.status_code == 404
+    nothing = await tier.intake.post("/v1/status", json={"code": code})
+    assert nothing.status_code == 422
+
+
 async def test_an_open_request_can_be_withdrawn_a_decided_one_cannot(
     tier: ServiceTier,
 ) -> None:

@@ -43,6 +43,7 @@ from shared.http import ApiKey, Role, key_digest
 from shared.identity import pseudonym
 from shared.privacy.keys import InMemoryDataKeys
 from shared.privacy.personal_data import PersonalData
+from shared.rate_limit import InMemorySlotStore
 from shared.retention import load_policy
 from shared.rulesets import load_rule_set
 from shared.tracking import InMemoryTrackingIndex
@@ -119,7 +120,8 @@ def _settings(
 ) -> tuple[IntakeSettings, VerificationSettings, NotificationSettings, AuditSettings]:
     """Built once: reading settings (environment, validation) is a good part of a start."""
     return (
-        IntakeSettings(**COMMON),
+        # The tests poll the status as a harness, not as an applicant (the limit has its own).
+        IntakeSettings(**COMMON, status_limit_per_minute=100_000),
         VerificationSettings(**COMMON),
         NotificationSettings(**COMMON, max_attempts=max_attempts, backoff_seconds=0.0),
         AuditSettings(**COMMON),
@@ -151,7 +153,12 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
 
     apps = {
         "intake": intake_app(
-            intake_settings, broker=broker, store=store, tracking=tracking, data_keys=keys
+            intake_settings,
+            broker=broker,
+            store=store,
+            tracking=tracking,
+            data_keys=keys,
+            rate_slots=InMemorySlotStore(),
         ),
         "verification": verification_app(
             verification_settings,
