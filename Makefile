@@ -71,7 +71,6 @@ lint: .venv/.synced ## ruff and mypy (strict)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
-	MYPYPATH=deploy/bench:deploy .venv/bin/mypy -p drill
 
 format: .venv/.synced ## apply ruff's formatting and safe fixes
 	.venv/bin/ruff format .
@@ -90,10 +89,10 @@ bench-audit-1m: up ## the same at 1,000,000 events (about an hour; FerretDB sort
 	.venv/bin/python deploy/bench/audit_scan.py --events 1000000
 
 bench-pipeline: up ## open-loop load end to end, HTTP in to email out, step by step (ARGS="--rates 5,10")
-	.venv/bin/python deploy/bench/pipeline $(ARGS)
+	.venv/bin/python -m deploy.bench.pipeline $(ARGS)
 
 drill: setup ## faults under steady load (own Kafka and FerretDB), checked; results in docs/drills/ (ARGS="--rate 20")
-	.venv/bin/python deploy/drill $(ARGS)
+	.venv/bin/python -m deploy.drill $(ARGS)
 
 clean: down ## stop the stack and delete its data (downloads stay cached)
 	rm -rf .local/kafka/data .local/ferretdb/data .local/log .local/run

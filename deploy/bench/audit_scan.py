@@ -34,9 +34,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
-import os
-import platform
 import random
 import statistics
 import time
@@ -48,12 +45,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pymongo
-from pipeline.fill import EVENTS_PER_APPLICANT, Filler  # deploy/bench/pipeline: run as a file
-from pipeline.fill import fill as fast_fill
-from pipeline.forms import jakarta_today
 from pymongo import ASCENDING
 
+from deploy.bench.pipeline.fill import EVENTS_PER_APPLICANT, Filler
+from deploy.bench.pipeline.fill import fill as fast_fill
+from deploy.bench.pipeline.forms import jakarta_today
+from deploy.benchkit.machine import loadavg, machine, server_name
+from deploy.benchkit.percentiles import latency_ms, percentile
+from deploy.benchkit.process import ServerProcess
+from deploy.benchkit.reports import write_report
 from services.audit.projections import rebuild
 from services.verification.settings import VerificationSettings
 from shared.domain.events import registry
@@ -62,6 +62,9 @@ from shared.eventstore.digest import checkpoint
 from shared.eventstore.mongo import MongoRecorder
 from shared.eventstore.recorder import event_key
 from shared.eventstore.store import EventStore
+from shared.privacy.keys import InMemoryDataKeys
+from shared.privacy.personal_data import PersonalData
+from shared.retention import load_policy
 from shared.runtime import mongo_client
 from shared.settings import InfraSettings
 
@@ -96,52 +99,11 @@ class Phase:
         return None if self.server_cpu_s is None else self.client_cpu_s + self.server_cpu_s
 
 
-class ServerCpu:
-    """utime + stime of a local server process (None without a pid)."""
-
-    def __init__(self, pid: int | None) -> None:
-        self.pid = pid
-        self._tick = os.sysconf("SC_CLK_TCK")
-
-    def seconds(self) -> float | None:
-        if self.pid is None:
-            return None
-        try:
-            stat = Path(f"/proc/{self.pid}/stat").read_text()
-        except OSError:
-            return None
-        fields = stat[stat.rindex(")") + 2 :].split()
-        return (int(fields[11]) + int(fields[12])) / self._tick
-
-    def rss_mib(self) -> float | None:
-        try:
-            status = Path(f"/proc/{self.pid}/status").read_text() if self.pid else ""
-        except OSError:
-            return None
-        kib = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")]
-        return kib[0] / 1024 if kib else None
-
-    async def peak_rss(self, peak: list[float]) -> None:
-        """Keep the largest resident size seen in `peak[0]` until cancelled."""
-        while True:
-            rss = self.rss_mib()
-            if rss is not None and rss > peak[0]:
-                peak[0] = rss
-            await asyncio.sleep(0.5)
-
-    def cmdline(self) -> str | None:
-        try:
-            raw = Path(f"/proc/{self.pid}/cmdline").read_bytes() if self.pid else b""
-        except OSError:
-            return None
-        return raw.replace(b"\0", b" ").decode(errors="replace").strip() or None
-
-
 async def timed(
     key: str,
     label: str,
     work: Callable[[], Awaitable[int]],
-    server: ServerCpu,
+    server: ServerProcess,
     baseline: str | None = None,
 ) -> Phase:
     """Run `work` (which returns how many events it went through) and time it."""
@@ -195,23 +157,6 @@ async def fill_through_store(store: EventStore, filler: Filler, events: int) -> 
     return time.perf_counter() - started
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Nearest rank."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
-
-
-def latency(values_ms: list[float]) -> dict[str, float]:
-    return {
-        "n": len(values_ms),
-        "p50_ms": round(percentile(values_ms, 50), 3),
-        "p95_ms": round(percentile(values_ms, 95), 3),
-        "p99_ms": round(percentile(values_ms, 99), 3),
-        "max_ms": round(max(values_ms), 3),
-        "mean_ms": round(statistics.fmean(values_ms), 3),
-    }
-
-
 async def history_reads(
     client: Any,
     name: str,
@@ -219,7 +164,7 @@ async def history_reads(
     applicants: int,
     samples: int,
     seed: int,
-    server: ServerCpu,
+    server: ServerProcess,
 ) -> dict[str, Any]:
     """`read_stream` of random applicants on a fresh store, one at a time, interleaved with
     two raw reads of other random applicants (so all three meet the same load): find_one
@@ -269,50 +214,9 @@ async def history_reads(
         "read_ahead": store.READ_AHEAD,
         "server_cpu_s": None if server0 is None or server1 is None else round(server1 - server0, 2),
         "client_cpu_ms_mean": {k: round(statistics.fmean(v), 3) for k, v in cpu_ms.items()},
-        **{k: latency(v) for k, v in ms.items()},
-        "ratio_p50": round(percentile(rs, 50) / percentile(raw, 50), 2),
-        "ratio_p95": round(percentile(rs, 95) / percentile(raw, 95), 2),
-        "ratio_p99": round(percentile(rs, 99) / percentile(raw, 99), 2),
+        **{k: latency_ms(v) for k, v in ms.items()},
+        **{f"ratio_p{p}": ratio(percentile(rs, p), percentile(raw, p)) for p in (50, 95, 99)},
     }
-
-
-def machine() -> dict[str, Any]:
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    mem_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
-    cpu_model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "memory_gib": round(mem_kib / 1024 / 1024, 1),
-        "cpu_model": cpu_model,
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "pymongo": pymongo.version,
-        "client_niceness": os.nice(0),
-    }
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def server_name(info: dict[str, Any]) -> str:
-    wire = f"MongoDB {info.get('version')}"
-    if "ferretdbVersion" not in info:
-        return wire
-    version = info["ferretdbVersion"]
-    if version == "unknown":  # our launcher embeds FerretDB: its go.mod says which
-        go_mod = REPO / "deploy" / "local" / "ferretdb" / "go.mod"
-        for line in go_mod.read_text().splitlines():
-            if "github.com/FerretDB/FerretDB " in line:
-                version = f"{line.split()[-1]} (launcher's go.mod)"
-    return f"FerretDB {version}, {wire} wire"
 
 
 def median_phases(rounds: list[list[Phase]]) -> list[Phase]:
@@ -493,7 +397,15 @@ async def main(args: argparse.Namespace) -> None:
     recorder = MongoRecorder(db)
     store = EventStore(recorder, KEYS)
     await recorder.initialize()
-    server = ServerCpu(args.server_pid)
+    server = ServerProcess(args.server_pid)
+    # The filled events hold no sealed fields (fill.py writes them in clear, as schema v1
+    # did): opening them needs no stored data key, only the policies.
+    personal = PersonalData(
+        InMemoryDataKeys(),
+        settings.keyring(),
+        load_policy(settings.retention_policy),
+        load_policy,
+    )
     loadavg_start, started_at = loadavg(), datetime.now(UTC)
     filler = Filler(
         KEYS,
@@ -565,7 +477,7 @@ async def main(args: argparse.Namespace) -> None:
     statuses: Counter[str] = Counter()
 
     async def rebuild_all() -> int:
-        rebuilt = await rebuild(store)
+        rebuilt = await rebuild(store, personal)
         statuses.clear()
         statuses.update(r["status"] for r in rebuilt.request_status.values())
         return rebuilt.events
@@ -610,7 +522,7 @@ async def main(args: argparse.Namespace) -> None:
         "machine": machine(),
         "loadavg_start": loadavg_start,
         "loadavg_end": loadavg(),
-        "server": server_name(await client.server_info()),
+        "server": server_name(await client.server_info(), REPO),
         "mongo_url": settings.mongo_url,
         "server_pid": args.server_pid,
         "server_cmdline": server.cmdline(),
@@ -640,11 +552,11 @@ def rewrite(path: Path) -> None:
 
 
 def write(out: Path, report: dict[str, Any]) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"audit-{report['date']}-{report['events']}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    stem.with_suffix(".md").write_text(markdown(report))
-    return stem
+    return write_report(out, f"audit-{report['date']}-{report['events']}", report, markdown(report))
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else round(a / b, 2)
 
 
 if __name__ == "__main__":

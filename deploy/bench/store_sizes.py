@@ -10,7 +10,7 @@ with insert_many batches of 1000 to each size, then measured at exactly that siz
 by `_id` (1000 random existing ids), find by `_id` `$in` 50 ids (200 commands), update_one
 by `_id` with `$set` (200), delete_one by `_id` (100), then insert_one (1000, one client)
 and insert_many (10 x 100), whose documents stay for the next size. Server CPU per command
-is utime+stime of the server process (/proc/<pid>/stat) across each measurement.
+is utime+stime of the server process (psutil) across each measurement.
 
 With `--baseline-url` a second server (e.g. FerretDB without docs/adr/0006's patch) is
 measured at the same sizes up to `--baseline-max-size`, interleaved with the first. Each
@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
 import os
-import platform
 import random
 import sys
 import time
@@ -41,9 +39,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import bson
-import pymongo
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
+
+from deploy.benchkit.machine import loadavg, machine
+from deploy.benchkit.percentiles import percentile
+from deploy.benchkit.process import ServerProcess
+from deploy.benchkit.reports import write_report
 
 Doc = dict[str, Any]
 
@@ -116,33 +118,6 @@ def event_doc(n: int) -> Doc:
     }
 
 
-class ServerCpu:
-    """CPU seconds (user + system, all threads) a local server process has used so far."""
-
-    def __init__(self, pid: int | None) -> None:
-        self.pid = pid
-        self._tick = os.sysconf("SC_CLK_TCK")
-
-    def seconds(self) -> float | None:
-        if self.pid is None:
-            return None
-        try:
-            stat = Path(f"/proc/{self.pid}/stat").read_text()
-        except OSError:
-            return None
-        fields = stat[stat.rindex(")") + 2 :].split()  # fields[0] is field 3 (state)
-        return (int(fields[11]) + int(fields[12])) / self._tick  # fields 14 utime, 15 stime
-
-    def cmdline(self) -> str | None:
-        if self.pid is None:
-            return None
-        try:
-            raw = Path(f"/proc/{self.pid}/cmdline").read_bytes()
-        except OSError:
-            return None
-        return raw.replace(b"\0", b" ").decode(errors="replace").strip()
-
-
 @dataclass
 class Measurement:
     commands: int  # commands run (fewer than planned when --budget cut it short)
@@ -172,7 +147,7 @@ class SizeResult:
 class Target:
     label: str
     url: str
-    cpu: ServerCpu
+    cpu: ServerProcess
     max_size: int | None
     client: AsyncMongoClient[Doc] | None = None
     coll: AsyncCollection[Doc] | None = None
@@ -185,12 +160,6 @@ class Target:
     def collection(self) -> AsyncCollection[Doc]:
         assert self.coll is not None
         return self.coll
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of an ascending list."""
-    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
 async def measure(
@@ -211,7 +180,6 @@ async def measure(
             break
     seconds = time.perf_counter() - started
     cpu_after = target.cpu.seconds()
-    latencies.sort()
     cpu = (
         None
         if cpu_before is None or cpu_after is None
@@ -222,8 +190,8 @@ async def measure(
         planned=planned,
         docs=len(latencies) * docs_per_command,
         seconds=seconds,
-        p50_ms=percentile(latencies, 50) * 1000,
-        p99_ms=percentile(latencies, 99) * 1000,
+        p50_ms=(percentile(latencies, 50) or 0.0) * 1000,
+        p99_ms=(percentile(latencies, 99) or 0.0) * 1000,
         cpu_ms_per_command=cpu,
     )
 
@@ -360,28 +328,6 @@ async def connect(target: Target) -> None:
     }
 
 
-def machine() -> dict[str, Any]:
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    mem_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
-    cpu_model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "memory_gib": round(mem_kib / 1024 / 1024, 1),
-        "cpu_model": cpu_model,
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "pymongo": pymongo.version,
-        "client_niceness": os.nice(0),
-    }
-
-
 def fmt(value: float | None, digits: int) -> str:
     if value is None or math.isnan(value):
         return "-"
@@ -494,13 +440,13 @@ documents that count toward the next size.
 
 async def main(args: argparse.Namespace) -> None:
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    targets = [Target(args.label, args.url, ServerCpu(args.server_pid), None)]
+    targets = [Target(args.label, args.url, ServerProcess(args.server_pid), None)]
     if args.baseline_url:
         targets.append(
             Target(
                 args.baseline_label,
                 args.baseline_url,
-                ServerCpu(args.baseline_pid),
+                ServerProcess(args.baseline_pid),
                 args.baseline_max_size,
             )
         )
@@ -562,16 +508,8 @@ async def main(args: argparse.Namespace) -> None:
     print(f"\nwrote {stem}.json and {stem}.md")
 
 
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def write(out: Path, report: dict[str, Any], body: str) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"store-sizes-{report['date']}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    stem.with_suffix(".md").write_text(markdown(report, body))
-    return stem
+    return write_report(out, f"store-sizes-{report['date']}", report, markdown(report, body))
 
 
 def default_pid() -> int | None:
