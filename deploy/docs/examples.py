@@ -6,6 +6,7 @@ letters by shared/privacy/dead_letters.py. Nothing here is a real person's data.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,6 +138,7 @@ def event_headers(record: RecordedEvent) -> dict[str, str]:
 
 
 async def dead_letters() -> dict[str, dict[str, Any]]:
+    logging.getLogger(dead_letter.__module__).setLevel(logging.ERROR)  # examples, not events
     ring = Keyring("docs", {"docs": kek_from_secret("docs", DOC_KEY)})
     personal = PersonalData(InMemoryDataKeys(), ring, load_policy("jaksel-2027.01"), load_policy)
     invalid = await dead_letter(

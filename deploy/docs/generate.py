@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, cast
 
+from fastapi import FastAPI
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.specification import AsyncAPI
 
@@ -23,6 +24,8 @@ from deploy.docs.asyncapi import (
 from services.audit.bootstrap import create_app as audit_app
 from services.audit.settings import AuditSettings
 from services.dashboard.bootstrap import create_app as dashboard_app
+from services.dashboard.bootstrap import events_router as dashboard_router
+from services.dashboard.settings import DashboardSettings
 from services.intake.bootstrap import create_app as intake_app
 from services.intake.kafka import intake_router
 from services.intake.settings import IntakeSettings
@@ -54,7 +57,20 @@ def on_topics() -> dict[str, list[str]]:
         VerificationSettings().events_topic: event_names(),
         VerificationSettings().dead_letter_topic: [DEAD_LETTER],
         NotificationSettings().dead_letter_topic: [DEAD_LETTER, NOTIFICATION_GAVE_UP],
+        DashboardSettings().dead_letter_topic: [DEAD_LETTER],
     }
+
+
+def relay_router() -> KafkaRouter:
+    """The events topic from the writers' side: what an integrator reading it gets."""
+    router = KafkaRouter()
+    router.publisher(
+        VerificationSettings().events_topic,
+        description="Every stored event, as stored (personal fields sealed), in each "
+        "applicant's order: published by the service that appended it, or by the relay "
+        "from the outbox when that service died first",
+    )
+    return router
 
 
 def main(out: Path = DEFAULT_OUT) -> None:
@@ -67,7 +83,7 @@ def main(out: Path = DEFAULT_OUT) -> None:
         NOTHING,
         dead_letter_publisher(notification_kafka, NotificationSettings()),
     )
-    documents = {
+    documents: dict[str, tuple[FastAPI | None, dict[str, Any] | None]] = {
         "intake": (
             intake_app(IntakeSettings()),
             asyncapi(
@@ -95,14 +111,35 @@ def main(out: Path = DEFAULT_OUT) -> None:
                 found,
             ),
         ),
+        "dashboard": (
+            dashboard_app(),
+            asyncapi(
+                "jemput dashboard",
+                dashboard_router(DashboardSettings(), NOTHING),
+                "The supervisors' read model, fed by the events topic.",
+                found,
+            ),
+        ),
+        "events": (
+            None,
+            asyncapi(
+                "jemput events",
+                relay_router(),
+                "What jemput publishes on its events topic, for systems that read it.",
+                found,
+            ),
+        ),
+        "audit": (audit_app(AuditSettings()), None),
     }
-    for name, app in (("audit", audit_app(AuditSettings())), ("dashboard", dashboard_app())):
-        (out / f"{name}.openapi.json").write_text(json.dumps(app.openapi(), indent=2) + "\n")
-        print(f"docs/api/{name}.openapi.json")
     for name, (app, spec) in documents.items():
-        (out / f"{name}.openapi.json").write_text(json.dumps(app.openapi(), indent=2) + "\n")
-        (out / f"{name}.asyncapi.json").write_text(json.dumps(spec, indent=2) + "\n")
-        print(f"docs/api/{name}.openapi.json, docs/api/{name}.asyncapi.json")
+        written = []
+        if app is not None:
+            (out / f"{name}.openapi.json").write_text(json.dumps(app.openapi(), indent=2) + "\n")
+            written.append(f"docs/api/{name}.openapi.json")
+        if spec is not None:
+            (out / f"{name}.asyncapi.json").write_text(json.dumps(spec, indent=2) + "\n")
+            written.append(f"docs/api/{name}.asyncapi.json")
+        print(", ".join(written))
 
 
 if __name__ == "__main__":

@@ -70,7 +70,8 @@ def test_the_asyncapi_parser_finds_no_error(
 
 
 def test_every_topic_says_what_travels_on_it(documents: dict[str, dict[str, Any]]) -> None:
-    for name in ("verification", "notification"):
+    assert set(documents) == {"intake", "verification", "notification", "dashboard", "events"}
+    for name in ("verification", "notification", "dashboard", "events"):
         [events] = [
             c for c in documents[name]["channels"].values() if c["address"] == "jemput.events.v1"
         ]
@@ -193,7 +194,7 @@ async def test_real_messages_validate_against_the_documents(
     documents: dict[str, dict[str, Any]], kafka_bootstrap: str
 ) -> None:
     records, letters = await real_messages()
-    events = documents["notification"]
+    events = documents["events"]
     seen: set[str] = set()
     for message in await through_kafka(records, kafka_bootstrap):
         headers, value = headers_of(message), json.loads(message.value)
