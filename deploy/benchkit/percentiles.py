@@ -8,12 +8,14 @@ from collections.abc import Sequence
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
-    """The p-th percentile (0 < p < 100, whole numbers) of `values`; None for no values."""
+    """The p-th percentile (p a whole number from 1 to 99) of `values`; None for none."""
+    if p != int(p) or not 1 <= p <= 99:
+        raise ValueError(f"percentile {p}: give a whole number from 1 to 99")
     if not values:
         return None
     if len(values) == 1:
         return float(values[0])
-    return statistics.quantiles(values, n=100, method="inclusive")[round(p) - 1]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
 def latency_ms(values_ms: Sequence[float]) -> dict[str, float]:
