@@ -6,6 +6,9 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo .local/uv/bin/uv)
 STACK := deploy/local/stack.sh
 PYTEST := .venv/bin/pytest
+# Checkers the test tier runs, built or installed once into .local/ (git-ignored).
+COMPOSE_CHECK := .local/bin/compose-check
+ASYNCAPI_PARSER := .local/asyncapi/node_modules/@asyncapi/parser/package.json
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -17,8 +20,21 @@ $(UV):
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-setup: .venv/.synced ## install Python deps; download/build Kafka and FerretDB (cached)
+setup: .venv/.synced tools ## install Python deps; download/build Kafka, FerretDB and the checkers (cached)
 	$(STACK) setup
+
+tools: $(COMPOSE_CHECK) $(ASYNCAPI_PARSER) ## the checkers the tests run: Compose's loader, the AsyncAPI parser
+
+$(COMPOSE_CHECK): deploy/compose-check/main.go deploy/compose-check/go.mod deploy/compose-check/go.sum
+	@command -v go >/dev/null || { echo "go is not installed (needed to build compose-check)" >&2; exit 1; }
+	cd deploy/compose-check && GOTOOLCHAIN=local nice -n 19 go build -o $(CURDIR)/$@ .
+
+$(ASYNCAPI_PARSER): deploy/docs/asyncapi-check/package.json deploy/docs/asyncapi-check/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node 20) is not installed (needed for @asyncapi/parser)" >&2; exit 1; }
+	mkdir -p .local/asyncapi
+	cp deploy/docs/asyncapi-check/package.json deploy/docs/asyncapi-check/package-lock.json .local/asyncapi/
+	cd .local/asyncapi && nice -n 19 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
 
 up: setup ## start Kafka and FerretDB (no-op for what already runs)
 	$(STACK) start
@@ -55,7 +71,6 @@ lint: .venv/.synced ## ruff and mypy (strict)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
-	MYPYPATH=deploy/bench:deploy .venv/bin/mypy -p drill
 
 format: .venv/.synced ## apply ruff's formatting and safe fixes
 	.venv/bin/ruff format .
@@ -74,12 +89,12 @@ bench-audit-1m: up ## the same at 1,000,000 events (about an hour; FerretDB sort
 	.venv/bin/python deploy/bench/audit_scan.py --events 1000000
 
 bench-pipeline: up ## open-loop load end to end, HTTP in to email out, step by step (ARGS="--rates 5,10")
-	.venv/bin/python deploy/bench/pipeline $(ARGS)
+	.venv/bin/python -m deploy.bench.pipeline $(ARGS)
 
 drill: setup ## faults under steady load (own Kafka and FerretDB), checked; results in docs/drills/ (ARGS="--rate 20")
-	.venv/bin/python deploy/drill $(ARGS)
+	.venv/bin/python -m deploy.drill $(ARGS)
 
 clean: down ## stop the stack and delete its data (downloads stay cached)
 	rm -rf .local/kafka/data .local/ferretdb/data .local/log .local/run
 
-.PHONY: browser demo-data drill bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean
+.PHONY: tools browser demo-data drill bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean

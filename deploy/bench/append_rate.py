@@ -42,12 +42,11 @@ async def _all(worker: Callable[[int], Awaitable[None]], workers: int) -> None:
     await asyncio.gather(*(worker(w) for w in range(workers)))
 
 
-async def main(events: int, workers: int, batch: int) -> None:
+async def main(events: int, workers: int, batch: int, db_name: str) -> None:
     settings = InfraSettings()
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
         settings.mongo_url, tz_aware=True, maxPoolSize=workers + 4
     )
-    db_name = f"jemput_bench_{uuid.uuid4().hex[:8]}"
     db = client[db_name]
     recorder = MongoRecorder(db)
     store = EventStore(recorder, ChainKeys.single("bench", "bench-key-0123456789"))
@@ -146,5 +145,8 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument(
+        "--db", default=f"jemput_bench_{uuid.uuid4().hex[:8]}", help="its database (dropped)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.workers, args.batch))
+    asyncio.run(main(args.events, args.workers, args.batch, args.db))

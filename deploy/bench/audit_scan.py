@@ -25,35 +25,34 @@ Client CPU (this process) and, with `--server-pid`, the server's CPU are noted p
 Results go to docs/bench/audit-<date>-<N>.json and .md. `--keep` leaves the database for
 reruns (`--db NAME` reuses it).
 
-Longer than our ~300-line rule on purpose: a benchmark reads best as one file, its
-measurements in the order they run, so that a reader can check what was timed.
+The measurements are here, in the order they run, so that a reader can check what was
+timed; the report (medians, ratios, Markdown) is audit_report.py's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import math
-import os
-import platform
 import random
 import statistics
 import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pymongo
-from pipeline.fill import EVENTS_PER_APPLICANT, Filler  # deploy/bench/pipeline: run as a file
-from pipeline.fill import fill as fast_fill
-from pipeline.forms import jakarta_today
 from pymongo import ASCENDING
 
+from deploy.bench.audit_report import Phase, markdown, median_phases, phase_rows, rewrite, write
+from deploy.bench.pipeline.fill import EVENTS_PER_APPLICANT, Filler
+from deploy.bench.pipeline.fill import fill as fast_fill
+from deploy.bench.pipeline.forms import jakarta_today
+from deploy.benchkit.machine import loadavg, machine, server_name
+from deploy.benchkit.percentiles import latency_ms, percentile
+from deploy.benchkit.process import ServerProcess
 from services.audit.projections import rebuild
 from services.verification.settings import VerificationSettings
 from shared.domain.events import registry
@@ -62,6 +61,9 @@ from shared.eventstore.digest import checkpoint
 from shared.eventstore.mongo import MongoRecorder
 from shared.eventstore.recorder import event_key
 from shared.eventstore.store import EventStore
+from shared.privacy.keys import InMemoryDataKeys
+from shared.privacy.personal_data import PersonalData
+from shared.retention import load_policy
 from shared.runtime import mongo_client
 from shared.settings import InfraSettings
 
@@ -73,75 +75,11 @@ SORTED_BY_STREAM = "raw_scan_stream_version"
 SORTED_BY_POSITION = "raw_scan_position"
 
 
-@dataclass
-class Phase:
-    key: str
-    label: str
-    seconds: float
-    events: int
-    client_cpu_s: float
-    server_cpu_s: float | None
-    baseline: str | None = None  # the raw scan that reads the same documents in the same order
-    loadavg_1m: float = 0.0  # the machine's, as the phase ended
-    server_peak_rss_mib: float | None = None  # sampled twice a second
-    server_rss_start_mib: float | None = None  # what the server held as the phase began
-
-    @property
-    def rate(self) -> float:
-        return self.events / self.seconds if self.seconds else 0.0
-
-    @property
-    def cpu_s(self) -> float | None:
-        """Client and server CPU seconds together (None without the server's)."""
-        return None if self.server_cpu_s is None else self.client_cpu_s + self.server_cpu_s
-
-
-class ServerCpu:
-    """utime + stime of a local server process (None without a pid)."""
-
-    def __init__(self, pid: int | None) -> None:
-        self.pid = pid
-        self._tick = os.sysconf("SC_CLK_TCK")
-
-    def seconds(self) -> float | None:
-        if self.pid is None:
-            return None
-        try:
-            stat = Path(f"/proc/{self.pid}/stat").read_text()
-        except OSError:
-            return None
-        fields = stat[stat.rindex(")") + 2 :].split()
-        return (int(fields[11]) + int(fields[12])) / self._tick
-
-    def rss_mib(self) -> float | None:
-        try:
-            status = Path(f"/proc/{self.pid}/status").read_text() if self.pid else ""
-        except OSError:
-            return None
-        kib = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")]
-        return kib[0] / 1024 if kib else None
-
-    async def peak_rss(self, peak: list[float]) -> None:
-        """Keep the largest resident size seen in `peak[0]` until cancelled."""
-        while True:
-            rss = self.rss_mib()
-            if rss is not None and rss > peak[0]:
-                peak[0] = rss
-            await asyncio.sleep(0.5)
-
-    def cmdline(self) -> str | None:
-        try:
-            raw = Path(f"/proc/{self.pid}/cmdline").read_bytes() if self.pid else b""
-        except OSError:
-            return None
-        return raw.replace(b"\0", b" ").decode(errors="replace").strip() or None
-
-
 async def timed(
     key: str,
     label: str,
     work: Callable[[], Awaitable[int]],
-    server: ServerCpu,
+    server: ServerProcess,
     baseline: str | None = None,
 ) -> Phase:
     """Run `work` (which returns how many events it went through) and time it."""
@@ -195,23 +133,6 @@ async def fill_through_store(store: EventStore, filler: Filler, events: int) -> 
     return time.perf_counter() - started
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Nearest rank."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
-
-
-def latency(values_ms: list[float]) -> dict[str, float]:
-    return {
-        "n": len(values_ms),
-        "p50_ms": round(percentile(values_ms, 50), 3),
-        "p95_ms": round(percentile(values_ms, 95), 3),
-        "p99_ms": round(percentile(values_ms, 99), 3),
-        "max_ms": round(max(values_ms), 3),
-        "mean_ms": round(statistics.fmean(values_ms), 3),
-    }
-
-
 async def history_reads(
     client: Any,
     name: str,
@@ -219,7 +140,7 @@ async def history_reads(
     applicants: int,
     samples: int,
     seed: int,
-    server: ServerCpu,
+    server: ServerProcess,
 ) -> dict[str, Any]:
     """`read_stream` of random applicants on a fresh store, one at a time, interleaved with
     two raw reads of other random applicants (so all three meet the same load): find_one
@@ -269,220 +190,9 @@ async def history_reads(
         "read_ahead": store.READ_AHEAD,
         "server_cpu_s": None if server0 is None or server1 is None else round(server1 - server0, 2),
         "client_cpu_ms_mean": {k: round(statistics.fmean(v), 3) for k, v in cpu_ms.items()},
-        **{k: latency(v) for k, v in ms.items()},
-        "ratio_p50": round(percentile(rs, 50) / percentile(raw, 50), 2),
-        "ratio_p95": round(percentile(rs, 95) / percentile(raw, 95), 2),
-        "ratio_p99": round(percentile(rs, 99) / percentile(raw, 99), 2),
+        **{k: latency_ms(v) for k, v in ms.items()},
+        **{f"ratio_p{p}": ratio(percentile(rs, p), percentile(raw, p)) for p in (50, 95, 99)},
     }
-
-
-def machine() -> dict[str, Any]:
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    mem_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
-    cpu_model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "memory_gib": round(mem_kib / 1024 / 1024, 1),
-        "cpu_model": cpu_model,
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "pymongo": pymongo.version,
-        "client_niceness": os.nice(0),
-    }
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def server_name(info: dict[str, Any]) -> str:
-    wire = f"MongoDB {info.get('version')}"
-    if "ferretdbVersion" not in info:
-        return wire
-    version = info["ferretdbVersion"]
-    if version == "unknown":  # our launcher embeds FerretDB: its go.mod says which
-        go_mod = REPO / "deploy" / "local" / "ferretdb" / "go.mod"
-        for line in go_mod.read_text().splitlines():
-            if "github.com/FerretDB/FerretDB " in line:
-                version = f"{line.split()[-1]} (launcher's go.mod)"
-    return f"FerretDB {version}, {wire} wire"
-
-
-def median_phases(rounds: list[list[Phase]]) -> list[Phase]:
-    """Each measurement's median round (the lower middle one for an even number)."""
-    middle = (len(rounds) - 1) // 2
-    return [sorted(runs, key=lambda p: p.seconds)[middle] for runs in zip(*rounds, strict=True)]
-
-
-def cpu_ratio(p: Phase, base: Phase) -> float | None:
-    """Events per CPU-second (client + server) of `p` over the same of `base`."""
-    if p.cpu_s is None or base.cpu_s is None or not p.cpu_s:
-        return None
-    return round(base.cpu_s / p.cpu_s, 3)
-
-
-def phase_rows(phases: list[Phase], rounds: list[list[Phase]]) -> list[dict[str, Any]]:
-    by_key = {p.key: p for p in phases}
-    rows = []
-    for p in phases:
-        seconds = [q.seconds for phases_ in rounds for q in phases_ if q.key == p.key]
-        row: dict[str, Any] = {
-            "key": p.key,
-            "label": p.label,
-            "events": p.events,
-            "seconds": round(p.seconds, 2),
-            "seconds_min_max": [round(min(seconds), 2), round(max(seconds), 2)],
-            "events_per_second": round(p.rate, 1),
-            "client_cpu_s": round(p.client_cpu_s, 2),
-            "server_cpu_s": None if p.server_cpu_s is None else round(p.server_cpu_s, 2),
-            "events_per_cpu_second": None if not p.cpu_s else round(p.events / p.cpu_s, 1),
-            "loadavg_1m_after": p.loadavg_1m,
-            "server_rss_start_mib": p.server_rss_start_mib,
-            "server_peak_rss_mib": p.server_peak_rss_mib,
-        }
-        if p.baseline is not None:
-            base = by_key[p.baseline]
-            same_round = [
-                (q, next(b for b in phases_ if b.key == p.baseline))
-                for phases_ in rounds
-                for q in phases_
-                if q.key == p.key
-            ]
-            walls = [round(q.rate / b.rate, 3) for q, b in same_round]
-            cpus = [cpu_ratio(q, b) for q, b in same_round]
-            known = [c for c in cpus if c is not None]
-            row |= {
-                "baseline": p.baseline,
-                "baseline_events_per_second": round(base.rate, 1),
-                # The median of each round's ratio: a round's two scans ran minutes apart,
-                # under much the same load; medians from different rounds need not.
-                "ratio": statistics.median(walls),
-                "ratio_each_round": walls,
-                "ratio_of_medians": round(p.rate / base.rate, 3),
-                "ratio_by_cpu": statistics.median(known) if known else None,
-                "ratio_by_cpu_each_round": cpus,
-                "ratio_to_unsorted_scan": round(p.rate / by_key["raw_scan"].rate, 3),
-            }
-        rows.append(row)
-    return rows
-
-
-def invocation(report: dict[str, Any]) -> str:
-    o = report["options"]
-    words = ["deploy/bench/audit_scan.py", f"--events {o['events']}"]
-    words += [f"--rounds {o['rounds']}"] if o.get("rounds", 1) != 1 else []
-    words += ["--fill-through-store"] if o.get("fill_through_store") else []
-    words += [f"--server-pid {o['server_pid']}"] if o.get("server_pid") else []
-    return " ".join(words)
-
-
-def markdown(report: dict[str, Any]) -> str:
-    mach, fill, hist = report["machine"], report["fill"], report["history"]
-    labels = {r["key"]: r["label"] for r in report["phases"]}
-    cpu = "server CPU s" if report["server_pid"] else "server CPU s (no --server-pid)"
-    lines = [
-        f"# Audit scans at {report['events']:,} events",
-        "",
-        f"{report['date']}, `{invocation(report)}`, "
-        f"{report['server']} at {report['mongo_url']} "
-        f"(server: `{report['server_cmdline'] or 'pid unknown'}`).",
-        f"Machine: {mach['nproc']} CPUs ({mach['cpu_model']}), {mach['memory_gib']} GiB, "
-        f"Python {mach['python']}, pymongo {mach['pymongo']}, client niceness "
-        f"{mach['client_niceness']}; load average {report['loadavg_start']} at start and "
-        f"{report['loadavg_end']} at the end (shared machine).",
-        "",
-        f"Fill: {fill['events']:,} events ({fill['applicants']:,} applicants, 4 events each) "
-        f"{fill['method']} in {fill['seconds']:,} s ({fill['events_per_second']:,.0f}/s)."
-        if fill["seconds"] is not None
-        else f"Fill: reused database {report['database']} ({report['events']:,} events).",
-        "",
-        (
-            f"Each measurement is the median of {report['rounds']} rounds (min-max of the "
-            "seconds in brackets); each ratio is the median of the rounds' ratios (in brackets)"
-            if report["rounds"] > 1
-            else "Each measurement ran once"
-        )
-        + "; load is the machine's 1-minute load average as it ended.",
-        "",
-        "| measurement | s | events/s | baseline | baseline events/s | ratio | client CPU s "
-        f"| {cpu} | ratio by CPU | server RSS MiB: start, peak | load |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-
-    def rss(start: float | None, peak: float | None) -> str:
-        if peak is None:
-            return ""
-        return f"{peak:,.0f}" if start is None else f"{start:,.0f}, {peak:,.0f}"
-
-    def each(ratios: list[float | None]) -> str:
-        if report["rounds"] < 2 or not ratios or None in ratios:
-            return ""
-        return " (rounds: " + ", ".join(f"{x:.2f}" for x in ratios if x is not None) + ")"
-
-    for r in report["phases"]:
-        base = r.get("baseline")
-        lo, hi = r["seconds_min_max"]
-        spread = f" ({lo:,.1f}-{hi:,.1f})" if report["rounds"] > 1 else ""
-        lines.append(
-            f"| {r['label']} | {r['seconds']:,.2f}{spread} | {r['events_per_second']:,.0f} | "
-            + (
-                f"{labels[base]} | {r['baseline_events_per_second']:,.0f} | {r['ratio']:.2f}"
-                + each(r["ratio_each_round"])
-                + " | "
-                if base
-                else "(raw) | | | "
-            )
-            + f"{r['client_cpu_s']:,.1f} | "
-            + ("" if r["server_cpu_s"] is None else f"{r['server_cpu_s']:,.1f}")
-            + " | "
-            + ("" if r.get("ratio_by_cpu") is None else f"{r['ratio_by_cpu']:.2f}")
-            + each(r.get("ratio_by_cpu_each_round", []))
-            + " | "
-            + rss(r.get("server_rss_start_mib"), r.get("server_peak_rss_mib"))
-            + f" | {r['loadavg_1m_after']:.2f} |"
-        )
-    cpu_ms = hist["client_cpu_ms_mean"]
-    reads = [
-        ("read_stream", "`read_stream` (fresh store, no cache): 4 events"),
-        ("raw_find_one", "baseline: raw `find_one({_id})`: 1 event"),
-        ("raw_find_in", f"raw `find({{_id: {{$in: {hist['read_ahead']} keys}}}})`: 4 events"),
-    ]
-    lines += [
-        "",
-        f"Applicant history: {hist['samples']:,} random applicants one at a time (after "
-        f"{hist['warm_up']} warm-up reads), each beside the two raw reads of other random "
-        "applicants (the last row is the command `read_stream` sends, without the store):",
-        "",
-        "| read | p50 ms | p95 ms | p99 ms | max ms | mean ms | client CPU ms (mean) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for key, label in reads:
-        r = hist[key]
-        lines.append(
-            f"| {label} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['p99_ms']:.2f} | "
-            f"{r['max_ms']:.2f} | {r['mean_ms']:.2f} | {cpu_ms[key]:.2f} |"
-        )
-    lines += [
-        f"| ratio `read_stream` / `find_one` | {hist['ratio_p50']:.2f} | "
-        f"{hist['ratio_p95']:.2f} | {hist['ratio_p99']:.2f} | | | |",
-        "",
-        "Ratio: events/s of the measurement over events/s of the raw scan that reads the same "
-        "documents in the same order (verify and digest walk `raw_documents`, by stream and "
-        "version; rebuild walks `read_all`, by position); for history reads, latency over "
-        "the raw `find_one` latency. CPU seconds are over the whole phase; the client is "
-        "this Python process. Ratio by CPU: events per CPU-second (client + server) of the "
-        "measurement over the same of its raw scan, i.e. what the work costs beyond the scan "
-        "whatever else the machine runs (wall-clock ratios on a loaded machine are noisy).",
-        "",
-    ]
-    return "\n".join(lines)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -493,7 +203,15 @@ async def main(args: argparse.Namespace) -> None:
     recorder = MongoRecorder(db)
     store = EventStore(recorder, KEYS)
     await recorder.initialize()
-    server = ServerCpu(args.server_pid)
+    server = ServerProcess(args.server_pid)
+    # The filled events hold no sealed fields (fill.py writes them in clear, as schema v1
+    # did): opening them needs no stored data key, only the policies.
+    personal = PersonalData(
+        InMemoryDataKeys(),
+        settings.keyring(),
+        load_policy(settings.retention_policy),
+        load_policy,
+    )
     loadavg_start, started_at = loadavg(), datetime.now(UTC)
     filler = Filler(
         KEYS,
@@ -565,7 +283,7 @@ async def main(args: argparse.Namespace) -> None:
     statuses: Counter[str] = Counter()
 
     async def rebuild_all() -> int:
-        rebuilt = await rebuild(store)
+        rebuilt = await rebuild(store, personal)
         statuses.clear()
         statuses.update(r["status"] for r in rebuilt.request_status.values())
         return rebuilt.events
@@ -610,7 +328,7 @@ async def main(args: argparse.Namespace) -> None:
         "machine": machine(),
         "loadavg_start": loadavg_start,
         "loadavg_end": loadavg(),
-        "server": server_name(await client.server_info()),
+        "server": server_name(await client.server_info(), REPO),
         "mongo_url": settings.mongo_url,
         "server_pid": args.server_pid,
         "server_cmdline": server.cmdline(),
@@ -631,20 +349,8 @@ async def main(args: argparse.Namespace) -> None:
     print(markdown(report))
 
 
-def rewrite(path: Path) -> None:
-    """Derive a saved report's figures and Markdown again from its rounds."""
-    report = json.loads(path.read_text())
-    rounds = [[Phase(**d) for d in phases_] for phases_ in report["all_rounds"]]
-    report["phases"] = phase_rows(median_phases(rounds), rounds)
-    print(f"wrote {write(path.parent, report)}.json and .md")
-
-
-def write(out: Path, report: dict[str, Any]) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"audit-{report['date']}-{report['events']}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    stem.with_suffix(".md").write_text(markdown(report))
-    return stem
+def ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else round(a / b, 2)
 
 
 if __name__ == "__main__":

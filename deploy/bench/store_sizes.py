@@ -10,25 +10,23 @@ with insert_many batches of 1000 to each size, then measured at exactly that siz
 by `_id` (1000 random existing ids), find by `_id` `$in` 50 ids (200 commands), update_one
 by `_id` with `$set` (200), delete_one by `_id` (100), then insert_one (1000, one client)
 and insert_many (10 x 100), whose documents stay for the next size. Server CPU per command
-is utime+stime of the server process (/proc/<pid>/stat) across each measurement.
+is utime+stime of the server process (psutil) across each measurement.
 
 With `--baseline-url` a second server (e.g. FerretDB without docs/adr/0006's patch) is
 measured at the same sizes up to `--baseline-max-size`, interleaved with the first. Each
 server's plan for an `_id` look-up (the `explain` command) is recorded beside its figures.
 Results go to docs/bench/store-sizes-<date>.json and .md and are printed as a table.
 
-Longer than our ~300-line rule on purpose: a benchmark reads best as one file, its
-measurements in the order they run, so that a reader can check what was timed.
+The measurements are here, in the order they run, so that a reader can check what was
+timed; the table and the Markdown are store_sizes_report.py's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
 import os
-import platform
 import random
 import sys
 import time
@@ -41,36 +39,35 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import bson
-import pymongo
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
+
+from deploy.bench.store_sizes_report import (
+    DELETES,
+    FILL_BATCH,
+    FIND_ONE_READS,
+    IN_KEYS,
+    IN_QUERIES,
+    INSERT_MANY_BATCH,
+    INSERT_MANY_BATCHES,
+    INSERT_ONES,
+    UPDATES,
+    Measurement,
+    SizeResult,
+    markdown,
+    table,
+)
+from deploy.benchkit.machine import loadavg, machine
+from deploy.benchkit.percentiles import percentile
+from deploy.benchkit.process import ServerProcess
+from deploy.benchkit.reports import write_report
 
 Doc = dict[str, Any]
 
 REPO = Path(__file__).resolve().parents[2]
-FILL_BATCH = 1000
-FIND_ONE_READS = 1000
-IN_KEYS = 50
-IN_QUERIES = 200
-UPDATES = 200
-DELETES = 100
-INSERT_ONES = 1000
-INSERT_MANY_BATCH = 100
-INSERT_MANY_BATCHES = 10
 MIN_SAMPLES = 20  # a measurement cut short by --budget still has at least this many
 EVENTS_PER_STREAM = 4
 SEED = 20261129
-
-# (key, label in the table, unit) in table order
-ROWS: list[tuple[str, str, str]] = [
-    ("grow", "grow to size: insert_many 1000/command", "docs/s"),
-    ("find_one", "find_one({_id})", "ms"),
-    ("find_in", f"find({{_id: {{$in: {IN_KEYS} ids}}}})", "ms"),
-    ("update_one", "update_one({_id}, {$set})", "ms"),
-    ("delete_one", "delete_one({_id})", "ms"),
-    ("insert_one", "insert_one, 1 client", "docs/s"),
-    ("insert_many", f"insert_many {INSERT_MANY_BATCH}/command", "docs/s"),
-]
 
 
 def stream_id(n: int) -> str:
@@ -116,63 +113,11 @@ def event_doc(n: int) -> Doc:
     }
 
 
-class ServerCpu:
-    """CPU seconds (user + system, all threads) a local server process has used so far."""
-
-    def __init__(self, pid: int | None) -> None:
-        self.pid = pid
-        self._tick = os.sysconf("SC_CLK_TCK")
-
-    def seconds(self) -> float | None:
-        if self.pid is None:
-            return None
-        try:
-            stat = Path(f"/proc/{self.pid}/stat").read_text()
-        except OSError:
-            return None
-        fields = stat[stat.rindex(")") + 2 :].split()  # fields[0] is field 3 (state)
-        return (int(fields[11]) + int(fields[12])) / self._tick  # fields 14 utime, 15 stime
-
-    def cmdline(self) -> str | None:
-        if self.pid is None:
-            return None
-        try:
-            raw = Path(f"/proc/{self.pid}/cmdline").read_bytes()
-        except OSError:
-            return None
-        return raw.replace(b"\0", b" ").decode(errors="replace").strip()
-
-
-@dataclass
-class Measurement:
-    commands: int  # commands run (fewer than planned when --budget cut it short)
-    planned: int
-    docs: int  # documents written or read by them
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    cpu_ms_per_command: float | None
-
-    @property
-    def docs_per_s(self) -> float:
-        return self.docs / self.seconds if self.seconds else math.nan
-
-
-@dataclass
-class SizeResult:
-    server: str
-    size: int
-    docs_before_reads: int
-    plan_find_one: str
-    plan_find_in: str
-    measurements: dict[str, Measurement] = field(default_factory=dict)
-
-
 @dataclass
 class Target:
     label: str
     url: str
-    cpu: ServerCpu
+    cpu: ServerProcess
     max_size: int | None
     client: AsyncMongoClient[Doc] | None = None
     coll: AsyncCollection[Doc] | None = None
@@ -185,12 +130,6 @@ class Target:
     def collection(self) -> AsyncCollection[Doc]:
         assert self.coll is not None
         return self.coll
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of an ascending list."""
-    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
 async def measure(
@@ -211,7 +150,6 @@ async def measure(
             break
     seconds = time.perf_counter() - started
     cpu_after = target.cpu.seconds()
-    latencies.sort()
     cpu = (
         None
         if cpu_before is None or cpu_after is None
@@ -222,8 +160,8 @@ async def measure(
         planned=planned,
         docs=len(latencies) * docs_per_command,
         seconds=seconds,
-        p50_ms=percentile(latencies, 50) * 1000,
-        p99_ms=percentile(latencies, 99) * 1000,
+        p50_ms=(percentile(latencies, 50) or 0.0) * 1000,
+        p99_ms=(percentile(latencies, 99) or 0.0) * 1000,
         cpu_ms_per_command=cpu,
     )
 
@@ -360,147 +298,15 @@ async def connect(target: Target) -> None:
     }
 
 
-def machine() -> dict[str, Any]:
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    mem_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
-    cpu_model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "memory_gib": round(mem_kib / 1024 / 1024, 1),
-        "cpu_model": cpu_model,
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "pymongo": pymongo.version,
-        "client_niceness": os.nice(0),
-    }
-
-
-def fmt(value: float | None, digits: int) -> str:
-    if value is None or math.isnan(value):
-        return "-"
-    return f"{value:,.{digits}f}"
-
-
-def cells(m: Measurement | None, key: str, unit: str) -> tuple[str, str]:
-    """(figure, server CPU ms per command) for one table cell pair."""
-    if m is None:
-        return "", ""
-    short = "" if m.commands == m.planned else f" (n={m.commands})"
-    cpu = fmt(m.cpu_ms_per_command, 2)
-    if unit == "docs/s":
-        return fmt(m.docs_per_s, 0) + short, cpu
-    digits = 1 if m.p50_ms >= 100 else 2
-    if key == "delete_one":
-        return f"{fmt(m.p50_ms, digits)}{short}", cpu
-    return f"{fmt(m.p50_ms, digits)} / {fmt(m.p99_ms, digits)}{short}", cpu
-
-
-def human(size: int) -> str:
-    return f"{size // 1_000_000}M" if size % 1_000_000 == 0 else f"{size // 1000}k"
-
-
-def table(results: list[SizeResult], targets: list[Target], sizes: list[int]) -> str:
-    by_key = {(r.server, r.size): r for r in results}
-    columns = [(t, s) for s in sizes for t in targets]
-    head = "| measurement | unit | " + " | ".join(f"{human(s)} {t.label}" for t, s in columns)
-    lines = [head + " |", "|---|---|" + "---:|" * len(columns)]
-    for key, label, unit in ROWS:
-        shown_unit = "p50 ms" if key == "delete_one" else unit
-        shown_unit = "p50 / p99 ms" if shown_unit == "ms" else shown_unit
-        figures, cpus = [], []
-        for t, s in columns:
-            r = by_key.get((t.label, s))
-            if r is None:
-                figures.append(skipped_note(t, s, results, key))
-                cpus.append("")
-                continue
-            figure, cpu = cells(r.measurements.get(key), key, unit)
-            figures.append(figure)
-            cpus.append(cpu)
-        lines.append(f"| {label} | {shown_unit} | " + " | ".join(figures) + " |")
-        lines.append("| ↳ server CPU | ms/command | " + " | ".join(cpus) + " |")
-    for name, attr in (
-        ("find_one({_id})", "plan_find_one"),
-        ("find({_id: {$in}})", "plan_find_in"),
-    ):
-        plans = []
-        for t, s in columns:
-            r = by_key.get((t.label, s))
-            plans.append(short_plan(getattr(r, attr)) if r else "")
-        lines.append(f"| plan of {name} | explain | " + " | ".join(plans) + " |")
-    return "\n".join(lines)
-
-
-def short_plan(plan: str) -> str:
-    """SQLite's plan, shortened: the full text is in the JSON."""
-    if "USING INDEX" in plan and "__id_" in plan:
-        return "SEARCH, _id index"
-    if plan.startswith("SCAN"):
-        return "SCAN (whole table)"
-    return plan
-
-
-def skipped_note(target: Target, size: int, results: list[SizeResult], key: str) -> str:
-    """What a size past --baseline-max-size would cost, from the largest size measured."""
-    done = [r for r in results if r.server == target.label]
-    if not done or key not in ("find_one", "update_one", "delete_one", "find_in"):
-        return "not measured"
-    last = max(done, key=lambda r: r.size)
-    m = last.measurements[key]
-    scans = "SCAN" in last.plan_find_one and "USING INDEX" not in last.plan_find_one
-    if not scans:
-        return "not measured"
-    estimate = m.p50_ms * size / last.size
-    return f"not measured: scans, ~{estimate / 1000:,.1f} s each (p50 x {size // last.size})"
-
-
-def markdown(report: dict[str, Any], body: str) -> str:
-    mach = report["machine"]
-    servers = "\n".join(
-        f"- **{s['label']}**: {s['url']} (pid {s['server_pid']}: `{s['server_cmdline']}`), "
-        f"reports MongoDB {s['reports_mongodb_version']}"
-        + (f"; measured up to {s['max_size']:,} documents" if s["max_size"] else "")
-        for s in report["servers"]
-    )
-    sizes = ", ".join(f"{s:,}" for s in report["sizes"])
-    return f"""# Event store sizes: `_id` operations at {sizes} documents
-
-{report["date"]}, `deploy/bench/store_sizes.py`, {report["document_bson_bytes"]}-byte documents
-with unique indexes on `event_id` and `position` and one on (`stream_id`, `version`).
-Machine: {mach["nproc"]} CPUs ({mach["cpu_model"]}), {mach["memory_gib"]} GiB, load average
-{report["loadavg_start"]} at start and {report["loadavg_end"]} at the end (shared machine; the
-client ran at niceness {mach["client_niceness"]}).
-
-{servers}
-
-Latencies are client-side (Python, AsyncMongoClient), p50 / p99 over {FIND_ONE_READS} find_one,
-{IN_QUERIES} `$in` finds, {UPDATES} updates; delete_one p50 over {DELETES}. "(n=…)" marks a
-measurement cut short by the {report["budget_seconds"]:.0f} s budget. Server CPU is the server
-process's utime+stime over the measurement, per command (insert_many: per command of
-{INSERT_MANY_BATCH} or {FILL_BATCH} documents). Reads, updates and deletes run at exactly the
-size; the inserts after them add {INSERT_ONES + INSERT_MANY_BATCH * INSERT_MANY_BATCHES:,}
-documents that count toward the next size.
-
-{body}
-"""
-
-
 async def main(args: argparse.Namespace) -> None:
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    targets = [Target(args.label, args.url, ServerCpu(args.server_pid), None)]
+    targets = [Target(args.label, args.url, ServerProcess(args.server_pid), None)]
     if args.baseline_url:
         targets.append(
             Target(
                 args.baseline_label,
                 args.baseline_url,
-                ServerCpu(args.baseline_pid),
+                ServerProcess(args.baseline_pid),
                 args.baseline_max_size,
             )
         )
@@ -562,16 +368,8 @@ async def main(args: argparse.Namespace) -> None:
     print(f"\nwrote {stem}.json and {stem}.md")
 
 
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def write(out: Path, report: dict[str, Any], body: str) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"store-sizes-{report['date']}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    stem.with_suffix(".md").write_text(markdown(report, body))
-    return stem
+    return write_report(out, f"store-sizes-{report['date']}", report, markdown(report, body))
 
 
 def default_pid() -> int | None:

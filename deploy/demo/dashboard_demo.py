@@ -93,7 +93,7 @@ def rows(count: int, today: date, rng: random.Random) -> list[RequestRow]:
     return made
 
 
-async def main(count: int, screenshot: Path | None) -> None:
+async def main(count: int, screenshot: Path | None, db: str, port: int) -> None:
     today = datetime.now(WIB).date()
     folder = Path(tempfile.mkdtemp())
     campaign = folder / "campaign.json"
@@ -110,22 +110,22 @@ async def main(count: int, screenshot: Path | None) -> None:
         )
     )
     settings = DashboardSettings(
-        mongo_db="jemput_demo",
+        mongo_db=db,
         # A topic nobody writes: the live consumer must not add the local system's events
         # (tests, make run) to the demo's rows.
         events_topic=f"jemput.demo.events.{today:%Y%m%d}",
         campaign_file=campaign,
-        http_port=8095,
+        http_port=port,
         api_keys={"demo": ApiKey(role=Role.SUPERVISOR, sha256=key_digest(KEY))},
     )
     client = mongo_client(settings)
-    db = client[settings.mongo_db]
-    filled = await MongoRows(db[DASHBOARD_REQUESTS], db[DASHBOARD_STREAMS]).replace_all(
+    database = client[settings.mongo_db]
+    filled = await MongoRows(database[DASHBOARD_REQUESTS], database[DASHBOARD_STREAMS]).replace_all(
         rows(count, today, random.Random(20261130)),  # noqa: S311 (demo data, seeded)
         versions={},  # rows made up, not from a log
     )
     await client.close()
-    print(f"{filled} requests over 30 days in database jemput_demo")
+    print(f"{filled} requests over 30 days in database {db}")
     if screenshot is None:
         return
     server = uvicorn.Server(
@@ -165,5 +165,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--screenshot", type=Path, default=None)
+    parser.add_argument("--db", default="jemput_demo", help="the database to fill (replaced)")
+    parser.add_argument("--port", type=int, default=8095, help="the dashboard's, for the shot")
     args = parser.parse_args()
-    asyncio.run(main(args.requests, args.screenshot))
+    asyncio.run(main(args.requests, args.screenshot, args.db, args.port))

@@ -21,20 +21,22 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
+from deploy.bench.pipeline.mailbox import Mailbox
+from deploy.benchkit.percentiles import percentile
+from deploy.benchkit.reports import text_or_empty
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
 from shared.eventstore.digest import Checkpoint
 
-from .history import answer
+from .history import History, answer
 from .poison import EXPECTED_REASONS, everything_on
-
-if TYPE_CHECKING:
-    from .run import Drill
+from .stack import OwnStack
 
 TERMINAL = ("RequestVerified", "RequestRejected", "DocumentsRequested", "ManualReviewRequired")
 
@@ -48,9 +50,45 @@ class FaultWindow:
     caught_up: float | None = None  # fault end + settle → every accepted request emailed
 
 
+class Pace(Protocol):
+    @property
+    def rate(self) -> float: ...
+    @property
+    def catch_up_limit(self) -> float: ...
+
+
+class Observed(Protocol):
+    """What the checker reads of a drill (run.py's Drill): where its store and topics
+    are, what the client sent, what the receivers got, when each fault ran."""
+
+    @property
+    def o(self) -> Pace: ...
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def db(self) -> str: ...
+    @property
+    def chain_key(self) -> str: ...
+    @property
+    def kafka(self) -> str: ...
+    @property
+    def stack(self) -> OwnStack: ...
+    @property
+    def history(self) -> History: ...
+    @property
+    def mailbox(self) -> Mailbox: ...
+    @property
+    def sms_file(self) -> Path: ...
+    @property
+    def windows(self) -> list[FaultWindow]: ...
+    @property
+    def poison_sent(self) -> dict[str, int]: ...
+    def dead_letter_topics(self) -> list[str]: ...
+
+
 @dataclass
 class Checker:
-    drill: Drill
+    drill: Observed
     checkpoint: Checkpoint | None = None
     violations: list[str] = field(default_factory=list)
 
@@ -196,11 +234,8 @@ class Checker:
         return {"received": box.received, "repeats": box.repeats, "missing": len(missing)}
 
     def _sms(self) -> dict[str, int]:
-        from .run import _text
-
-        lines = [
-            p for line in _text(self.drill.sms_file).splitlines() if len(p := line.split()) == 3
-        ]
+        arrivals = text_or_empty(self.drill.sms_file).splitlines()
+        lines = [p for line in arrivals if len(p := line.split()) == 3]
         keys = Counter(p[1] for p in lines)
         return {
             "keys": len(keys),
@@ -223,7 +258,7 @@ class Checker:
         for s in sent:
             if s.latency is not None:
                 per_second.setdefault(int(s.scheduled), []).append(s.latency)
-        p99s = [_p99(v) for v in per_second.values() if v]
+        p99s = [p for v in per_second.values() if (p := percentile(v, 99)) is not None]
         return {
             "fault": w.fault,
             "seconds": round(w.end - w.start, 1),
@@ -249,8 +284,3 @@ class Checker:
             if statistics.mean(done.get(second + k, 0) for k in range(3)) >= 0.9 * rate:
                 return max(0.0, round(second - w.end, 1))
         return None
-
-
-def _p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]

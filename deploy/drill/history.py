@@ -1,11 +1,11 @@
 """The client keeps the truth: open-loop load at a rate that a fault may change (overload),
 every request and every answer kept, then the unanswered sent again.
 
-Request i leaves at its time whatever came back before (pipeline.load's `_post`: aiohttp,
-latency from the scheduled time). An answer is one of: accepted (2xx with a tracking code;
-`duplicate` too), refused (503 with Retry-After: shed or store down; 4xx), error (a cut
-connection: the process was killed), or timeout (no answer in time: it may or may not
-have been stored).
+Request i leaves at its time whatever came back before (`post` of
+deploy/bench/pipeline/load.py: aiohttp, latency from the scheduled time). An answer is one
+of: accepted (2xx with a tracking code; `duplicate` too), refused (503 with Retry-After:
+shed or store down; 4xx), error (a cut connection: the process was killed), or timeout
+(no answer in time: it may or may not have been stored).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass, field
 
 import aiohttp
-from pipeline.forms import Forms
-from pipeline.load import Sent, _post
 from yarl import URL
+
+from deploy.bench.pipeline.forms import Forms
+from deploy.bench.pipeline.load import Sent, post
 
 
 def answer(sent: Sent) -> str:
@@ -77,7 +78,7 @@ class History:
     ) -> None:
         self.in_flight += 1
         try:
-            await _post(http, url, body, headers, sent)
+            await post(http, url, body, headers, sent)
         finally:
             self.in_flight -= 1
 
@@ -97,7 +98,7 @@ class History:
                 again = [Sent(s.index, s.request_id, time.time()) for s in batch]
                 await asyncio.gather(
                     *(
-                        _post(
+                        post(
                             http, target, json.dumps(self.forms.body(s.index)).encode(), headers, a
                         )
                         for s, a in zip(batch, again, strict=True)

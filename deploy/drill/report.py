@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from deploy.benchkit.reports import write_report
 
 COLUMNS = (
     ("fault", "fault"),
@@ -62,7 +63,5 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def publish(result: dict[str, Any], folder: Path, stem: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{stem}.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
-    (folder / f"{stem}.md").write_text(markdown(result))
+    write_report(folder, stem, result, markdown(result))
     print(f"drill: results in {folder / stem}.json and .md")

@@ -39,8 +39,9 @@ def parse(argv: Sequence[str] | None = None) -> Options:
         "--http-port-base",
         type=int,
         default=18001,
-        help="intake base+i, verification +100+i, notification +200+i, relay +300+i",
+        help="intake base+i, verification +step+i, notification +2*step+i, relay +3*step+i",
     )
+    add("--http-port-step", type=int, default=100, help="ports between components (see above)")
     add("--connections", type=int, default=1000, help="HTTP keep-alive pool size (all instances)")
     add("--fill", type=int, default=0, help="valid stored events to preload, e.g. 1000000")
     add("--fill-batch", type=int, default=1000, help="events per insert_many while filling")
@@ -53,6 +54,8 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     args = parser.parse_args(argv)
     if args.instances < 1 or args.relays < 0:
         parser.error("--instances must be 1 or more, --relays 0 or more")
+    if args.http_port_step < max(args.instances, args.relays):
+        parser.error("--http-port-step must leave a port for every instance")
     return Options(
         rates=[args.only_rate] if args.only_rate else args.rates,
         only_rate=args.only_rate is not None,
@@ -63,6 +66,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
         instances=args.instances,
         relays=args.relays,
         http_port_base=args.http_port_base,
+        http_port_step=args.http_port_step,
         connections=args.connections,
         fill=args.fill,
         fill_batch=args.fill_batch,

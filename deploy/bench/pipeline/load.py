@@ -61,7 +61,7 @@ def client(connections: int, timeout: float) -> aiohttp.ClientSession:
     )
 
 
-async def _post(
+async def post(
     http: aiohttp.ClientSession,
     url: URL,
     body: bytes,
@@ -113,7 +113,7 @@ async def open_loop(
             await asyncio.sleep(delay)
         sent[n].scheduled = at
         tasks.append(
-            asyncio.create_task(_post(http, urls[n % len(urls)], bodies[n], headers, sent[n]))
+            asyncio.create_task(post(http, urls[n % len(urls)], bodies[n], headers, sent[n]))
         )
         if on_tick is not None and at - start >= next_tick:
             on_tick(n + 1)

@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from .forms import Forms
 
-SINK = Path(__file__).resolve().with_name("smtp_sink.py")
+SINK = "deploy.bench.pipeline.smtp_sink"  # run as a module: its folder stays off sys.path
 LISTENING = b"# listening "
 
 
@@ -63,7 +63,8 @@ class Mailbox:
         """The sink's command line (run it with `sys.executable`)."""
         return [
             sys.executable,
-            str(SINK),
+            "-m",
+            SINK,
             *("--host", self.host, "--port", str(self.port), "--out", str(self.path)),
         ]
 

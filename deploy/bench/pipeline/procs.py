@@ -19,7 +19,8 @@ from pathlib import Path
 
 import httpx
 
-TICKS = os.sysconf("SC_CLK_TCK")
+from deploy.benchkit.process import cpu_seconds
+from deploy.benchkit.process import memory_kib as memory_kb
 
 
 @dataclass
@@ -38,30 +39,6 @@ class Proc:
         if self.popen is not None:
             return self.popen.poll() is None
         return Path(f"/proc/{self.pid}").exists()
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of a process (all its threads), from /proc/<pid>/stat."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text.rsplit(")", 1)[1].split()  # after "pid (comm)": state is fields[0]
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def memory_kb(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (peak resident set) of a process, in KiB."""
-    found: dict[str, int] = {}
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except OSError:
-        return found
-    for line in lines:
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            found[key] = int(value.split()[0])
-    return found
 
 
 def read_pid(path: Path) -> int | None:

@@ -2,64 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-import shutil
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from deploy.benchkit.reports import write_report
+
 from .procs import Proc, log_problems
 from .stats import COMPONENTS
-
-
-def machine(repo: Path) -> dict[str, Any]:
-    cpu_model = ""
-    for line in _read("/proc/cpuinfo").splitlines():
-        if line.startswith("model name"):
-            cpu_model = line.split(":", 1)[1].strip()
-            break
-    mem_kb = next(
-        (
-            int(line.split()[1])
-            for line in _read("/proc/meminfo").splitlines()
-            if "MemTotal" in line
-        ),
-        0,
-    )
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpus": os.cpu_count(),
-        "cpu_model": cpu_model or platform.processor() or "unknown",
-        "memory_gib": round(mem_kb / 1024 / 1024, 1),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "commit": _git(repo, "rev-parse", "--short", "HEAD"),
-        "local_changes": bool(_git(repo, "status", "--porcelain", "--untracked-files=no")),
-    }
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text()
-    except OSError:
-        return ""
-
-
-def _git(repo: Path, *args: str) -> str:
-    git = shutil.which("git")
-    if git is None:
-        return ""
-    try:
-        done = subprocess.run(  # noqa: S603 (fixed read-only git queries)
-            [git, *args], cwd=repo, capture_output=True, text=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout.strip()
 
 
 def _ms(spread: Mapping[str, float | None]) -> str:
@@ -197,11 +148,9 @@ def publish(result: Mapping[str, Any], folder: Path, stem: str, repo: Path) -> l
     """Print the Markdown; write it, the JSON and the plot to `folder`/`stem`.*."""
     text = markdown(result)
     print("\n" + text)
-    folder.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = folder / f"{stem}.json", folder / f"{stem}.md"
-    json_path.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    md_path.write_text(text + f"\n![throughput and latency]({stem}.png)\n")
-    paths = [json_path, md_path]
+    plot_line = f"\n![throughput and latency]({stem}.png)\n"
+    written = write_report(folder, stem, result, text + plot_line)
+    paths = [written.with_name(f"{stem}.json"), written.with_name(f"{stem}.md")]
     try:
         from .plot import plot  # matplotlib: only now, not in the generator during the load
 
@@ -257,10 +206,3 @@ def progress_line(step: Mapping[str, Any]) -> str:
         f"errors {step['errors'] or 0}, submit p99 {step['submit_ms']['p99']} ms, "
         f"submit→email p99 {step['submit_to_email_ms']['p99']} ms"
     )
-
-
-def server_name(info: Mapping[str, Any]) -> str:
-    wire = f"MongoDB {info.get('version')}"
-    if "ferretdbVersion" in info:
-        return f"FerretDB {info['ferretdbVersion']} ({wire} wire)"
-    return wire

@@ -22,6 +22,8 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
+from deploy.benchkit.machine import machine, server_name
+from deploy.benchkit.process import memory_kib as memory_kb
 from services.verification.settings import VerificationSettings
 from shared.settings import InfraSettings, ServiceSettings
 
@@ -30,18 +32,18 @@ from .ceiling import ceiling
 from .forms import Forms
 from .load import Sent, client, drain, open_loop
 from .mailbox import Mailbox, port_free
-from .procs import Fleet, Proc, Sampler, cpu_snapshot, memory_kb, stack_procs, tail
-from .report import machine, progress_line, publish, server_name, summary
+from .procs import Fleet, Proc, Sampler, cpu_snapshot, stack_procs, tail
+from .report import progress_line, publish, summary
 from .stats import Window, ceiling_ratio, step_result
 from .watcher import EventWatcher
 
 REPO = Path(__file__).resolve().parents[3]
-SERVICES = (
+SERVICES = (  # name, module, which block of --http-port-step ports
     ("intake", "services.intake", 0),
-    ("verification", "services.verification", 100),
-    ("notification", "services.notification", 200),
+    ("verification", "services.verification", 1),
+    ("notification", "services.notification", 2),
 )
-RELAY_PORT_OFFSET = 300
+RELAY_PORT_BLOCK = 3
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Options:
     instances: int
     relays: int
     http_port_base: int
+    http_port_step: int
     connections: int
     fill: int
     fill_batch: int
@@ -109,7 +112,7 @@ class Bench:
             "date": datetime.now(UTC).astimezone().date().isoformat(),
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine(REPO),
-            "server": server_name(await mongo.server_info()),
+            "server": server_name(await mongo.server_info(), REPO),
             "mongo_url": s.mongo_url,
             "kafka_bootstrap": s.kafka_bootstrap,
             "topic": s.events_topic,
@@ -171,22 +174,24 @@ class Bench:
         print(f"bench: SMTP sink (pid {sink.pid}) on {self.mailbox.host}:{self.mailbox.port}")
         if o.relays != 1:
             print(f"bench: WARNING {o.relays} relays: services/relay says run one per store")
-        ports = [
-            o.http_port_base + offset + k for _, _, offset in SERVICES for k in range(o.instances)
-        ] + [o.http_port_base + RELAY_PORT_OFFSET + k for k in range(o.relays)]
+        ports = [self._port(block, k) for _, _, block in SERVICES for k in range(o.instances)] + [
+            self._port(RELAY_PORT_BLOCK, k) for k in range(o.relays)
+        ]
         taken = [port for port in ports if not port_free(port)]
         if taken:  # another process would answer our readiness checks
             raise RuntimeError(f"ports {taken} are in use: choose another --http-port-base")
         for k in range(o.relays):
-            port = o.http_port_base + RELAY_PORT_OFFSET + k  # health and metrics only
+            port = self._port(RELAY_PORT_BLOCK, k)  # health and metrics only
             self.fleet.start(f"relay-{k}", "relay", "services.relay", port)
-        for component, module, offset in SERVICES:
+        for component, module, block in SERVICES:
             for k in range(o.instances):
-                port = o.http_port_base + offset + k
-                self.fleet.start(f"{component}-{k}", component, module, port)
+                self.fleet.start(f"{component}-{k}", component, module, self._port(block, k))
         await self.fleet.wait_ready([p for p in self.fleet.procs if p is not sink], o.ready_timeout)
         where = ", ".join(f"{p.name}:{p.port}" for p in self.fleet.procs if p.port)
         print(f"bench: ready: {where}")
+
+    def _port(self, block: int, instance: int) -> int:
+        return self.o.http_port_base + block * self.o.http_port_step + instance
 
     async def _watch_processes(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

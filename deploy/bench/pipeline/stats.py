@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from deploy.benchkit.percentiles import spread_ms
 
 from .load import Sent
 from .mailbox import Mailbox
@@ -23,21 +24,6 @@ COMPONENTS = (
     "bench",
     "smtp-sink",
 )
-
-
-def percentile(values: Sequence[float], p: float) -> float | None:
-    """Nearest-rank percentile (None for no values)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(p / 100 * len(ordered)) - 1, 0)]
-
-
-def spread_ms(values: Sequence[float]) -> dict[str, float | None]:
-    return {
-        f"p{p}": None if (v := percentile(values, p)) is None else round(v * 1000, 1)
-        for p in (50, 95, 99)
-    } | {"max": round(max(values) * 1000, 1) if values else None}
 
 
 @dataclass

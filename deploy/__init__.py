@@ -1,0 +1,1 @@
+"""Tools beside the services: benchmarks, the drill, the demo, documents (not shipped)."""

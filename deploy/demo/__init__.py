@@ -1,0 +1,1 @@
+"""`make demo-data`: a realistic campaign in the dashboard."""

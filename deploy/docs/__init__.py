@@ -1,0 +1,1 @@
+"""`make docs`: the services' OpenAPI and AsyncAPI documents."""
