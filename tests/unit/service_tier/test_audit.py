@@ -3,6 +3,8 @@ through the audit API, every read of an applicant on record with its case."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -141,6 +143,24 @@ async def test_an_export_checks_out_offline_and_an_edit_shows(tier: ServiceTier)
     edited = response.text.replace(code, code[:-1] + ("Y" if code.endswith("X") else "X"), 1)
     _, breaks = verify_export(edited, keys, "csv")
     assert [(b.version, b.kind) for b in breaks] == [(1, "edited")]
+
+
+async def test_a_csv_export_runs_nothing_in_a_spreadsheet_and_still_verifies(
+    tier: ServiceTier,
+) -> None:
+    """A request id is the device's: `-A1-…` is a formula to a spreadsheet."""
+    await submit(tier, {**form(), "request_id": "-A1-tablet07-0001"})
+    stream = tier.stream_of(ADULT_NIK)
+    params = {**CASE, "format": "csv"}
+    response = await tier.audit.get(
+        f"/v1/audit/streams/{stream}/export", params=params, headers=AUDITOR
+    )
+    cells = [c for row in csv.reader(io.StringIO(response.text)) for c in row]
+    assert "'-A1-tablet07-0001" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\uff1d")]
+    keys = tier.intake_settings.chain_keys()
+    checked, breaks = verify_export(response.text, keys, "csv")
+    assert (checked, breaks) == (len(await tier.events(stream)), [])
 
 
 async def test_verify_and_digest_find_a_tampered_store(tier: ServiceTier) -> None:
