@@ -182,6 +182,28 @@ async def test_verify_and_digest_find_a_tampered_store(tier: ServiceTier) -> Non
     assert after.json()["ok"] is False
 
 
+async def test_a_read_of_a_tampered_stream_answers_the_break_and_the_documents_show_it(
+    tier: ServiceTier,
+) -> None:
+    await submit(tier, form())
+    stream = tier.stream_of(ADULT_NIK)
+    [first] = [d for d in tier.recorder.documents.values() if d["version"] == 1]
+    first["payload"] = {**first["payload"], "channel": "forged"}
+    tier.store.streams.forget(stream)  # as a process that reads the stream afresh
+    answer = await tier.audit.get(
+        f"/v1/audit/streams/{stream}/history", params=CASE, headers=AUDITOR
+    )
+    assert answer.status_code == 409, answer.text
+    assert {k: answer.json()[k] for k in ("stream_id", "version", "kind")} == {
+        "stream_id": stream,
+        "version": 1,
+        "kind": "edited",
+    }
+    documents = await read(tier, f"/streams/{stream}/documents")
+    assert documents[0]["payload"]["channel"] == "forged"
+    assert [r.action for r in tier.access.records] == ["history", "documents"]
+
+
 async def test_one_call_from_a_tracking_code_to_the_explanation(tier: ServiceTier) -> None:
     code = await submit(tier, form("skds"))  # a resident of Jakarta: no SKDS for them
     [explained] = await read(tier, f"/tracking/{code}/explain")
