@@ -43,6 +43,26 @@ class Unavailable(BaseModel):
     reason: Literal["overload", "store_down"]
 
 
+class BrokenChain(BaseModel):
+    """An applicant's stored events are not the chain that was sealed (tampering, or a
+    damaged store): what verification found; nothing was read or changed. The stored
+    documents can be read as they are (`/v1/audit/streams/{stream_id}/documents`)."""
+
+    detail: str
+    stream_id: str
+    version: int = Field(description="Where the first break was found")
+    kind: str = Field(
+        description="missing, inserted, reordered, edited, unlinked, misplaced, malformed "
+        "or unknown_key (as `/v1/audit/verify` names them)",
+        examples=["edited"],
+    )
+
+
+# A read of an applicant's stream, where its chain may be found broken.
+BROKEN: dict[int | str, dict[str, Any]] = {
+    409: {"model": BrokenChain, "description": BrokenChain.__doc__ or ""}
+}
+
 # What each status means wherever it is answered; an operation may say more.
 MEANINGS: dict[int, tuple[type[BaseModel], str]] = {
     400: (Problem, "Malformed HTTP framing (e.g. both Content-Length and Transfer-Encoding)"),

@@ -108,6 +108,7 @@ class ApplicantHistories:
                         causation_id=causation_id,
                         correlation_id=correlation_id,
                     ),
+                    history.key_generations,
                 )
                 for t in todo
             ]

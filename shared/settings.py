@@ -67,7 +67,7 @@ class InfraSettings(BaseSettings):
     data_kek_id: KeyId = "dev"
     data_kek: SecretStr = SecretStr(DEV_DATA_KEK)
     data_old_keks: dict[str, SecretStr] = {}
-    retention_policy: str = "jaksel-2027.01"  # the policy new events are sealed under
+    retention_policy: str = "jaksel-2027.02"  # the policy new events are sealed under
     production: bool = False
 
     def keyring(self) -> Keyring:

@@ -107,7 +107,7 @@ async def events() -> dict[tuple[str, int], RecordedEvent]:
     form = RequestForm.model_validate(body)
     keys = ChainKeys.single("docs", DOC_KEY)
     ring = Keyring("docs", {"docs": kek_from_secret("docs", DOC_KEY)})
-    personal = PersonalData(InMemoryDataKeys(), ring, load_policy("jaksel-2027.01"), load_policy)
+    personal = PersonalData(InMemoryDataKeys(), ring, load_policy("jaksel-2027.02"), load_policy)
     store = EventStore(InMemoryRecorder(), keys)
     stream = pseudonym(DOC_KEY.encode(), "applicant", form.applicant.nik)
     code = tracking_code(DOC_KEY.encode(), request_id)
@@ -124,6 +124,15 @@ async def events() -> dict[tuple[str, int], RecordedEvent]:
     old = NewEvent(**(clear.model_dump() | {"schema_version": 1, "event_id": "example-v1"}))
     [record] = await store.append(stream, [old], version)
     found[("RequestSubmitted", 1)] = record
+    # PersonalDataErased v1: its reason in clear (policy jaksel-2027.01, before 2027.02).
+    erased = next(
+        e for e in _domain_events(request_id, code, form) if isinstance(e, PersonalDataErased)
+    )
+    earlier = PersonalData(InMemoryDataKeys(), ring, load_policy("jaksel-2027.01"), load_policy)
+    new = registry.to_new_event(erased, event_id="example-erasure-v1", occurred_at=AT)
+    new = NewEvent(**(new.model_dump() | {"schema_version": 1}))
+    [record] = await store.append(stream, [await earlier.sealed(stream, new)], version + 1)
+    found[(record.event_type, 1)] = record
     return found
 
 
@@ -140,7 +149,7 @@ def event_headers(record: RecordedEvent) -> dict[str, str]:
 async def dead_letters() -> dict[str, dict[str, Any]]:
     logging.getLogger(dead_letter.__module__).setLevel(logging.ERROR)  # examples, not events
     ring = Keyring("docs", {"docs": kek_from_secret("docs", DOC_KEY)})
-    personal = PersonalData(InMemoryDataKeys(), ring, load_policy("jaksel-2027.01"), load_policy)
+    personal = PersonalData(InMemoryDataKeys(), ring, load_policy("jaksel-2027.02"), load_policy)
     invalid = await dead_letter(
         personal,
         Source("jemput.intake.v1", 2, 4711),

@@ -1,15 +1,29 @@
-"""A local SMTP server for `make run`: keeps every email in .local/mail/ so a person can read it."""
+"""A local SMTP server for `make run`: keeps every email in .local/mail/ so a person can read
+it, and beside each `<name>.eml` a `<name>.json` of whom it went to: the envelope's sender
+and recipients (RCPT TO: who a real server would deliver to) and the `To` header."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from email import message_from_bytes
 from email.header import decode_header, make_header
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+
+def recipients(envelope: Any) -> dict[str, Any]:
+    """Whom a message went to: the envelope's sender and recipients, the `To` header's."""
+    to = message_from_bytes(envelope.content).get_all("To", [])
+    return {
+        "mail_from": envelope.mail_from,
+        "rcpt_tos": list(envelope.rcpt_tos),
+        "to": [address for _, address in getaddresses(to)],
+    }
 
 
 class Sink:
@@ -18,9 +32,10 @@ class Sink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10**6}.eml"
+        message = message_from_bytes(envelope.content)
         (self.folder / name).write_bytes(envelope.content)
-        header = message_from_bytes(envelope.content)["Subject"] or ""
-        subject = str(make_header(decode_header(header)))
+        (self.folder / name).with_suffix(".json").write_text(json.dumps(recipients(envelope)))
+        subject = str(make_header(decode_header(message["Subject"] or "")))
         print(f"smtp-sink: {name}: {subject}", flush=True)
         return "250 OK"
 

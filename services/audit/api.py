@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.audit.api_examples import EVENTS_EXAMPLE, EXPLANATION_EXAMPLE
+from services.audit.broken import NO_EVENTS_DETAIL
 from services.audit.erasure import Erasure
 from services.audit.explain import Explanation
 from services.audit.replay import Change, HistoryLine, RequestView
 from services.audit.service import Auditor, AuditService
 from shared.access_log import CASE_PATTERN, AccessRecord
-from shared.api_errors import GUARDED, WITH_BODY, errors
+from shared.api_errors import BROKEN, GUARDED, WITH_BODY, errors
 from shared.domain.requests import Digits16, Text
 from shared.event_schema import RecordedEvent
 from shared.event_schema.base import utc_millis
@@ -43,7 +44,7 @@ TrackingCode = Annotated[
     str, Path(description="A request's tracking code", examples=["JB-7Q2XK-M4RTA"])
 ]
 NO_CODE = "no request with this tracking code"
-NO_EVENTS = errors(404, e404="no events for this applicant")
+NO_EVENTS = {**errors(404, e404="no events for this applicant"), **BROKEN}
 MAX_OFFSET = 1_000_000_000  # paging further is a mistake, and past 2**63 the store overflows
 
 
@@ -77,7 +78,7 @@ async def by_tracking_code(
 @router.get(
     "/tracking/{code}/explain",
     response_model=list[Explanation],
-    responses={**errors(404, e404=NO_CODE), 200: EXPLANATION_EXAMPLE},
+    responses={**errors(404, e404=NO_CODE), **BROKEN, 200: EXPLANATION_EXAMPLE},
 )
 async def explain_by_code(
     code: TrackingCode, case: Case, caller: AuditorRole, s: Service
@@ -158,7 +159,7 @@ async def diff(
 @router.get(
     "/streams/{stream_id}/requests/{request_id}/explain",
     response_model=list[Explanation],
-    responses=errors(404, e404="no events for this applicant, or no such request"),
+    responses={**errors(404, e404="no events for this applicant, or no such request"), **BROKEN},
 )
 async def explain(
     stream_id: str, request_id: str, case: Case, caller: AuditorRole, s: Service
@@ -175,7 +176,7 @@ class ErasureRequest(BaseModel):
 @router.post(
     "/streams/{stream_id}/erasure",
     response_model=Erasure,
-    responses=errors(*WITH_BODY, 404, e404="no events for this applicant"),
+    responses={**errors(*WITH_BODY, 404, e404="no events for this applicant"), **BROKEN},
 )
 async def erase(
     stream_id: str, body: ErasureRequest, case: Case, caller: AuditorRole, s: Service
@@ -184,6 +185,20 @@ async def erase(
     those classes are destroyed), recorded in the log and the access log. Kept (legal)
     data stays; events stored in clear before sealing cannot be erased (counted)."""
     return await s.erase(_who(caller, case), stream_id, list(body.classes), body.reason)
+
+
+@router.get(
+    "/streams/{stream_id}/documents",
+    response_model=list[dict[str, Any]],
+    responses=errors(404, e404=NO_EVENTS_DETAIL),
+)
+async def stored_documents(
+    stream_id: str, case: Case, caller: AuditorRole, s: Service
+) -> list[dict[str, Any]]:
+    """The applicant's stored event documents exactly as they are, unchecked: to see what
+    was done to a stream whose chain is broken (which other reads refuse with 409).
+    Personal fields stay sealed; recorded in the access log. Scans the store: slow."""
+    return await s.documents(_who(caller, case), stream_id)
 
 
 EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
@@ -234,9 +249,14 @@ def _breaks(breaks: list[ChainBreak]) -> list[Break]:
     ]
 
 
-@router.get("/verify", response_model=VerifyResult)
+@router.get(
+    "/verify",
+    response_model=VerifyResult,
+    responses=errors(404, e404="one stream asked for, and it has no events: " + NO_EVENTS_DETAIL),
+)
 async def verify(_: AuditorRole, s: Service, stream_id: str | None = None) -> VerifyResult:
-    """Walk one applicant's chain, or the whole store, and name the first break in each."""
+    """Walk one applicant's chain, or the whole store, and name the first break in each.
+    A stream with no events is not `ok`: 404 (its deletion shows against a digest)."""
     report = await s.verify(stream_id)
     return VerifyResult(
         ok=report.ok,

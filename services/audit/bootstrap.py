@@ -14,9 +14,11 @@ from fastapi.responses import JSONResponse
 from pymongo import AsyncMongoClient
 
 from services.audit.api import router
+from services.audit.broken import BrokenStreamError
 from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
+from shared.api_errors import BrokenChain
 from shared.http import ApiKeys, install_common
 from shared.runtime import mongo_client
 
@@ -77,6 +79,14 @@ def create_app(
         settings.max_in_flight_requests,
         settings.retry_after_seconds,
     )
+
+    @app.exception_handler(BrokenStreamError)  # what verify found, not a bare 500
+    async def broken(_: Request, exc: BrokenStreamError) -> JSONResponse:
+        found = exc.found
+        body = BrokenChain(
+            detail=str(exc), stream_id=found.stream_id, version=found.version, kind=found.kind
+        )
+        return JSONResponse(body.model_dump(), 409)
 
     @app.exception_handler(LookupError)  # NotFoundError, an unknown rule set or request
     async def not_found(_: Request, exc: LookupError) -> JSONResponse:

@@ -18,10 +18,14 @@ from shared.event_schema import RecordedEvent
 from shared.event_schema.base import utc_millis
 from shared.histories import ApplicantHistories, ToRecord, derived_id
 from shared.privacy.keys import key_doc_id
-from shared.privacy.personal_data import MARKER
+from shared.privacy.personal_data import MARKER, key_generations
 from shared.privacy.policy import ERASABLE, DataClass
 
 RETENTION_CALLER = "retention"
+
+
+class ErasedMeanwhileError(RuntimeError):
+    """Two erasures of one applicant at once: the second must look at the keys again."""
 
 
 class Erasure(BaseModel):
@@ -53,7 +57,10 @@ async def erase(
     if not chosen or set(chosen) - {c.value for c in ERASABLE}:
         raise ValueError("only erasable classes can be erased: " + ", ".join(sorted(ERASABLE)))
     personal = histories.personal
-    refs = sorted((await personal.key_refs(stream_id, chosen)).values())
+    # The keys in use are those of the generation the log is at; once the erasure is
+    # recorded, writers seal under the next one (a new key at once, never this one).
+    generations = {c: key_generations(records).get(c, 0) for c in chosen}
+    refs = sorted((await personal.key_refs(stream_id, chosen, generations)).values())
     clear = clear_text_events(records)
     event_id = derived_id("erase", stream_id, case, *chosen, *refs)
     erased = PersonalDataErased(
@@ -64,9 +71,17 @@ async def erase(
         reason=reason,
         clear_events=clear,
     )
-    await histories.record(stream_id, lambda _: [ToRecord(erased, event_id)])
-    destroyed = await personal.destroy(stream_id, chosen)
-    if await personal.keys.get([key_doc_id(stream_id, c) for c in chosen]):
+
+    def decide(history: ApplicantHistory) -> list[ToRecord]:
+        if event_id not in history.event_ids and any(
+            history.key_generations.get(c, 0) != g for c, g in generations.items()
+        ):
+            raise ErasedMeanwhileError("another erasure was recorded meanwhile: erase again")
+        return [ToRecord(erased, event_id)]
+
+    await histories.record(stream_id, decide)
+    destroyed = await personal.destroy(stream_id, chosen, generations)
+    if await personal.keys.get([key_doc_id(stream_id, c, g) for c, g in generations.items()]):
         raise RuntimeError("a data key is still stored after its erasure")  # never silently
     return Erasure(
         stream_id=stream_id,

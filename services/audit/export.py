@@ -9,11 +9,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from shared.csv_cells import inert, restore
 from shared.event_schema import RecordedEvent
 from shared.eventstore.chain import HASHED_FIELDS, ChainBreak, ChainKeys
 from shared.eventstore.walk import walk_streams
 
 CSV_FIELDS = (*HASHED_FIELDS, "hash")  # every field the chain needs to be checked again
+# Cells a spreadsheet would run (a request id, a payload's text) are made inert, and read
+# back exactly, so that the export still verifies (shared/csv_cells.py).
 
 
 def to_jsonl(records: Iterable[RecordedEvent]) -> str:
@@ -27,13 +30,14 @@ def to_csv(records: Iterable[RecordedEvent]) -> str:
     for record in records:
         row = record.model_dump(mode="json")
         row["payload"] = json.dumps(row["payload"], sort_keys=True, ensure_ascii=False)
-        writer.writerow({k: row[k] for k in CSV_FIELDS})
+        writer.writerow({k: inert(row[k]) for k in CSV_FIELDS})
     return out.getvalue()
 
 
 def _documents_from_csv(text: str) -> list[dict[str, Any]]:
     rows = []
-    for row in csv.DictReader(io.StringIO(text)):
+    for cells in csv.DictReader(io.StringIO(text)):
+        row = {k: restore(v) for k, v in cells.items()}
         rows.append(
             {
                 **row,

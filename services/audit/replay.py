@@ -75,6 +75,9 @@ def summary(event: DomainEvent) -> str:
             return f"delivered on attempt {attempt}"
         case NotificationFailed(error=error, final=final):
             return f"failed: {error}{' (final)' if final else ''}"
+        case PersonalDataErased(classes=classes, key_refs=refs, case_reference=case):
+            erased = ", ".join(classes)
+            return f"{erased} data erased ({len(refs)} keys) for {case}: {event.reason}"
     return event.event_type
 
 

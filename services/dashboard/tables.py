@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from services.dashboard.views import Group, Summary
+from shared.csv_cells import inert  # an officer typed the names: a spreadsheet must not run them
 from shared.domain.applicant import Status
 from shared.domain.requests import RequestKind
 
@@ -51,16 +52,5 @@ def to_csv(summary: Summary, table: str) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=header or list(lines[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows([{k: _inert(v) for k, v in line.items()} for line in lines])
+    writer.writerows([{k: inert(v) for k, v in line.items()} for line in lines])
     return out.getvalue()
-
-
-# A cell a spreadsheet would run as a formula (an officer typed the outreach point's name):
-# prefixed with an apostrophe, as OWASP advises for CSV injection.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value

@@ -3,9 +3,10 @@ point, and the campaign's progress day by day. Counts and tracking codes only.""
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
@@ -117,16 +118,30 @@ def group(key: str, rows: list[RequestRow], today: date, regions: RegionTable) -
     )
 
 
+def line_key(parts: tuple[str, ...]) -> str:
+    """A line's key: a kecamatan code, or its place's parts as a JSON array. Joined with
+    '/', a kelurahan named "A/school" made two outreach points one and relabelled them."""
+    return parts[0] if len(parts) == 1 else json.dumps(parts, ensure_ascii=False)
+
+
 def groups(
     rows: list[RequestRow],
-    by: Callable[[RequestRow], str],
+    fields: tuple[str, ...],
     today: date,
     regions: RegionTable,
 ) -> list[Group]:
-    grouped: dict[str, list[RequestRow]] = {}
+    """A line per place: per distinct value of the rows' `fields` (the first the kecamatan;
+    the others set on the line, as Group names them too)."""
+    grouped: dict[tuple[str, ...], list[RequestRow]] = {}
     for row in rows:
-        grouped.setdefault(by(row), []).append(row)
-    return [group(key, grouped[key], today, regions) for key in sorted(grouped)]
+        grouped.setdefault(tuple(str(getattr(row, f)) for f in fields), []).append(row)
+    lines = []
+    for parts in sorted(grouped):
+        line = group(line_key(parts), grouped[parts], today, regions)
+        for name, value in zip(fields[1:], parts[1:], strict=True):
+            setattr(line, name, value)
+        lines.append(line)
+    return lines
 
 
 def campaign_view(campaign: Campaign, rows: list[RequestRow], today: date) -> CampaignView:
@@ -168,22 +183,14 @@ def summarize(
     chosen = [
         r for r in rows if since <= local_date(r.submitted_at) <= until and kind in (None, r.kind)
     ]
-    kecamatan = groups(chosen, lambda r: r.kecamatan, today, regions)
+    kecamatan = groups(chosen, ("kecamatan",), today, regions)
     for line in kecamatan:
         line.target = campaign.targets.get(line.kecamatan)
         if line.target:
             line.progress = round(line.total / line.target, 3)
-    points = groups(
-        chosen,
-        lambda r: f"{r.kecamatan}/{r.kelurahan}/{r.point_kind}/{r.point_name}",
-        today,
-        regions,
-    )
-    for line, rows_of in ((p, p.key.split("/", 3)) for p in points):
-        line.kelurahan, line.point_kind, line.point_name = rows_of[1], rows_of[2], rows_of[3]
-    kelurahan = groups(chosen, lambda r: f"{r.kecamatan}/{r.kelurahan}", today, regions)
-    for line in kelurahan:
-        line.kelurahan = line.key.split("/", 1)[1]
+    place = ("kecamatan", "kelurahan", "point_kind", "point_name")
+    points = groups(chosen, place, today, regions)
+    kelurahan = groups(chosen, ("kecamatan", "kelurahan"), today, regions)
     totals = group("all", chosen, today, regions) if chosen else Group.model_validate(EMPTY)
     return Summary(
         since=since,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from shared.domain.applicant import TOLD, RequestState, Status, reasons_after, status_after
 from shared.domain.events import Decision, DocumentsRequested, RequestEvent
 from shared.domain.messages import KIND_NAMES, next_step
+from shared.domain.requests import visible
 from shared.rulesets import load_reason_texts
 
 SUBJECTS = {
@@ -51,5 +52,7 @@ def render(event: RequestEvent, request: RequestState, short: bool) -> tuple[str
     if short:
         text = f"{subject}. {step}"
     else:
-        text = "\n\n".join([GREETING[lang].format(name=applicant.full_name), step, SIGNATURE[lang]])
+        # Refused at input since 2026-12; a name stored before could still break a line.
+        name = visible(applicant.full_name)
+        text = "\n\n".join([GREETING[lang].format(name=name), step, SIGNATURE[lang]])
     return f"{status.value}.{lang}", subject, text

@@ -20,6 +20,7 @@ from shared.domain.events import (
     NotificationAttempted,
     NotificationDelivered,
     NotificationFailed,
+    PersonalDataErased,
     RequestEvent,
     RequestRejected,
     RequestSubmitted,
@@ -81,6 +82,9 @@ class ApplicantHistory:
     version: int = 0
     requests: dict[str, RequestState] = field(default_factory=dict)
     event_ids: set[str] = field(default_factory=set)
+    # Per data class, how many erasures the log holds: new personal data of that class is
+    # sealed under the key of this generation, never a destroyed one (shared/privacy/keys.py).
+    key_generations: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def rebuild(cls, events: Iterable[tuple[DomainEvent, str, datetime]]) -> ApplicantHistory:
@@ -93,6 +97,10 @@ class ApplicantHistory:
     def apply(self, event: DomainEvent, event_id: str, occurred_at: datetime) -> None:
         self.version += 1
         self.event_ids.add(event_id)
+        if isinstance(event, PersonalDataErased):
+            for data_class in event.classes:
+                self.key_generations[data_class] = self.key_generations.get(data_class, 0) + 1
+            return
         if isinstance(event, RequestSubmitted):
             self.requests[event.request_id] = RequestState(
                 request_id=event.request_id,

@@ -133,12 +133,21 @@ class NotificationFailed(RequestEvent):
 @registry.register
 class PersonalDataErased(DomainEvent):
     """An applicant's erasable personal data destroyed (their data keys): names the classes
-    and the keys, the case and who approved it; holds no personal data itself."""
+    and the keys, the case and who approved it. v2: its free-text reason is sealed (it may
+    name who asked: retention policy jaksel-2027.02); read in the clear."""
 
     event_type = "PersonalDataErased"
+    schema_version = 2
     classes: tuple[str, ...]
     key_refs: tuple[str, ...]  # the destroyed keys: ciphertext under them reads as erased
     case_reference: str
     erased_by: str  # the auditor, or "retention:<policy id>" for the sweep
     reason: str = Field(max_length=500)
     clear_events: int  # events of this applicant stored in clear before sealing (not erasable)
+
+
+@registry.upcaster("PersonalDataErased", from_version=1)
+def _reason_in_clear(payload: JsonObject) -> JsonObject:
+    # v1 kept its reason in clear on the topic and in the log; a v2 opened by its keys has
+    # the same shape. v1 events stay as they are (insert-only log): read, never rewritten.
+    return payload

@@ -24,17 +24,26 @@ from pydantic import (
 from shared.domain.nik import Sex
 
 # Control (Cc, C0 and C1), format (Cf: bidi overrides like U+202E, zero-width spaces),
-# surrogate, private-use and unassigned code points: invisible or misleading in a name
-# on a letter, and some reorder what a reader sees.
-REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+# line and paragraph separators (Zl U+2028, Zp U+2029: a line break in an email's
+# greeting), surrogate, private-use and unassigned code points: invisible or misleading in
+# a name on a letter, and some reorder what a reader sees. Spaces (Zs) are ordinary text.
+REFUSED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 
 def _printable(value: str) -> str:
     value = unicodedata.normalize("NFC", value)  # one spelling per text, as stored
     if any(unicodedata.category(ch) in REFUSED_CATEGORIES for ch in value):
-        raise ValueError("must not contain control, format or unassigned characters")
+        raise ValueError(
+            "must not contain control, format, line or paragraph separator, or unassigned "
+            "characters"
+        )
     return value
+
+
+def visible(value: str) -> str:
+    """`value` without the characters `Text` refuses (for what was stored before)."""
+    return "".join(ch for ch in value if unicodedata.category(ch) not in REFUSED_CATEGORIES)
 
 
 def _a_past_date(value: date) -> date:

@@ -2,8 +2,10 @@
 
 A data key belongs to one applicant's stream and one data class (`{stream}:{class}`);
 destroying it erases that class of the applicant's data wherever its ciphertext lies.
-`key_ref` is a random name of one key's life: a class's key made again after an erasure
-has a new one, so ciphertext of the destroyed key never opens with the new key.
+`key_ref` is a random name of one key's life. After an erasure a class's key is made
+again as the next *generation* (`{stream}:{class}:{n}`, the n-th erasure of that class in
+the stream's log): a writer that knows of the erasure can never be handed the destroyed
+key, even by a process that still caches it or before the key document is deleted.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 class WrappedKey(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str  # f"{owner}:{data class}"
+    id: str  # f"{owner}:{data class}", then f"{owner}:{data class}:{generation}"
     owner: str  # a stream id, or a dead-letter month
     data_class: str
     key_ref: str
@@ -27,8 +29,9 @@ class WrappedKey(BaseModel):
     created_at: datetime
 
 
-def key_doc_id(owner: str, data_class: str) -> str:
-    return f"{owner}:{data_class}"
+def key_doc_id(owner: str, data_class: str, generation: int = 0) -> str:
+    """The id of `owner`'s key of a class; generation 0 keeps the id keys always had."""
+    return f"{owner}:{data_class}" if generation == 0 else f"{owner}:{data_class}:{generation}"
 
 
 class DataKeyStore(ABC):

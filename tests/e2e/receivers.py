@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
+from email.utils import getaddresses
 from typing import Any
 
 import uvicorn
@@ -28,17 +29,31 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """aiosmtpd handler: keeps every message it is given (it runs in its own thread)."""
+    """aiosmtpd handler: keeps every message it is given with its envelope's recipients
+    (RCPT TO: who the server really delivers to), in its own thread."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.envelopes: list[tuple[str, ...]] = []  # beside each message, its RCPT TOs
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(tuple(envelope.rcpt_tos))
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
+    def recipients(self, message: Message) -> tuple[str, ...]:
+        """Everyone `message` went to: the envelope's recipients, then the `To` header's."""
+        index = next(i for i, m in enumerate(self.messages) if m is message)
+        header = tuple(a for _, a in getaddresses(message.get_all("To", [])))
+        return (*self.envelopes[index], *header)
+
     def to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if m["To"] == address]
+        """Messages that went to `address`, by the envelope or the `To` header."""
+        return [m for m in list(self.messages) if address in self.recipients(m)]
+
+    def only_to(self, address: str) -> bool:
+        """Every message that reached `address` reached nobody else (envelope and header)."""
+        return all(set(self.recipients(m)) == {address} for m in self.to(address))
 
 
 class SmtpServer:

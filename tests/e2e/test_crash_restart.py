@@ -136,6 +136,7 @@ async def test_killed_services_lose_nothing_and_repeat_no_alert(
     assert await events.count_documents({"event_type": "RequestVerified"}) == REQUESTS
     per_address = {a: len(mailbox.to(a)) for a in {m["To"] for m in mailbox.messages}}
     assert all(count == 1 for count in per_address.values()), per_address
+    assert all(mailbox.only_to(a) for a in per_address)  # each to its applicant alone
     unknown = await events.count_documents({"event_type": "NotificationFailed"})
     # A kill between "attempted" and "delivered" leaves an outcome unknown: never resent.
     # At most the messages in flight at the kill (NotificationSettings.max_in_flight).

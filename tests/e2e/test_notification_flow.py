@@ -55,6 +55,7 @@ async def test_verified_applicant_is_emailed_and_texted_in_indonesian(stack: Sta
     code = await stack.submit(form())
     await eventually(lambda: len(stack.mailbox.to(EMAIL)) == 1, what="the email")
     [mail] = stack.mailbox.to(EMAIL)
+    assert stack.mailbox.recipients(mail) == (EMAIL, EMAIL)  # envelope and To: only hers
     assert code in mail["Subject"]
     assert "disetujui" in mail["Subject"]
     assert mail["Content-Language"] == "id"
@@ -73,6 +74,7 @@ async def test_english_when_the_applicant_prefers_it(stack: Stack) -> None:
     await stack.submit(form("skds", BANDUNG_NIK, applicant={"language": "en"}))
     await eventually(lambda: len(stack.mailbox.to(EMAIL)) == 1, what="the email")
     [mail] = stack.mailbox.to(EMAIL)
+    assert stack.mailbox.recipients(mail) == (EMAIL, EMAIL)
     assert "approved" in mail["Subject"]
     assert mail["Content-Language"] == "en"
     assert "Dear Siti Aminah," in mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
@@ -81,6 +83,7 @@ async def test_english_when_the_applicant_prefers_it(stack: Stack) -> None:
 async def test_documents_requested_email_lists_what_to_bring(stack: Stack) -> None:
     await stack.submit(form("birth_certificate", documents=["birth_letter"]))
     await eventually(lambda: len(stack.mailbox.to(EMAIL)) == 1, what="the email")
+    assert stack.mailbox.only_to(EMAIL)
     body = stack.mailbox.to(EMAIL)[0].get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert "Kartu Keluarga (KK) orang tua" in body
     assert "buku nikah" in body
@@ -131,6 +134,7 @@ async def test_a_redelivered_decision_sends_no_second_alert(stack: Stack) -> Non
     await eventually(lambda: len(stack.mailbox.to(EMAIL)) == 2, what="the second request's email")
     subjects = sorted(m["Subject"] for m in stack.mailbox.to(EMAIL))
     assert len(set(subjects)) == 2
+    assert stack.mailbox.only_to(EMAIL)
 
 
 async def _equals(count: Any, expected: int) -> bool:

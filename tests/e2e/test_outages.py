@@ -149,6 +149,7 @@ async def test_smtp_down_notifications_wait_then_deliver_once_no_dead_letter(
 
             await eventually(delivered, within=10, what="the delivery recorded")
             assert len(smtp.mailbox.to(email)) == 1
+            assert smtp.mailbox.only_to(email)
             assert dead == []
     finally:
         smtp.stop()

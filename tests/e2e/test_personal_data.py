@@ -223,3 +223,31 @@ async def test_a_topic_reader_without_keys_sees_no_names_or_niks(stack: Stack) -
     assert json.loads(on_topics.splitlines()[0])["payload"]  # events, readable as JSON
     names_and_niks = ["Siti Aminah", ADULT_NIK, BANDUNG_NIK, "1990-03-15", "Tebet Raya"]
     assert found(on_topics, names_and_niks + FORGOTTEN) == []
+
+
+async def test_after_an_erasure_new_contact_data_is_sealed_anew_and_the_reason_travels_sealed(
+    stack: Stack,
+) -> None:
+    """The intake process still caches the erased key when the next request comes a moment
+    later: that request's contact data gets a new key, and its decision is emailed."""
+    await two_applicants(stack)
+    stream_a = await stack.stream_of(BANDUNG_NIK)
+    reason = "Permintaan Rahasia Wijayakusuma via telp"
+    erasure = await stack.audit(
+        "POST",
+        f"/v1/audit/streams/{stream_a}/erasure",
+        json={"classes": ["contact"], "reason": reason},
+    )
+    assert erasure.status_code == 200, erasure.text
+    new_email = "baru.setelah.hapus@example.id"
+    await stack.submit(form("ektp_recording", BANDUNG_NIK, applicant={"email": new_email}))
+    await eventually(lambda: bool(stack.jb.mailbox.to(new_email)), what="the new request's email")
+    assert stack.jb.mailbox.only_to(new_email)
+    assert len(stack.jb.mailbox.to(ERASED_CONTACT["email"])) == 1  # the one from before
+
+    history = (await stack.audit("GET", f"/v1/audit/streams/{stream_a}/history")).json()
+    assert reason in json.dumps(history)  # the auditor reads it
+    _, on_topics = await topics_text(stack)
+    assert stream_a in on_topics
+    assert found(on_topics, [reason, "Wijayakusuma", new_email]) == []
+    assert found(await store_text(stack.db), [reason, "Wijayakusuma", new_email]) == []

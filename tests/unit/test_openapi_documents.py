@@ -54,10 +54,26 @@ def test_every_operation_documents_its_refusals_with_their_real_bodies(service: 
         assert unavailable.endswith("/Unavailable"), (method, path)
         for status in answers.keys() - {"422", "503"} - {s for s in answers if s.startswith("2")}:
             ref = answers[status]["content"]["application/json"]["schema"]["$ref"]
-            # A Problem, or a Problem that says more (a review's conflict names who).
+            # A Problem, or a Problem that says more (a review's conflict names who, a
+            # broken chain where it broke).
             said = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
             assert "detail" in said["required"], (method, path, status)
             assert said["properties"]["detail"]["type"] == "string", (method, path, status)
+
+
+def test_every_audit_read_of_a_stream_documents_a_broken_chain() -> None:
+    """A tampered stream answers what verify found (409), never a bare 500."""
+    app = audit_app()
+    schemas = app.openapi()["components"]["schemas"]
+    assert {"detail", "stream_id", "version", "kind"} <= schemas["BrokenChain"]["properties"].keys()
+    reads = [
+        (m, p) for m, p, _ in operations(app) if "/streams/{stream_id}/" in p or "explain" in p
+    ]
+    assert len(reads) >= 8
+    for method, path, op in operations(app):
+        if (method, path) in reads and not path.endswith("/documents"):
+            ref = op["responses"]["409"]["content"]["application/json"]["schema"]["$ref"]
+            assert ref.endswith("/BrokenChain"), (method, path)
 
 
 def test_each_kind_of_details_requires_its_kind() -> None:

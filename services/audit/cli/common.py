@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from services.audit.broken import BrokenStreamError
 from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
@@ -73,8 +74,8 @@ def run(work: Callable[[AuditService], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(go())
-    except LookupError as exc:  # not found: an answer, not a crash (the API's 404)
-        console.print(f"[red]{exc}[/red]")
+    except (LookupError, BrokenStreamError) as exc:  # answers, not crashes (404, 409)
+        console.print(str(exc), style="red", highlight=False, markup=False)
         raise typer.Exit(1) from None
 
 

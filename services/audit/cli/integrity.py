@@ -3,10 +3,11 @@ rebuilt from the log."""
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -112,6 +113,20 @@ def export(
 
     out.write_text(run(work))
     console.print(f"wrote {out}", highlight=False)
+
+
+@app.command(rich_help_panel=PANEL)
+def documents(
+    who: Who, case: CaseOpt, nik: Nik = None, code: Code = None, stream: Stream = None
+) -> None:
+    """Print the applicant's stored event documents as they are (JSON lines), unchecked and
+    unopened: what was done to a stream whose chain is broken. Access-logged."""
+
+    async def work(s: AuditService) -> list[dict[str, Any]]:
+        return await s.documents(Auditor(who, case), await resolve(s, nik, code, stream))
+
+    for doc in run(work):
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
 
 
 @app.command("verify-export", rich_help_panel=PANEL)

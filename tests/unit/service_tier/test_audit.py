@@ -3,6 +3,8 @@ through the audit API, every read of an applicant on record with its case."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -143,6 +145,24 @@ async def test_an_export_checks_out_offline_and_an_edit_shows(tier: ServiceTier)
     assert [(b.version, b.kind) for b in breaks] == [(1, "edited")]
 
 
+async def test_a_csv_export_runs_nothing_in_a_spreadsheet_and_still_verifies(
+    tier: ServiceTier,
+) -> None:
+    """A request id is the device's: `-A1-…` is a formula to a spreadsheet."""
+    await submit(tier, {**form(), "request_id": "-A1-tablet07-0001"})
+    stream = tier.stream_of(ADULT_NIK)
+    params = {**CASE, "format": "csv"}
+    response = await tier.audit.get(
+        f"/v1/audit/streams/{stream}/export", params=params, headers=AUDITOR
+    )
+    cells = [c for row in csv.reader(io.StringIO(response.text)) for c in row]
+    assert "'-A1-tablet07-0001" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\uff1d")]
+    keys = tier.intake_settings.chain_keys()
+    checked, breaks = verify_export(response.text, keys, "csv")
+    assert (checked, breaks) == (len(await tier.events(stream)), [])
+
+
 async def test_verify_and_digest_find_a_tampered_store(tier: ServiceTier) -> None:
     await submit(tier, form())
     ok = await tier.audit.get("/v1/audit/verify", headers=AUDITOR)
@@ -160,6 +180,28 @@ async def test_verify_and_digest_find_a_tampered_store(tier: ServiceTier) -> Non
     assert [(b["version"], b["kind"]) for b in broken["breaks"]] == [(1, "edited")]
     after = await tier.audit.post("/v1/audit/digest/check", json=checkpoint.json(), headers=AUDITOR)
     assert after.json()["ok"] is False
+
+
+async def test_a_read_of_a_tampered_stream_answers_the_break_and_the_documents_show_it(
+    tier: ServiceTier,
+) -> None:
+    await submit(tier, form())
+    stream = tier.stream_of(ADULT_NIK)
+    [first] = [d for d in tier.recorder.documents.values() if d["version"] == 1]
+    first["payload"] = {**first["payload"], "channel": "forged"}
+    tier.store.streams.forget(stream)  # as a process that reads the stream afresh
+    answer = await tier.audit.get(
+        f"/v1/audit/streams/{stream}/history", params=CASE, headers=AUDITOR
+    )
+    assert answer.status_code == 409, answer.text
+    assert {k: answer.json()[k] for k in ("stream_id", "version", "kind")} == {
+        "stream_id": stream,
+        "version": 1,
+        "kind": "edited",
+    }
+    documents = await read(tier, f"/streams/{stream}/documents")
+    assert documents[0]["payload"]["channel"] == "forged"
+    assert [r.action for r in tier.access.records] == ["history", "documents"]
 
 
 async def test_one_call_from_a_tracking_code_to_the_explanation(tier: ServiceTier) -> None:

@@ -3,7 +3,9 @@ once per event, rebuild from the log the same, and show counts, never a person."
 
 from __future__ import annotations
 
+import io
 import json
+from csv import DictReader
 from datetime import date
 from typing import Any
 
@@ -126,6 +128,33 @@ async def test_a_name_that_is_a_formula_downloads_as_text(tier: ServiceTier) -> 
     assert "'=HYPERLINK(" in line
     assert ",=HYPERLINK" not in line
     assert ',"=HYPERLINK' not in line
+
+
+async def test_full_width_and_look_alike_formulas_download_as_text(tier: ServiceTier) -> None:
+    names = ["\uff1dHYPERLINK(1)", "\uff0bcmd", "\uff0dcmd", "\uff20SUM(1)", "\ufe66A1"]
+    for n, name in enumerate(names):
+        point = {**form()["outreach_point"], "name": name}
+        await submit(tier, {**form(), "request_id": f"tablet07-0000{n}", "outreach_point": point})
+    csv = await tier.dashboard.get("/v1/dashboard/tables/points.csv", headers=SUPERVISOR)
+    assert csv.status_code == 200, csv.text
+    shown = {row["point_name"] for row in DictReader(io.StringIO(csv.text))}
+    assert shown == {"'" + name for name in names}
+
+
+async def test_a_slash_in_a_kelurahan_makes_no_two_places_one(tier: ServiceTier) -> None:
+    """Joined with '/', these two outreach points had one key and one label."""
+    today = date.today().isoformat()
+    first = {**form()["outreach_point"], "kelurahan": "Manggarai/school", "name": "X"}
+    second = {**form()["outreach_point"], "kelurahan": "Manggarai", "name": "school/X"}
+    await submit(tier, {**form(), "request_id": "tablet07-00001", "outreach_point": first})
+    await submit(
+        tier, {**form(), "request_id": "tablet07-00002", "outreach_point": second}, settle=True
+    )
+    view = await summary(tier, since=today, until=today)
+    points = {(p["kelurahan"], p["point_kind"], p["point_name"]): p for p in view["points"]}
+    assert set(points) == {("Manggarai/school", "school", "X"), ("Manggarai", "school", "school/X")}
+    assert len({p["key"] for p in view["points"]}) == 2
+    assert {k["kelurahan"] for k in view["kelurahan"]} == {"Manggarai/school", "Manggarai"}
 
 
 async def test_a_free_text_reason_is_sealed_and_the_dashboard_still_counts_it(
