@@ -10,7 +10,6 @@ from services.dashboard.views import Group, Summary
 from shared.domain.applicant import Status
 from shared.domain.requests import RequestKind
 
-TABLES = ("kecamatan", "kelurahan", "points", "days")
 PLACE = {
     "kecamatan": ["kecamatan", "kecamatan_name"],
     "kelurahan": ["kecamatan", "kecamatan_name", "kelurahan"],
