@@ -34,8 +34,20 @@ async def test_counts_follow_requests_per_kecamatan_and_point(tier: ServiceTier)
     assert (kecamatan["kecamatan"], kecamatan["kecamatan_name"]) == ("317401", "Tebet")
     assert (kecamatan["total"], kecamatan["today"]) == (3, 3)
     assert kecamatan["by_status"] == {"verified": 1, "rejected": 1, "documents_requested": 1}
-    reasons = {r["code"]: r["count"] for r in kecamatan["top_reasons"]}
-    assert reasons == {"skds_resident_of_province": 1, "documents_missing": 1}
+    reasons = {r["code"]: r for r in kecamatan["top_reasons"]}
+    assert {code: r["count"] for code, r in reasons.items()} == {
+        "skds_resident_of_province": 1,
+        "documents_missing": 1,
+    }
+    # Told in the rule set's words, both languages, never as a code or one person's details.
+    assert reasons["skds_resident_of_province"]["message"] == {
+        "id": "SKDS hanya untuk pendatang yang KTP-nya dari luar Provinsi DKI Jakarta.",
+        "en": "An SKDS is only for newcomers whose KTP is from outside the province of DKI "
+        "Jakarta.",
+    }
+    assert (
+        reasons["documents_missing"]["message"]["en"] == "Still missing: the documents asked for."
+    )
     assert kecamatan["approved_rate"] == 0.5
     [point] = view["points"]
     assert (point["point_kind"], point["point_name"]) == ("school", "SMAN 8 Jakarta")
