@@ -7,9 +7,12 @@ import json
 from datetime import date
 from typing import Any
 
+import pytest
+
 from services.dashboard.model import InMemoryRows, take
 from services.dashboard.rebuild import replay
 from services.dashboard.settings import DashboardSettings
+from shared.event_schema import RecordedEvent
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.unit.service_tier.requests import birth, submit
 from tests.unit.service_tier.tier import ServiceTier, as_
@@ -99,6 +102,24 @@ async def test_events_out_of_order_end_as_if_in_order(tier: ServiceTier) -> None
     for record in records:
         assert await take(rows, record, tier.store) is False
     assert rows.rows == in_order.rows
+
+
+class EmptyLog:
+    """A log that lacks the versions an event skipped (only if someone deleted them)."""
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        return []
+
+
+async def test_an_event_whose_predecessors_the_log_lacks_is_not_taken(tier: ServiceTier) -> None:
+    """Taking it would show a row the log cannot explain: the consumer stops on it (and
+    `jemput-audit verify` names the gap) rather than skip versions for good."""
+    await submit(tier, form("skds", ADULT_NIK))
+    records = await tier.events(tier.stream_of(ADULT_NIK))
+    rows = InMemoryRows()
+    with pytest.raises(LookupError, match="missing from the log"):
+        await take(rows, records[2], EmptyLog())
+    assert (rows.rows, rows.versions) == ({}, {})
 
 
 async def test_only_supervisors_read_it_and_every_table_downloads(tier: ServiceTier) -> None:
