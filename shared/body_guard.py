@@ -1,7 +1,10 @@
 """What a request body must be before any handler sees it.
 
-An ASGI middleware, outermost, so that what it refuses reaches no route and writes
-nothing:
+An ASGI middleware before every route, so that what it refuses reaches no handler and
+writes nothing. It is not the outermost layer: `install_common` (shared/http.py) wraps it
+in the load shedder and the store breaker, which refuse before any body is read, and in
+a Content-Length check (413 on a declared length over the limit, 411 without one on a
+POST, PUT or PATCH), which runs first. What it checks:
 - framing that disagrees with itself (Content-Length with Transfer-Encoding: how request
   smuggling starts) is 400;
 - a body larger than the limit is 413, counted on the bytes that arrive, whatever the

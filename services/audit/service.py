@@ -22,10 +22,8 @@ from services.audit.broken import (
 )
 from services.audit.explain import Explanation, explain
 from services.audit.projections import Rebuilt, rebuild
-from shared.access_log import AccessLog
+from shared.access_log import AccessLogPort
 from shared.collections import (
-    PROJECTION_REQUEST_STATUS,
-    PROJECTION_STATS,
     REVIEW_QUEUE,
     TRACKING_CODES,
 )
@@ -56,7 +54,7 @@ class AuditService:
     store: EventStore
     histories: ApplicantHistories
     tracking: TrackingIndex
-    access: AccessLog
+    access: AccessLogPort
     keys: ChainKeys
     rules: RuleSet
     regions: RegionTable
@@ -201,35 +199,16 @@ class AuditService:
     async def rebuild(
         self, progress: Callable[[int], None] | None = None
     ) -> tuple[Rebuilt, dict[str, bool]]:
-        """Rebuild every read model from the log, store the ones only the log feeds, and
-        compare the ones services keep live."""
+        """Rebuild the read models from the log, in memory, and compare them with the live
+        ones services keep (intake's tracking codes, verification's review queue). Writes
+        nothing: the audit keeps no read model of its own (docs/architecture.md)."""
         rebuilt = await rebuild(self.store, self.histories.personal, progress)
         live_queue = {d["_id"] async for d in self.db[REVIEW_QUEUE].find({}, {"_id": 1})}
         live_codes = {
             d["_id"]: (d["stream_id"], d["request_id"])
             async for d in self.db[TRACKING_CODES].find({})
         }
-        await self._replace(
-            PROJECTION_REQUEST_STATUS,
-            [{"_id": code, **row} for code, row in rebuilt.request_status.items()],
-        )
-        await self._replace(
-            PROJECTION_STATS,
-            [
-                {"_id": f"{scope}:{key}", "scope": scope, "key": key, "counts": dict(counts)}
-                for scope, table in (
-                    ("outreach_point", rebuilt.by_outreach_point),
-                    ("kecamatan", rebuilt.by_kecamatan),
-                )
-                for key, counts in table.items()
-            ],
-        )
         return rebuilt, {
             REVIEW_QUEUE: live_queue == rebuilt.review_queue,
             TRACKING_CODES: live_codes == rebuilt.tracking_codes,
         }
-
-    async def _replace(self, name: str, docs: list[dict[str, Any]]) -> None:
-        await self.db[name].drop()
-        if docs:
-            await self.db[name].insert_many(docs)

@@ -60,6 +60,7 @@ class RequestRow(BaseModel):
     notified_at: datetime | None = None  # the first message delivered
     review_since: datetime | None = None  # waiting for an officer since
     reasons: list[str] = []
+    rule_set_id: str | None = None  # of the latest decision: its sentences name the reasons
     failed_notifications: int = 0  # messages that failed for good
     seen: list[str] = []  # ids of the events taken (sorted: the same whatever the order)
 
@@ -134,6 +135,8 @@ def changed(row: RequestRow, event: RequestEvent, record: RecordedEvent) -> Requ
     reasons = reasons_after(event)
     if reasons is not None:
         update["reasons"] = list(reasons)
+    if isinstance(event, Decision):
+        update["rule_set_id"] = event.rule_set_id
     if isinstance(event, NotificationDelivered) and row.notified_at is None:
         update["notified_at"] = at
     elif isinstance(event, NotificationFailed) and event.final:

@@ -11,7 +11,6 @@ from shared.csv_cells import inert  # an officer typed the names: a spreadsheet 
 from shared.domain.applicant import Status
 from shared.domain.requests import RequestKind
 
-TABLES = ("kecamatan", "kelurahan", "points", "days")
 PLACE = {
     "kecamatan": ["kecamatan", "kecamatan_name"],
     "kelurahan": ["kecamatan", "kecamatan_name", "kelurahan"],

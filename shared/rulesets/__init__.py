@@ -25,6 +25,11 @@ def _file(folder: Path, rule_set_id: str) -> Path:
     return path
 
 
+def newest_rule_set_id() -> str:
+    """The newest rule set's id (ids end in their year and month: they sort by age)."""
+    return max(path.stem for path in MESSAGES.glob("*.json"))
+
+
 def load_rule_set(rule_set_id: str) -> RuleSet:
     return RuleSet.model_validate(json.loads(_file(FOLDER, rule_set_id).read_text()))
 

@@ -1,5 +1,5 @@
-"""The ports' contracts (review queue, tracking index, data keys, dashboard rows) against
-the real MongoDB-wire server."""
+"""The ports' contracts (review queue, tracking index, data keys, dashboard rows, access
+log) against the real MongoDB-wire server."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.dashboard.rows import MongoRows
 from services.verification.review_queue import ReviewQueue
+from shared.access_log import AccessLog
 from shared.eventstore.recorder import Document
 from shared.privacy.mongo_keys import MongoDataKeys
 from shared.tracking import MongoTrackingIndex
+from tests.contract.access_log_contract import AccessLogContract, MinuteClock
 from tests.contract.dashboard_rows_contract import DashboardRowsContract
 from tests.contract.data_keys_contract import DataKeysContract
 from tests.contract.review_queue_contract import ReviewQueueContract
@@ -30,6 +32,15 @@ def data_keys(mongo_db: AsyncDatabase[Document]) -> MongoDataKeys:
 @pytest.fixture
 def index(mongo_db: AsyncDatabase[Document]) -> MongoTrackingIndex:
     return MongoTrackingIndex(mongo_db["tracking_codes"])
+
+
+@pytest.fixture
+def access_log(mongo_db: AsyncDatabase[Document]) -> AccessLog:
+    return AccessLog(mongo_db["audit_access"], clock=MinuteClock())
+
+
+class TestMongoAccessLog(AccessLogContract):
+    pass
 
 
 @pytest.fixture

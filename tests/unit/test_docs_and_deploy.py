@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from typing import Any
@@ -80,3 +81,38 @@ def test_compose_uses_the_settings_names_and_real_images() -> None:
         if build:
             assert (ROOT / build["context"] / build["dockerfile"]).is_file()
     assert "--replSet" in services["mongo"]["command"]  # MongoDB as in production
+
+
+def _budget(name: str) -> Any:
+    """A budget of tests/e2e/test_command_budget.py, read from its source (not imported:
+    it would start nothing, but it loads the whole pipeline)."""
+    tree = ast.parse((ROOT / "tests/e2e/test_command_budget.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise LookupError(name)
+
+
+def test_the_documents_give_the_command_budget_the_test_holds() -> None:
+    alone = sum(_budget("BUDGET_ALONE").values())
+    readme = (ROOT / "README.md").read_text()
+    adr = (ROOT / "docs/adr/0003-event-store-layout.md").read_text()
+    said = re.findall(r"(\d+) store commands for a request on its own", readme)
+    assert said, "the README gives the commands per request"
+    assert {int(n) for n in said} == {alone}
+    assert re.findall(r"\*\*69 before, (\d+) after\*\* when it arrives alone", adr) == [str(alone)]
+    together = _budget("BUDGET_TOGETHER")
+    assert f"at most {together:g} per request when requests arrive together" in readme
+
+
+def test_the_readme_docker_line_sets_every_secret_compose_requires() -> None:
+    required = set(
+        re.findall(r"\$\{(JEMPUT_[A-Z_]+):\?", (ROOT / "docker-compose.yml").read_text())
+    )
+    readme = (ROOT / "README.md").read_text()
+    docker = readme.split("### Docker", 1)[1].split("\n## ", 1)[0]
+    line = docker[: docker.index("docker compose up")]
+    assert required, "compose requires the secrets"
+    assert set(re.findall(r"(JEMPUT_[A-Z_]+)=", line)) >= required

@@ -1,5 +1,5 @@
-"""The ports' contracts (review queue, tracking index, data keys, dashboard rows) against
-in-memory versions."""
+"""The ports' contracts (review queue, tracking index, data keys, dashboard rows, access
+log) against in-memory versions."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import pytest
 
 from services.dashboard.model import InMemoryRows
 from services.verification.review_queue import InMemoryReviewQueue
+from shared.access_log import InMemoryAccessLog
 from shared.privacy.keys import InMemoryDataKeys
 from shared.tracking import InMemoryTrackingIndex
+from tests.contract.access_log_contract import AccessLogContract, MinuteClock
 from tests.contract.dashboard_rows_contract import DashboardRowsContract
 from tests.contract.data_keys_contract import DataKeysContract
 from tests.contract.review_queue_contract import ReviewQueueContract
@@ -28,6 +30,15 @@ def data_keys() -> InMemoryDataKeys:
 @pytest.fixture
 def index() -> InMemoryTrackingIndex:
     return InMemoryTrackingIndex()
+
+
+@pytest.fixture
+def access_log() -> InMemoryAccessLog:
+    return InMemoryAccessLog(clock=MinuteClock())
+
+
+class TestInMemoryAccessLog(AccessLogContract):
+    pass
 
 
 @pytest.fixture

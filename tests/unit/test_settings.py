@@ -2,6 +2,7 @@ import secrets
 
 import pytest
 
+from shared.runtime import mongo_client
 from shared.settings import InfraSettings, ServiceSettings
 
 
@@ -56,3 +57,14 @@ def test_after_a_rotation_old_events_verify_and_new_ones_use_the_new_key() -> No
     ).chain_keys()
     assert rotated.current == "2026b"
     assert rotated.seal(sealed) == old.chain_keys().seal(sealed)
+
+
+async def test_the_store_client_takes_the_time_limits() -> None:
+    """A store that is down fails an operation within `mongo_select_timeout_ms` (2 s),
+    not pymongo's default 30 s: what lets intake answer 503 at once (e2e test_outages)."""
+    client = mongo_client(InfraSettings(mongo_select_timeout_ms=1234, mongo_timeout_ms=4321))
+    try:
+        assert client.options.server_selection_timeout == 1.234
+        assert client.options.timeout == 4.321
+    finally:
+        await client.close()

@@ -1,5 +1,7 @@
 // The supervisors' dashboard: log in with the key (kept in sessionStorage, sent as
 // X-API-Key, never in a URL), fetch the summary, draw tables and SVG charts, refresh.
+// A refresh starts 10 s after the last one ended (never two at once); the live region
+// speaks only when the figures changed or loading starts to fail, not at every refresh.
 "use strict";
 const KEY = "jemput.supervisorKey", LANG = "jemput.language", REFRESH_MS = 10000;
 const T = {
@@ -10,7 +12,7 @@ const T = {
     total: "Permohonan (filter)", today: "Hari ini", backlog: "Antrean pemeriksaan", bars_title: "Permohonan per kecamatan terhadap target",
     burnup_title: "Kemajuan kampanye menuju tenggat", csv: "Unduh CSV", by_kecamatan: "Per kecamatan", by_kelurahan: "Per kelurahan",
     by_point: "Per lokasi layanan", updated: "Diperbarui", bad_key: "Kunci tidak dikenal atau bukan kunci supervisor.",
-    failed: "Data tidak dapat dimuat; dicoba lagi.", kecamatan: "Kecamatan", kelurahan: "Kelurahan", point: "Lokasi", point_kind: "Jenis lokasi",
+    failed: "Data tidak dapat dimuat; dicoba lagi.", changed: "Angka diperbarui.", kecamatan: "Kecamatan", kelurahan: "Kelurahan", point: "Lokasi", point_kind: "Jenis lokasi",
     total_col: "Total", today_col: "Hari ini", verified: "Disetujui", rejected: "Ditolak", manual_review: "Diperiksa petugas",
     documents_requested: "Menunggu dokumen", submitted: "Diproses", withdrawn: "Dibatalkan", approved_rate: "Tingkat setuju",
     top_reasons: "Alasan teratas", review_backlog: "Antrean", oldest_review: "Tertua (kode)", median_decision: "Median ke keputusan (mnt)",
@@ -24,7 +26,7 @@ const T = {
     total: "Requests (filtered)", today: "Today", backlog: "Review backlog", bars_title: "Requests per kecamatan against target",
     burnup_title: "Campaign progress to the deadline", csv: "Download CSV", by_kecamatan: "By kecamatan", by_kelurahan: "By kelurahan",
     by_point: "By outreach point", updated: "Updated", bad_key: "Unknown key, or not a supervisor's.",
-    failed: "Could not load the data; trying again.", kecamatan: "Kecamatan", kelurahan: "Kelurahan", point: "Outreach point", point_kind: "Point kind",
+    failed: "Could not load the data; trying again.", changed: "The figures changed.", kecamatan: "Kecamatan", kelurahan: "Kelurahan", point: "Outreach point", point_kind: "Point kind",
     total_col: "Total", today_col: "Today", verified: "Approved", rejected: "Rejected", manual_review: "In review",
     documents_requested: "Awaiting documents", submitted: "In progress", withdrawn: "Withdrawn", approved_rate: "Approval rate",
     top_reasons: "Top reasons", review_backlog: "Backlog", oldest_review: "Oldest (code)", median_decision: "Median to decision (min)",
@@ -33,6 +35,7 @@ const T = {
     cumulative: "Cumulative", target_line: "Target", language: "Bahasa Indonesia" },
 };
 let lang = localStorage.getItem(LANG) || "id", last = null, timer = null;
+let loading = null, again = false, failing = false;
 const $ = (id) => document.getElementById(id);
 const t = (k) => T[lang][k] ?? k;
 const key = () => sessionStorage.getItem(KEY);
@@ -67,13 +70,35 @@ async function get(path) {
   return response;
 }
 
-async function load() {
+function announce(text) { $("announce").textContent = text; }  // the only live region
+
+// One load at a time. Asked for while one runs: a refresh waits for it; a filter that
+// changed meanwhile runs once more after it (with the new filter).
+async function load(refresh = false) {
+  if (loading) { again = again || !refresh; return loading; }
+  loading = fetchAndShow();
+  try { await loading; } finally { loading = null; }
+  if (again) { again = false; await load(); }
+}
+
+async function fetchAndShow() {
   try {
-    last = await (await get(`/v1/dashboard/summary?${query()}`)).json();
-    render(last);
+    const fresh = await (await get(`/v1/dashboard/summary?${query()}`)).json();
+    const changed = JSON.stringify(fresh) !== JSON.stringify(last);
+    if (changed) {
+      if (last) announce(t("changed"));
+      last = fresh;
+      render(last);  // only when changed: a redraw loses the reader's place in a table
+    }
+    failing = false;
     updatedAt = new Date();
     stamp();
-  } catch (e) { if (e.message !== "key") $("updated").textContent = t("failed"); }
+  } catch (e) {
+    if (e.message === "key") return;
+    $("updated").textContent = t("failed");
+    if (!failing) announce(t("failed"));
+    failing = true;
+  }
 }
 
 function render(s) {
@@ -100,7 +125,7 @@ function table(id, groups, place) {
     ["total_col", (g) => num(g.total)], ["today_col", (g) => num(g.today)],
     ...STATUSES.map((st) => [st, (g) => num(g.by_status[st] || 0)]),
     ["approved_rate", (g) => pct(g.approved_rate)],
-    ["top_reasons", (g) => g.top_reasons.map((r) => `${r.code} (${r.count})`).join(", "), true],
+    ["top_reasons", (g) => g.top_reasons.map((r) => `${r.message[lang] || r.code} (${r.count})`).join(" "), true],
     ["review_backlog", (g) => num(g.review_backlog)], ["oldest_review", (g) => g.oldest_review || "–", true],
     ["median_decision", (g) => num(g.median_minutes_to_decision)], ["median_notification", (g) => num(g.median_minutes_to_notification)],
     ["failed_notifications", (g) => num(g.failed_notifications)]];
@@ -152,9 +177,10 @@ async function download(tableName) {
   } catch (e) { if (e.message !== "key") $("updated").textContent = t("failed"); }
 }
 
-function live() {
-  clearInterval(timer);
-  if ($("live").checked && key()) timer = setInterval(load, REFRESH_MS);
+function live() {  // the next refresh, REFRESH_MS after the last one ended
+  clearTimeout(timer);
+  timer = null;
+  if ($("live").checked && key()) timer = setTimeout(async () => { await load(true); live(); }, REFRESH_MS);
 }
 
 function show(loggedIn) {
@@ -163,7 +189,7 @@ function show(loggedIn) {
 }
 
 function logout(message) {
-  sessionStorage.removeItem(KEY); clearInterval(timer); last = null;
+  sessionStorage.removeItem(KEY); clearTimeout(timer); last = null; announce("");
   show(false); $("login-error").textContent = message || "";
 }
 
@@ -173,7 +199,7 @@ document.addEventListener("DOMContentLoaded", () => {
     $("login-error").textContent = ""; show(true);
   });
   $("filters").addEventListener("submit", (e) => { e.preventDefault(); load(); });
-  $("kind").addEventListener("change", load);
+  $("kind").addEventListener("change", () => load());
   $("live").addEventListener("change", live);
   $("logout").addEventListener("click", () => logout());
   $("language").addEventListener("click", () => { lang = lang === "id" ? "en" : "id"; localStorage.setItem(LANG, lang); translate(); });

@@ -6,7 +6,6 @@ Each records what it was given, so a test asserts on what a service did, not on 
 from __future__ import annotations
 
 import json
-import uuid
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -15,9 +14,7 @@ from faststream.kafka import KafkaBroker
 
 from services.notification.channels import ChannelError, Message
 from services.notification.handlers import ChannelDownError
-from shared.access_log import AccessLog, AccessRecord
 from shared.event_schema import RecordedEvent
-from shared.event_schema.base import utc_millis
 
 
 class ProcessCrashError(ChannelDownError):
@@ -56,32 +53,6 @@ class RecordingChannel:
     async def reachable(self) -> bool:
         self.probes += 1
         return True
-
-
-class RecordingAccessLog(AccessLog):
-    """The access log in a list. A subclass of the MongoDB one because the services type
-    their dependency as that class (the access log has no port yet)."""
-
-    def __init__(self) -> None:  # no collection: nothing of the parent's state is used
-        self.records: list[AccessRecord] = []
-
-    async def record(self, caller: str, action: str, stream_id: str | None, case: str) -> None:
-        self.records.append(
-            AccessRecord(
-                id=str(uuid.uuid4()),
-                at=utc_millis(),
-                caller=caller,
-                action=action,
-                stream_id=stream_id,
-                case_reference=case,
-            )
-        )
-
-    async def list(
-        self, stream_id: str | None = None, offset: int = 0, limit: int = 200
-    ) -> list[AccessRecord]:
-        found = [r for r in reversed(self.records) if stream_id in (None, r.stream_id)]
-        return found[offset : offset + limit]
 
 
 class BrokerFeed:

@@ -9,9 +9,12 @@ from csv import DictReader
 from datetime import date
 from typing import Any
 
+import pytest
+
 from services.dashboard.model import InMemoryRows, take
 from services.dashboard.rebuild import replay
 from services.dashboard.settings import DashboardSettings
+from shared.event_schema import RecordedEvent
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.unit.service_tier.requests import birth, submit
 from tests.unit.service_tier.tier import ServiceTier, as_
@@ -36,8 +39,20 @@ async def test_counts_follow_requests_per_kecamatan_and_point(tier: ServiceTier)
     assert (kecamatan["kecamatan"], kecamatan["kecamatan_name"]) == ("317401", "Tebet")
     assert (kecamatan["total"], kecamatan["today"]) == (3, 3)
     assert kecamatan["by_status"] == {"verified": 1, "rejected": 1, "documents_requested": 1}
-    reasons = {r["code"]: r["count"] for r in kecamatan["top_reasons"]}
-    assert reasons == {"skds_resident_of_province": 1, "documents_missing": 1}
+    reasons = {r["code"]: r for r in kecamatan["top_reasons"]}
+    assert {code: r["count"] for code, r in reasons.items()} == {
+        "skds_resident_of_province": 1,
+        "documents_missing": 1,
+    }
+    # Told in the rule set's words, both languages, never as a code or one person's details.
+    assert reasons["skds_resident_of_province"]["message"] == {
+        "id": "SKDS hanya untuk pendatang yang KTP-nya dari luar Provinsi DKI Jakarta.",
+        "en": "An SKDS is only for newcomers whose KTP is from outside the province of DKI "
+        "Jakarta.",
+    }
+    assert (
+        reasons["documents_missing"]["message"]["en"] == "Still missing: the documents asked for."
+    )
     assert kecamatan["approved_rate"] == 0.5
     [point] = view["points"]
     assert (point["point_kind"], point["point_name"]) == ("school", "SMAN 8 Jakarta")
@@ -89,6 +104,24 @@ async def test_events_out_of_order_end_as_if_in_order(tier: ServiceTier) -> None
     for record in records:
         assert await take(rows, record, tier.store) is False
     assert rows.rows == in_order.rows
+
+
+class EmptyLog:
+    """A log that lacks the versions an event skipped (only if someone deleted them)."""
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        return []
+
+
+async def test_an_event_whose_predecessors_the_log_lacks_is_not_taken(tier: ServiceTier) -> None:
+    """Taking it would show a row the log cannot explain: the consumer stops on it (and
+    `jemput-audit verify` names the gap) rather than skip versions for good."""
+    await submit(tier, form("skds", ADULT_NIK))
+    records = await tier.events(tier.stream_of(ADULT_NIK))
+    rows = InMemoryRows()
+    with pytest.raises(LookupError, match="missing from the log"):
+        await take(rows, records[2], EmptyLog())
+    assert (rows.rows, rows.versions) == ({}, {})
 
 
 async def test_only_supervisors_read_it_and_every_table_downloads(tier: ServiceTier) -> None:

