@@ -1,5 +1,5 @@
 """A per-client rate limit that every instance of a service agrees on, on MongoDB and on
-FerretDB alike (docs/adr/0010-rate-limits-on-a-shared-store.md says why and what was
+FerretDB alike (docs/adr/0011-rate-limits-on-a-shared-store.md says why and what was
 measured).
 
 Fixed windows of `period` seconds, each with `limit` slots. A hit is allowed when it

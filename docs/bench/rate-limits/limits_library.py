@@ -1,4 +1,4 @@
-"""The `limits` library's MongoDB storage on FerretDB (ADR 10): 300 hits from 8 concurrent
+"""The `limits` library's MongoDB storage on FerretDB (ADR 11): 300 hits from 8 concurrent
 callers against 50 a minute for one key, per strategy.
 
 Not a jemput dependency: run it in a scratch virtualenv with `limits[mongodb]` and `motor`

@@ -1,4 +1,4 @@
-"""shared/rate_limit.py on FerretDB (ADR 10): 300 hits, 8 concurrent callers split over two
+"""shared/rate_limit.py on FerretDB (ADR 11): 300 hits, 8 concurrent callers split over two
 limiters with their own clients (two processes' worth), limit 50 a minute.
 Run from the repository root: `.venv/bin/python docs/bench/rate-limits/slots_concurrent.py`.
 """

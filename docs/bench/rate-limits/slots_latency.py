@@ -1,4 +1,4 @@
-"""shared/rate_limit.py on FerretDB (ADR 10): what an allowed hit costs (one insert) and
+"""shared/rate_limit.py on FerretDB (ADR 11): what an allowed hit costs (one insert) and
 what a refused one costs once the client is known full (nothing).
 Run from the repository root: `.venv/bin/python docs/bench/rate-limits/slots_latency.py`.
 """
