@@ -1,12 +1,12 @@
 """What intake shows the public: the applicants' status page at /cek/, and the limit on
-how fast one client may look up tracking codes (the page and `GET /v1/status/…`).
+how fast one client may look up tracking codes (the page, `GET /v1/status/…` and
+`POST /v1/status`), counted in the shared store (shared/rate_limit.py, ADR 10).
 
-The code never reaches the server in the page's URL: it travels in the fragment
-(`/cek/#JB-…`), which browsers do not send, so access logs never hold it."""
+The code never reaches the server in a URL: the page takes it from the fragment
+(`/cek/#JB-…`), which browsers do not send, and posts it in a body."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,10 @@ from services.intake.settings import IntakeSettings
 from shared.api_errors import ANY, WITH_BODY, errors
 from shared.collections import RATE_LIMITS
 from shared.domain.requests import Language
+from shared.http import store_unavailable, unavailable
 from shared.page_headers import security_headers
 from shared.rate_limit import MongoSlotStore, RateLimiter, SlotStore, client_key, peer_address
 
-log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 LIMITED = ("/v1/status", "/cek/")  # the page's own files (script, style) are not counted
 PAGE_ASSETS = ("/cek/cek.js", "/cek/cek.css")
@@ -79,9 +79,15 @@ class PublicRateLimit:
     `Retry-After` (seconds to the window's end) and lets nothing else through to intake."""
 
     def __init__(
-        self, app: ASGIApp, limiter: RateLimiter, secret: bytes, proxies: frozenset[str]
+        self,
+        app: ASGIApp,
+        limiter: RateLimiter,
+        secret: bytes,
+        proxies: frozenset[str],
+        retry_after: int,
     ) -> None:
         self.app, self.limiter, self.secret, self.proxies = app, limiter, secret, proxies
+        self.retry_after = retry_after  # when the store that counts cannot be reached
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -95,7 +101,13 @@ class PublicRateLimit:
             headers.get(b"x-forwarded-for", b"").decode("latin-1") or None,
             self.proxies,
         )
-        verdict = await self.limiter.hit(client_key(self.secret, address))
+        try:
+            verdict = await self.limiter.hit(client_key(self.secret, address))
+        except Exception as exc:  # outside install_common's handling: the same answer
+            if not store_unavailable(exc):
+                raise
+            await unavailable("intake", "store_down", self.retry_after)(scope, receive, send)
+            return
         if verdict.allowed:
             await self.app(scope, receive, send)
             return
@@ -118,6 +130,7 @@ def install_public(
         limiter=limiter,
         secret=settings.pseudonym_bytes(),
         proxies=settings.trusted_proxies,
+        retry_after=settings.retry_after_seconds,
     )
 
     app.include_router(lookup)
