@@ -1,6 +1,6 @@
 """What intake shows the public: the applicants' status page at /cek/, and the limit on
 how fast one client may look up tracking codes (the page, `GET /v1/status/…` and
-`POST /v1/status`), counted in the shared store (shared/rate_limit.py, ADR 10).
+`POST /v1/status`), counted in the shared store (shared/rate_limit.py, ADR 11).
 
 The code never reaches the server in a URL: the page takes it from the fragment
 (`/cek/#JB-…`), which browsers do not send, and posts it in a body."""
@@ -25,7 +25,8 @@ from services.intake.settings import IntakeSettings
 from shared.api_errors import ANY, WITH_BODY, errors
 from shared.collections import RATE_LIMITS
 from shared.domain.requests import Language
-from shared.http import store_unavailable, unavailable
+from shared.eventstore.errors import store_unavailable
+from shared.http import unavailable
 from shared.page_headers import security_headers
 from shared.rate_limit import MongoSlotStore, RateLimiter, SlotStore, client_key, peer_address
 
