@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from shared.api_errors import FieldError, InvalidRequest
 from shared.api_keys import ApiKey, Role, key_digest
 from shared.body_guard import BodyGuard
-from shared.eventstore.errors import store_unavailable
+from shared.eventstore.errors import ConcurrencyError, store_unavailable
 from shared.page_headers import SecurityHeaders
 
 __all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kept here too
@@ -206,6 +206,9 @@ def install_common(
                     log.warning("store unavailable", extra={"error_type": type(exc).__name__})
                     store_down_until[0] = time.monotonic() + retry_after
                     response = unavailable(service, "store_down", retry_after)
+                elif isinstance(exc, ConcurrencyError):  # many writers on one stream at once
+                    log.warning("contention", extra={"error_type": type(exc).__name__})
+                    response = unavailable(service, "overload", retry_after)
                 else:  # a clean, counted 500
                     log.error("unhandled error", extra={"error_type": type(exc).__name__})
                     response = JSONResponse({"detail": "internal error"}, 500)

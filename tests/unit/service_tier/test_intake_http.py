@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from shared.eventstore.errors import ConcurrencyError
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.unit.service_tier.requests import birth, status, submit
 from tests.unit.service_tier.tier import ServiceTier, as_
@@ -194,3 +197,19 @@ async def test_documents_brought_later_get_the_request_decided_again(
         f"/v1/requests/{code}/documents", json={"documents": ["family_card"]}, headers=OFFICER
     )
     assert again.status_code == 409
+
+
+async def test_a_stream_too_busy_to_append_to_answers_503_not_500(
+    tier: ServiceTier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many writers on one applicant at once (e.g. a batch split over two instances) may
+    lose the version race every time: the caller is told to resend (same request id)."""
+
+    async def always_raced(stream_id: str, events: object, expected: int) -> None:
+        raise ConcurrencyError(stream_id, expected, expected + 1)
+
+    monkeypatch.setattr(tier.store, "write", always_raced)
+    response = await tier.intake.post("/v1/requests", json=form(), headers=as_("officer-1"))
+    assert response.status_code == 503, response.text
+    assert response.json()["reason"] == "overload"
+    assert int(response.headers["Retry-After"]) >= 1
