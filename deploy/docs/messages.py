@@ -29,14 +29,14 @@ from shared.privacy.crypto import CIPHER_VERSION
 from shared.privacy.dead_letters import month_owner
 from shared.privacy.personal_data import MARKER
 from shared.privacy.policy import DataClass
-from shared.retention import load_policy
+from shared.retention import load_policy, policy_ids
 
 Schema = dict[str, Any]
 SEALED = "SealedValue"
 SEALED_REF = {"$ref": f"#/components/schemas/{SEALED}"}
 # Retention policies that ever sealed events (shared/retention/): a field one of them
 # seals may be a box in a stored event, whichever policy sealed that event.
-POLICIES = ("jaksel-2026.12", "jaksel-2027.01")
+POLICIES = policy_ids()
 # Stored in clear before sealing existed (the upcaster in shared/domain/events.py): these
 # versions never hold a box, later ones always do.
 CLEAR_VERSIONS = {("RequestSubmitted", 1)}

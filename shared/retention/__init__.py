@@ -11,6 +11,11 @@ from shared.privacy.policy import RetentionPolicy
 FOLDER = Path(__file__).parent
 
 
+def policy_ids() -> tuple[str, ...]:
+    """Every policy that ever sealed events, oldest first (ids sort by their date)."""
+    return tuple(sorted(path.stem for path in FOLDER.glob("*.json")))
+
+
 def load_policy(policy_id: str) -> RetentionPolicy:
     path = FOLDER / f"{policy_id}.json"
     if not path.is_file() or path.parent != FOLDER:  # an id is a name, never a path
