@@ -17,8 +17,11 @@ $(UV):
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-setup: .venv/.synced ## install Python deps; download/build Kafka and FerretDB (cached)
+setup: .venv/.synced tools ## install Python deps; download/build Kafka, FerretDB, helm, promtool (cached)
 	$(STACK) setup
+
+tools: ## build helm and promtool from the Go module proxy (cached in .local/bin; deploy/tools/build.sh)
+	deploy/tools/build.sh all
 
 up: setup ## start Kafka and FerretDB (no-op for what already runs)
 	$(STACK) start
@@ -42,7 +45,7 @@ demo-data: up ## a demo campaign in the dashboard: thousands of requests over 30
 test: setup browser ## set up, start the stack, run every tier, stop what it started
 	deploy/local/with-stack.sh $(PYTEST) -m "unit or integration or e2e"
 
-test-unit: .venv/.synced ## unit tier only (no stack needed)
+test-unit: .venv/.synced tools ## unit tier only (no stack needed; the chart and alert tests need helm, promtool)
 	$(PYTEST) -m unit
 
 test-integration: up ## integration tier against the running stack
@@ -82,4 +85,4 @@ drill: setup ## faults under steady load (own Kafka and FerretDB), checked; resu
 clean: down ## stop the stack and delete its data (downloads stay cached)
 	rm -rf .local/kafka/data .local/ferretdb/data .local/log .local/run
 
-.PHONY: browser demo-data drill bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean
+.PHONY: tools browser demo-data drill bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean

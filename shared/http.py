@@ -6,8 +6,8 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -23,6 +23,8 @@ from starlette.exceptions import HTTPException
 from shared.api_errors import FieldError, InvalidRequest
 from shared.api_keys import ApiKey, Role, key_digest
 from shared.body_guard import BodyGuard
+from shared.settings import ServiceSettings
+from shared.store_breaker import StoreBreaker, probing
 
 __all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kept here too
     "ApiKey",
@@ -157,14 +159,18 @@ def install_common(
     max_in_flight: int = 0,
     retry_after: int = 2,
 ) -> None:
-    """`max_in_flight` > 0 sheds what comes beyond it (503, `Retry-After: retry_after`)."""
+    """`max_in_flight` > 0 sheds what comes beyond it (503, `Retry-After: retry_after`).
+    The store probe and where /metrics is served come from the app's settings
+    (`app.state.settings`, which every bootstrap sets first)."""
+    settings: ServiceSettings | None = getattr(app.state, "settings", None)
     app.state.api_keys = api_keys
     in_flight = IN_FLIGHT.labels(service)
     busy = [0]  # requests in this process now (one event loop: no lock needed)
-    # Once a request found the store unreachable, the next ones are refused at once until
-    # Retry-After has passed, rather than each waiting out the store's timeouts (a circuit
-    # breaker): callers hear "not now" in milliseconds, and the store is not piled on.
-    store_down_until = [0.0]
+    # Once the store is known to be away (a request found it unreachable, or the probe's
+    # ping went unanswered), requests are refused at once rather than each waiting out the
+    # store's timeouts: callers hear "not now" in milliseconds, and the store is not piled on.
+    breaker = app.state.store_breaker = StoreBreaker(service)
+    _probe_while_serving(app, breaker, service, settings)
     app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
@@ -181,7 +187,7 @@ def install_common(
             # Shed before reading the body: an overloaded process spends nothing more on it.
             HTTP_REQUESTS.labels(service, "shed", 503).inc()
             return unavailable(service, "overload", retry_after)
-        if limited and time.monotonic() < store_down_until[0]:
+        if limited and breaker.is_open:
             HTTP_REQUESTS.labels(service, "store_down", 503).inc()
             return unavailable(service, "store_down", retry_after)
         busy[0] += limited
@@ -208,7 +214,7 @@ def install_common(
             except Exception as exc:  # the type only in logs (messages may hold data)
                 if store_unavailable(exc):  # the caller's retry will do: not a 500
                     log.warning("store unavailable", extra={"error_type": type(exc).__name__})
-                    store_down_until[0] = time.monotonic() + retry_after
+                    breaker.open_for(retry_after)
                     response = unavailable(service, "store_down", retry_after)
                 else:  # a clean, counted 500
                     log.error("unhandled error", extra={"error_type": type(exc).__name__})
@@ -245,6 +251,35 @@ def install_common(
             body["degraded"] = degraded
         return JSONResponse(body, 200 if not failed else 503)
 
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    if settings is None or settings.metrics_port is None:  # else on its own port (serve)
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def _probe_while_serving(
+    app: FastAPI, breaker: StoreBreaker, service: str, settings: ServiceSettings | None
+) -> None:
+    """Run the store probe for as long as the app's lifespan: its ping is the readiness
+    check's (`app.state.readiness["mongo"]`)."""
+    ping = getattr(app.state, "readiness", {}).get("mongo")
+    if settings is None or ping is None or settings.store_probe_seconds <= 0:
+        return
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def with_probe(app: FastAPI) -> AsyncIterator[Any]:
+        async with (
+            inner(app) as state,
+            probing(
+                breaker,
+                ping,
+                service,
+                settings.store_probe_seconds,
+                settings.store_probe_timeout_seconds,
+            ),
+        ):
+            yield state
+
+    app.router.lifespan_context = with_probe
