@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.audit import erasure, export, replay
 from services.audit.explain import Explanation, explain
 from services.audit.projections import Rebuilt, rebuild
+from shared import pipeline_metrics
 from shared.access_log import AccessLog
 from shared.collections import (
     PROJECTION_REQUEST_STATUS,
@@ -155,7 +156,10 @@ class AuditService:
         after_stream: str | None = None,
         progress: Callable[[VerificationReport, str], None] | None = None,
     ) -> VerificationReport:
-        return await self.store.verify(stream_id, after_stream, progress)
+        report = await self.store.verify(stream_id, after_stream, progress)
+        if stream_id is None and after_stream is None:  # the whole store: what alerts watch
+            pipeline_metrics.chain_verified(report)
+        return report
 
     async def digest(self, as_of: datetime | None = None) -> Checkpoint:
         """A checkpoint of the store as of a minute ago (appends under way have landed)."""

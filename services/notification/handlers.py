@@ -24,6 +24,7 @@ from prometheus_client import Counter
 
 from services.notification.channels import Channel, ChannelError, Message
 from services.notification.templates import render
+from shared import pipeline_metrics
 from shared.domain.applicant import TOLD, ApplicantHistory, RequestState, status_after
 from shared.domain.events import (
     NotificationAttempted,
@@ -80,15 +81,19 @@ def address(channel: Channel, request: RequestState) -> str | None:
 async def notify(deps: NotificationDeps, event: RequestEvent, record: RecordedEvent) -> None:
     if status_after(event) not in TOLD:
         return
-    history = await deps.histories.load(record.stream_id)
+    stream = await deps.histories.read(record.stream_id)
+    history = await deps.histories.history(stream)
     request = history.requests.get(event.request_id)
     if request is None:
         return
+    submission = pipeline_metrics.submission_behind(record, stream)
     for channel in deps.channels:
         to = address(channel, request)
         if to is not None:
             async with deps.in_flight:
-                await _send_once(deps, channel, to, event, record, request)
+                delivered = await _send_once(deps, channel, to, event, record, request)
+            if delivered and submission is not None:
+                pipeline_metrics.notified(channel.name, submission)
 
 
 async def _send_once(
@@ -98,18 +103,19 @@ async def _send_once(
     event: RequestEvent,
     record: RecordedEvent,
     request: RequestState,
-) -> None:
+) -> bool:
+    """Whether this run delivered it (not: delivered before, unknown, or failed for good)."""
     nid = derived_id("notify", record.event_id, channel.name)
     state = request.notifications.get(nid)
     if state is not None and (state.delivered or state.failed_for_good):
-        return
+        return False
     first = 1
     if state is not None:
         if state.open_attempt and not channel.resend_is_safe:
             await _outcome(
                 deps, record, event.request_id, nid, state.attempts, "outcome_unknown", True
             )
-            return
+            return False
         first = state.attempts + (0 if state.open_attempt else 1)
     template, subject, text = render(event, request, short=channel.name == "sms")
     failures = first - 1  # attempts the channel refused (an unreachable one does not count)
@@ -136,6 +142,7 @@ async def _send_once(
         except ChannelError as exc:
             failures += not exc.unreachable
             final = failures >= deps.max_attempts
+            pipeline_metrics.notification_failed(channel.name, final)
             await _outcome(deps, record, event.request_id, nid, attempt, exc.code, final)
             if final:
                 await deps.dead_letter(
@@ -146,7 +153,7 @@ async def _send_once(
                         "error": exc.code,
                     }
                 )
-                return
+                return False
             if exc.unreachable:
                 await _until_reachable(deps, channel)
             else:
@@ -163,7 +170,7 @@ async def _send_once(
             ),
         )
         log.info("notified", extra={"notification_id": nid, "channel": channel.name})
-        return
+        return True
 
 
 async def _outcome(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import subprocess
+import tomllib
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -92,6 +93,7 @@ def test_every_object_is_valid_for_a_current_kubernetes(values: Path | None) -> 
         "ConfigMap",
         "Ingress",
         "Job",
+        "CronJob",
     }
     for o in rendered:
         kubernetes_validate.validate(o, KUBERNETES, strict=True)
@@ -234,3 +236,17 @@ def test_an_ingress_path_to_an_internal_service_is_refused() -> None:
     done = render(None, "--set", "ingress.paths[0].service=audit")
     assert done.returncode != 0
     assert "not exposed" in done.stderr
+
+
+def test_the_nightly_verify_runs_the_audit_command_against_the_store() -> None:
+    [cron] = of_kind(None, "CronJob")
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]
+    [container] = pod["spec"]["containers"]
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert container["command"][0] in scripts
+    assert container["command"][1:] == ["verify"]
+    assert pod["metadata"]["labels"]["jemput.io/mongodb"] == "true"
+    assert "jemput.io/kafka" not in pod["metadata"]["labels"]
+    env = {e["name"] for e in container["env"]}
+    assert {"JEMPUT_CHAIN_KEY", "JEMPUT_MONGO_URL"} <= env
+    assert "JEMPUT_API_KEYS" not in env
