@@ -59,6 +59,7 @@ lint: .venv/.synced ## ruff and mypy (strict)
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 	MYPYPATH=deploy/bench:deploy .venv/bin/mypy -p drill
+	.venv/bin/mypy deploy/capacity/plan.py
 
 format: .venv/.synced ## apply ruff's formatting and safe fixes
 	.venv/bin/ruff format .
