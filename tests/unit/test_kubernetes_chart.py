@@ -179,14 +179,14 @@ def test_the_network_lets_through_only_what_each_service_needs(values: Path | No
     assert "ingress" not in deny
     assert "egress" not in deny
     uses = {s: d["spec"]["template"]["metadata"]["labels"] for s, d in deployments(values)}
-    assert {s for s, labels in uses.items() if labels.get("jemput.io/kafka")} == {
-        "intake",
-        "verification",
-        "notification",
-        "dashboard",
-        "relay",
-    }  # audit reads only the store
+    # Every service reaches both (audit's own CLI reads the dead-letter topics); the jobs
+    # only what they need (the nightly verify: the store; tested below).
+    assert all(labels.get("jemput.io/kafka") for labels in uses.values())
     assert all(labels.get("jemput.io/mongodb") for labels in uses.values())
+    for store in ("kafka", "mongodb"):
+        selects = policies[f"to-{store}"]["podSelector"]["matchLabels"]
+        assert selects[f"jemput.io/{store}"] == "true"
+        assert policies[f"to-{store}"]["policyTypes"] == ["Egress"]
     assert (
         policies["notification-channels"]["podSelector"]["matchLabels"][
             "app.kubernetes.io/component"
