@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 
+from shared import tracing
 from shared.api_errors import FieldError, InvalidRequest
 from shared.api_keys import ApiKey, Role, key_digest
 from shared.body_guard import BodyGuard
@@ -193,7 +194,11 @@ def install_common(
         busy[0] += limited
         in_flight.set(busy[0])
         try:
-            return await _handle(request, call_next)
+            with tracing.http_span(service, request.method, request.headers) as span:
+                response = await _handle(request, call_next)
+                route = getattr(request.scope.get("route"), "path", "unmatched")
+                tracing.finish(span, service, request.method, route, response.status_code)
+                return response
         finally:
             busy[0] -= limited
             in_flight.set(busy[0])

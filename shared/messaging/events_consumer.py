@@ -40,6 +40,7 @@ from shared.messaging.consumers import raw_body
 from shared.privacy.crypto import UnreadableError
 from shared.privacy.dead_letters import dead_letter
 from shared.privacy.personal_data import MissingDataKeyError, PersonalData
+from shared.tracing import handling, received
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,7 @@ def subscribe_events(
         route = by_type.get(record.event_type)
         if route is None:
             return None  # not this service's business
+        received(record.event_id, getattr(source, "headers", None))  # its trace, if any
         if keys is not None and not keys.sealed(record.model_dump(), record.hash):
             await dead_letters.publish(await _dead_letter(source, body, "unsealed", "seal"))
             DEAD_LETTERS.labels(group_id, "unsealed").inc()
@@ -180,7 +182,8 @@ def subscribe_events(
 
     async def _handle_in_order(items: list[tuple[DomainEvent | None, RecordedEvent]]) -> None:
         for event, record in items:
-            await _handle_patiently(event, record)
+            with handling(group_id, record.event_type, record.event_id):
+                await _handle_patiently(event, record)
             HANDLED.labels(group_id, record.event_type).inc()
             log.debug(
                 "handled", extra={"event_type": record.event_type, "event_id": record.event_id}
