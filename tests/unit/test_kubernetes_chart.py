@@ -135,7 +135,7 @@ def test_probes_ask_routes_the_service_serves_on_its_port(values: Path | None) -
 def test_settings_are_real_and_keys_come_only_from_secrets(values: Path | None) -> None:
     assert of_kind(values, "Secret") == []  # the operators create them, never the chart
     [config] = of_kind(values, "ConfigMap")
-    assert set(config["data"]) <= SETTINGS - SECRET_SETTINGS
+    assert set(config["data"]) <= SETTINGS - SECRET_SETTINGS | {"OTEL_EXPORTER_OTLP_ENDPOINT"}
     for service, d in deployments(values):
         [container] = d["spec"]["template"]["spec"]["containers"]
         for entry in container["env"]:
@@ -209,6 +209,18 @@ def test_from_outside_only_the_status_and_the_dashboard(values: Path | None) -> 
     assert set(backends.values()) == EXPOSED
     assert [p for p, s in backends.items() if s == "intake"] == ["/v1/status/"]
     assert ingress["spec"]["tls"]
+
+
+def test_traces_go_only_where_the_collector_is() -> None:
+    province = EXAMPLES[[p.stem for p in EXAMPLES].index("province")]
+    [config] = of_kind(province, "ConfigMap")
+    assert config["data"]["OTEL_EXPORTER_OTLP_ENDPOINT"].endswith(":4318")
+    assert _policies(province)["to-collector"]["egress"][0]["ports"] == [
+        {"port": 4318, "protocol": "TCP"}
+    ]
+    [default_config] = of_kind(None, "ConfigMap")
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in default_config["data"]  # off: no exporter
+    assert "to-collector" not in _policies(None)
 
 
 def test_the_topic_job_runs_before_the_services_with_the_values_partitions() -> None:
