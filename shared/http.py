@@ -15,6 +15,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, PyMongoError
@@ -28,6 +29,7 @@ from shared.settings import ServiceSettings
 from shared.store_breaker import StoreBreaker, probing
 
 __all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kept here too
+    "FASTAPI_OFF",
     "ApiKey",
     "ApiKeys",
     "Caller",
@@ -40,6 +42,16 @@ __all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kep
 ]
 
 log = logging.getLogger(__name__)
+
+# FastAPI traces by itself once a tracer provider is set, with URLs and query strings
+# (tracking codes, case references) and exception messages (they may hold data): every
+# jemput app turns that off (`FastAPI(telemetry=FASTAPI_OFF)`) and names its own spans.
+FASTAPI_OFF: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
 
 HTTP_REQUESTS = Counter(
     "jemput_http_requests_total",

@@ -72,16 +72,17 @@ def headers_for(event_id: str) -> dict[str, str]:
     return _published.pop(event_id, {})
 
 
-def received(event_id: str, headers: Sequence[tuple[str, bytes]] | None) -> None:
-    """A consumer read this event's message: keep the context its headers carry."""
+def received(group: str, event_id: str, headers: Sequence[tuple[str, bytes]] | None) -> None:
+    """A consumer read this event's message: keep the context its headers carry (by
+    group too: two groups in one process read the same message)."""
     carrier = {k: v.decode("latin-1") for k, v in headers or () if k == "traceparent"}
-    _keep(_received, event_id, carrier)
+    _keep(_received, f"{group}/{event_id}", carrier)
 
 
 @contextmanager
 def handling(group: str, event_type: str, event_id: str) -> Iterator[None]:
     """A consumer span for one event, continuing the trace its message carried."""
-    parent = propagate.extract(_received.pop(event_id, {}))
+    parent = propagate.extract(_received.pop(f"{group}/{event_id}", {}))
     with tracer.start_as_current_span(
         f"{group} handle {event_type}",
         context=parent,
@@ -112,6 +113,13 @@ def finish(span: Any, service: str, method: str, route: str, status: int) -> Non
     span.set_attribute("http.response.status_code", status)
     if status >= 500:
         span.set_status(Status(StatusCode.ERROR))
+
+
+@contextmanager
+def step(name: str, **attributes: str | int) -> Iterator[None]:
+    """A span for one step inside a request's or an event's handling (an append, a send)."""
+    with tracer.start_as_current_span(name, attributes=attributes):
+        yield
 
 
 def log_ids() -> dict[str, str]:

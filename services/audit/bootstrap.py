@@ -17,7 +17,7 @@ from services.audit.api import router
 from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
-from shared.http import ApiKeys, install_common
+from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.runtime import mongo_client
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ def create_app(
         await client.close()
 
     app = FastAPI(
+        telemetry=FASTAPI_OFF,
         title="jemput audit",
         version="1",
         lifespan=lifespan,

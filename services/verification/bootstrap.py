@@ -28,7 +28,7 @@ from shared.domain.events import (
 )
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
-from shared.http import ApiKeys, install_common
+from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.events_consumer import on, subscribe_events
 from shared.messaging.kafka import make_broker
 from shared.privacy.keys import DataKeyStore
@@ -94,6 +94,7 @@ def create_app(
         await client.close()
 
     app = FastAPI(
+        telemetry=FASTAPI_OFF,
         title="jemput verification",
         version="1",
         lifespan=lifespan,

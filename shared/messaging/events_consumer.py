@@ -162,7 +162,7 @@ def subscribe_events(
         route = by_type.get(record.event_type)
         if route is None:
             return None  # not this service's business
-        received(record.event_id, getattr(source, "headers", None))  # its trace, if any
+        received(group_id, record.event_id, getattr(source, "headers", None))  # its trace
         if keys is not None and not keys.sealed(record.model_dump(), record.hash):
             await dead_letters.publish(await _dead_letter(source, body, "unsealed", "seal"))
             DEAD_LETTERS.labels(group_id, "unsealed").inc()

@@ -87,6 +87,11 @@ async def test_one_submission_is_one_trace_across_kafka(
         "jemput-notification handle RequestVerified",
     }
     assert {s.context.trace_id for s in handled} == {trace_id}
+    # Inside them, the steps: intake's and verification's appends, the email's send.
+    [sent] = named(finished, "send email")
+    appends = [s for s in named(finished, "append") if s.context.trace_id == trace_id]
+    assert sent.context.trace_id == trace_id
+    assert len(appends) >= 3  # the submission, the decision, the notification's outcome
     # What joined them: every event of this request went out with the trace in its headers.
     traced = {m["traceparent"].split("-")[1] for m in messages}
     assert traced == {format(trace_id, "032x")}
@@ -95,3 +100,4 @@ async def test_one_submission_is_one_trace_across_kafka(
     text = json.dumps([[s.name, dict(s.attributes or {})] for s in finished])
     assert form()["applicant"]["nik"] not in text
     assert "/v1/status/" not in text
+    assert "url." not in text  # FastAPI's own tracing (URLs, query strings) is off
