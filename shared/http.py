@@ -6,8 +6,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -26,7 +25,7 @@ from shared.api_errors import FieldError, InvalidRequest
 from shared.api_keys import ApiKey, Role, key_digest
 from shared.body_guard import BodyGuard
 from shared.settings import ServiceSettings
-from shared.store_breaker import StoreBreaker, probing
+from shared.store_breaker import StoreBreaker, probe_while_serving
 
 __all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kept here too
     "FASTAPI_OFF",
@@ -183,7 +182,16 @@ def install_common(
     # ping went unanswered), requests are refused at once rather than each waiting out the
     # store's timeouts: callers hear "not now" in milliseconds, and the store is not piled on.
     breaker = app.state.store_breaker = StoreBreaker(service)
-    _probe_while_serving(app, breaker, service, settings)
+    ping = getattr(app.state, "readiness", {}).get("mongo")  # the readiness check's ping
+    if settings is not None and ping is not None and settings.store_probe_seconds > 0:
+        probe_while_serving(
+            app,
+            breaker,
+            ping,
+            service,
+            settings.store_probe_seconds,
+            settings.store_probe_timeout_seconds,
+        )
     app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
@@ -206,6 +214,8 @@ def install_common(
         busy[0] += limited
         in_flight.set(busy[0])
         try:
+            if not limited:  # probes and scrapes: no trace of their own
+                return await _handle(request, call_next)
             with tracing.http_span(service, request.method, request.headers) as span:
                 response = await _handle(request, call_next)
                 route = getattr(request.scope.get("route"), "path", "unmatched")
@@ -273,30 +283,3 @@ def install_common(
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:
             return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
-
-
-def _probe_while_serving(
-    app: FastAPI, breaker: StoreBreaker, service: str, settings: ServiceSettings | None
-) -> None:
-    """Run the store probe for as long as the app's lifespan: its ping is the readiness
-    check's (`app.state.readiness["mongo"]`)."""
-    ping = getattr(app.state, "readiness", {}).get("mongo")
-    if settings is None or ping is None or settings.store_probe_seconds <= 0:
-        return
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def with_probe(app: FastAPI) -> AsyncIterator[Any]:
-        async with (
-            inner(app) as state,
-            probing(
-                breaker,
-                ping,
-                service,
-                settings.store_probe_seconds,
-                settings.store_probe_timeout_seconds,
-            ),
-        ):
-            yield state
-
-    app.router.lifespan_context = with_probe

@@ -15,7 +15,9 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
+from fastapi import FastAPI
 from prometheus_client import Counter, Gauge
 
 log = logging.getLogger(__name__)
@@ -103,3 +105,25 @@ async def probing(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def probe_while_serving(
+    app: FastAPI,
+    breaker: StoreBreaker,
+    ping: Callable[[], Awaitable[object]],
+    service: str,
+    every_seconds: float,
+    timeout_seconds: float,
+) -> None:
+    """Run the probe for as long as the app's lifespan (its own lifespan wrapped)."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def with_probe(app: FastAPI) -> AsyncIterator[Any]:
+        async with (
+            inner(app) as state,
+            probing(breaker, ping, service, every_seconds, timeout_seconds),
+        ):
+            yield state
+
+    app.router.lifespan_context = with_probe
