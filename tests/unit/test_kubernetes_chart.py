@@ -262,3 +262,11 @@ def test_the_nightly_verify_runs_the_audit_command_against_the_store() -> None:
     env = {e["name"] for e in container["env"]}
     assert {"JEMPUT_CHAIN_KEY", "JEMPUT_MONGO_URL"} <= env
     assert "JEMPUT_API_KEYS" not in env
+
+
+@pytest.mark.parametrize("values", VALUES, ids=NAMES)
+def test_helm_lint_finds_nothing(values: Path | None) -> None:
+    command = [str(helm()), "lint", "--strict", str(CHART), "--kube-version", KUBERNETES]
+    command += ["-f", str(values)] if values else []
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
