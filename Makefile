@@ -20,10 +20,11 @@ $(UV):
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-setup: .venv/.synced tools ## install Python deps; download/build Kafka, FerretDB and the checkers (cached)
+setup: .venv/.synced tools ## install Python deps; download/build Kafka, FerretDB and the checkers: compose-check, the AsyncAPI parser, helm, promtool (cached)
 	$(STACK) setup
 
-tools: $(COMPOSE_CHECK) $(ASYNCAPI_PARSER) ## the checkers the tests run: Compose's loader, the AsyncAPI parser
+tools: $(COMPOSE_CHECK) $(ASYNCAPI_PARSER) ## the checkers the tests run: Compose's loader, the AsyncAPI parser, helm, promtool
+	deploy/tools/build.sh all
 
 $(COMPOSE_CHECK): deploy/compose-check/main.go deploy/compose-check/go.mod deploy/compose-check/go.sum
 	@command -v go >/dev/null || { echo "go is not installed (needed to build compose-check)" >&2; exit 1; }
@@ -58,7 +59,7 @@ demo-data: up ## a demo campaign in the dashboard: thousands of requests over 30
 test: setup browser ## set up, start the stack, run every tier, stop what it started
 	deploy/local/with-stack.sh $(PYTEST) -m "unit or integration or e2e"
 
-test-unit: .venv/.synced ## unit tier only (no stack needed)
+test-unit: .venv/.synced tools ## unit tier only (no stack needed; the chart and alert tests need helm, promtool)
 	$(PYTEST) -m unit
 
 test-integration: up ## integration tier against the running stack

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared import tracing
 from shared.domain.applicant import ApplicantHistory
 from shared.domain.events import registry
 from shared.event_schema import DomainEvent, RecordedEvent
@@ -113,7 +114,8 @@ class ApplicantHistories:
                 for t in todo
             ]
             try:
-                written = await self._store.write(stream_id, events, history.version)
+                with tracing.step("append", events=len(events)):
+                    written = await self._store.write(stream_id, events, history.version)
             except ConcurrencyError:
                 continue
             except IdempotencyConflictError:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -15,17 +14,22 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
+from shared import tracing
 from shared.api_errors import FieldError, InvalidRequest
 from shared.api_keys import ApiKey, Role, key_digest
 from shared.body_guard import BodyGuard
 from shared.eventstore.errors import ConcurrencyError, store_unavailable
 from shared.page_headers import SecurityHeaders
+from shared.settings import ServiceSettings
+from shared.store_breaker import StoreBreaker, probe_while_serving
 
 __all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kept here too
+    "FASTAPI_OFF",
     "ApiKey",
     "ApiKeys",
     "Caller",
@@ -38,6 +42,16 @@ __all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kep
 ]
 
 log = logging.getLogger(__name__)
+
+# FastAPI traces by itself once a tracer provider is set, with URLs and query strings
+# (tracking codes, case references) and exception messages (they may hold data): every
+# jemput app turns that off (`FastAPI(telemetry=FASTAPI_OFF)`) and names its own spans.
+FASTAPI_OFF: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
 
 HTTP_REQUESTS = Counter(
     "jemput_http_requests_total",
@@ -152,14 +166,27 @@ def install_common(
     max_in_flight: int = 0,
     retry_after: int = 2,
 ) -> None:
-    """`max_in_flight` > 0 sheds what comes beyond it (503, `Retry-After: retry_after`)."""
+    """`max_in_flight` > 0 sheds what comes beyond it (503, `Retry-After: retry_after`).
+    The store probe and where /metrics is served come from the app's settings
+    (`app.state.settings`, which every bootstrap sets first)."""
+    settings: ServiceSettings | None = getattr(app.state, "settings", None)
     app.state.api_keys = api_keys
     in_flight = IN_FLIGHT.labels(service)
     busy = [0]  # requests in this process now (one event loop: no lock needed)
-    # Once a request found the store unreachable, the next ones are refused at once until
-    # Retry-After has passed, rather than each waiting out the store's timeouts (a circuit
-    # breaker): callers hear "not now" in milliseconds, and the store is not piled on.
-    store_down_until = [0.0]
+    # Once the store is known to be away (a request found it unreachable, or the probe's
+    # ping went unanswered), requests are refused at once rather than each waiting out the
+    # store's timeouts: callers hear "not now" in milliseconds, and the store is not piled on.
+    breaker = app.state.store_breaker = StoreBreaker(service)
+    ping = getattr(app.state, "readiness", {}).get("mongo")  # the readiness check's ping
+    if settings is not None and ping is not None and settings.store_probe_seconds > 0:
+        probe_while_serving(
+            app,
+            breaker,
+            ping,
+            service,
+            settings.store_probe_seconds,
+            settings.store_probe_timeout_seconds,
+        )
     app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeaders)  # on every answer, the pages' above all
 
@@ -177,13 +204,19 @@ def install_common(
             # Shed before reading the body: an overloaded process spends nothing more on it.
             HTTP_REQUESTS.labels(service, "shed", 503).inc()
             return unavailable(service, "overload", retry_after)
-        if limited and time.monotonic() < store_down_until[0]:
+        if limited and breaker.is_open:
             HTTP_REQUESTS.labels(service, "store_down", 503).inc()
             return unavailable(service, "store_down", retry_after)
         busy[0] += limited
         in_flight.set(busy[0])
         try:
-            return await _handle(request, call_next)
+            if not limited:  # probes and scrapes: no trace of their own
+                return await _handle(request, call_next)
+            with tracing.http_span(service, request.method, request.headers) as span:
+                response = await _handle(request, call_next)
+                route = getattr(request.scope.get("route"), "path", "unmatched")
+                tracing.finish(span, service, request.method, route, response.status_code)
+                return response
         finally:
             busy[0] -= limited
             in_flight.set(busy[0])
@@ -204,7 +237,7 @@ def install_common(
             except Exception as exc:  # the type only in logs (messages may hold data)
                 if store_unavailable(exc):  # the caller's retry will do: not a 500
                     log.warning("store unavailable", extra={"error_type": type(exc).__name__})
-                    store_down_until[0] = time.monotonic() + retry_after
+                    breaker.open_for(retry_after)
                     response = unavailable(service, "store_down", retry_after)
                 elif isinstance(exc, ConcurrencyError):  # many writers on one stream at once
                     log.warning("contention", extra={"error_type": type(exc).__name__})
@@ -244,6 +277,8 @@ def install_common(
             body["degraded"] = degraded
         return JSONResponse(body, 200 if not failed else 503)
 
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    if settings is None or settings.metrics_port is None:  # else on its own port (serve)
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -6,12 +6,15 @@ import json
 import logging
 import sys
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 import uvicorn
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
+from prometheus_client import start_http_server
 from pymongo import AsyncMongoClient
 
+from shared import tracing
 from shared.eventstore.mongo import MongoRecorder
 from shared.eventstore.store import EventStore
 from shared.messaging.kafka import KafkaEventPublisher
@@ -32,6 +35,7 @@ class JsonLines(logging.Formatter):
             "message": record.getMessage(),
         }
         line.update({k: v for k, v in record.__dict__.items() if k not in self.RESERVED})
+        line.update(tracing.log_ids())  # the trace this line belongs to, if any
         if record.exc_info and record.exc_info[0] is not None:
             line["error"] = record.exc_info[0].__name__  # the type only: messages may hold data
         return json.dumps(line, default=str)
@@ -48,9 +52,20 @@ def configure_logging(level: str) -> None:
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run a service's app until SIGTERM/SIGINT, with JSON logs and no access log."""
     configure_logging(settings.log_level)
+    serve_metrics(settings)
+    tracing.configure(app.title.removeprefix("jemput "))  # OTLP only if its endpoint is set
     uvicorn.run(
         app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
     )
+
+
+def serve_metrics(settings: ServiceSettings) -> WSGIServer | None:
+    """/metrics on its own port when one is set (in a thread: it only reads the registry);
+    the HTTP port then serves none (shared/http.py). The server, to shut down, or None."""
+    if settings.metrics_port is None:
+        return None
+    server, _ = start_http_server(settings.metrics_port, addr=settings.http_host)
+    return server
 
 
 def readiness(client: AsyncMongoClient[dict[str, Any]], broker: KafkaBroker) -> dict[str, Any]:

@@ -104,6 +104,13 @@ class ServiceSettings(InfraSettings):
     # 0: no limit.
     max_in_flight_requests: int = 0
     retry_after_seconds: int = 2  # what a 503 (store down, overload) tells callers
+    # The store probe (shared/store_breaker.py): a ping this often; one that fails or takes
+    # longer than the timeout refuses requests (503) until a ping answers. 0: no probe.
+    store_probe_seconds: float = 0.25
+    store_probe_timeout_seconds: float = 0.5
+    # /metrics on a port of its own (e.g. 9100), for Prometheus alone: the cluster's
+    # NetworkPolicy lets only Prometheus reach it. None: on the HTTP port (local runs).
+    metrics_port: int | None = None
 
     def pseudonym_bytes(self) -> bytes:
         key = self.pseudonym_key.get_secret_value()

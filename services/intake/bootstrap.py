@@ -18,7 +18,7 @@ from services.intake.settings import IntakeSettings
 from shared.collections import TRACKING_CODES
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
-from shared.http import ApiKeys, install_common
+from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.kafka import make_broker
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
@@ -65,7 +65,13 @@ def create_app(
             await event_store.flush()  # what was stored reaches Kafka before we go
         await client.close()
 
-    app = FastAPI(title="jemput intake", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        telemetry=FASTAPI_OFF,
+        title="jemput intake",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     checks = readiness(client, broker)
     app.state.readiness = {"mongo": checks["mongo"]}

@@ -20,7 +20,7 @@ from services.notification.settings import NotificationSettings
 from shared.domain.applicant import STATUS_EVENTS
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
-from shared.http import ApiKeys, install_common
+from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
 from shared.messaging.routes import on
@@ -112,7 +112,9 @@ def create_app(
                 await event_store.flush()  # what was stored reaches Kafka before we go
         await client.close()
 
-    app = FastAPI(title="jemput notification", version="1", lifespan=lifespan)
+    app = FastAPI(
+        telemetry=FASTAPI_OFF, title="jemput notification", version="1", lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.readiness = readiness(client, broker)
     install_common(

@@ -20,6 +20,7 @@ from prometheus_client import Counter
 
 from services.notification.channels import Channel, ChannelError, Message
 from services.notification.templates import render
+from shared import pipeline_metrics, tracing
 from shared.domain.applicant import TOLD, ApplicantHistory, RequestState, status_after
 from shared.domain.events import (
     NotificationAttempted,
@@ -85,15 +86,19 @@ def address(channel: Channel, request: RequestState) -> str | None:
 async def notify(deps: NotificationDeps, event: RequestEvent, record: RecordedEvent) -> None:
     if status_after(event) not in TOLD:
         return
-    history = await deps.histories.load(record.stream_id)
+    stream = await deps.histories.read(record.stream_id)
+    history = await deps.histories.history(stream)
     request = history.requests.get(event.request_id)
     if request is None:
         return
+    submission = pipeline_metrics.submission_behind(record, stream)
     for channel in deps.channels:
         to = address(channel, request)
         if to is not None:
             async with deps.in_flight:
-                await _send_once(deps, channel, to, event, record, request)
+                delivered = await _send_once(deps, channel, to, event, record, request)
+            if delivered and submission is not None:
+                pipeline_metrics.notified(channel.name, submission)
 
 
 async def _send_once(
@@ -103,16 +108,17 @@ async def _send_once(
     event: RequestEvent,
     record: RecordedEvent,
     request: RequestState,
-) -> None:
+) -> bool:
     """Carry out the policy (shared/domain/notifying.py) for one message: record, send,
-    record the outcome, wait as it says."""
+    record the outcome, wait as it says. Whether this run delivered it (not: delivered
+    before, outcome unknown, or failed for good)."""
     nid = derived_id("notify", record.event_id, channel.name)
     step = first_try(request.notifications.get(nid), channel.resend_is_safe)
     if isinstance(step, Settled):
-        return
+        return False
     if isinstance(step, Unknown):
         await _outcome(deps, record, event.request_id, nid, step.attempt, OUTCOME_UNKNOWN, True)
-        return
+        return False
     template, subject, text = render(event, request, short=channel.name == "sms")
     language = request.form.applicant.language.value
     message = Message(to, subject, text, key=nid, language=language)
@@ -120,10 +126,12 @@ async def _send_once(
     while True:
         await _record(deps, record, _attempted(event, nid, channel, template, step.attempt))
         try:
-            await channel.send(message)
+            with tracing.step(f"send {channel.name}", attempt=step.attempt):
+                await channel.send(message)
         except ChannelError as exc:
             verdict = after_failure(step, exc.unreachable, policy)
             final = isinstance(verdict, GiveUp)
+            pipeline_metrics.notification_failed(channel.name, final)
             await _outcome(deps, record, event.request_id, nid, step.attempt, exc.code, final)
             if isinstance(verdict, GiveUp):
                 await deps.dead_letter(
@@ -134,7 +142,7 @@ async def _send_once(
                         "error": exc.code,
                     }
                 )
-                return
+                return False
             if verdict.wait_seconds is None:
                 await _until_reachable(deps, channel)
             else:
@@ -146,7 +154,7 @@ async def _send_once(
         )
         await _record(deps, record, ToRecord(delivered, derived_id("delivered", nid)))
         log.info("notified", extra={"notification_id": nid, "channel": channel.name})
-        return
+        return True
 
 
 def _attempted(

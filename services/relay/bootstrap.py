@@ -22,8 +22,9 @@ from pymongo import AsyncMongoClient
 
 from services.relay.settings import RelaySettings
 from shared.eventstore.relay import OutboxRelay
-from shared.http import ApiKeys, install_common
+from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.kafka import KafkaEventPublisher, make_broker
+from shared.messaging.lag import LagExporter
 from shared.runtime import mongo_client, open_store, readiness, serve
 
 log = logging.getLogger("jemput.relay")
@@ -55,16 +56,23 @@ def create_app(
                 )
                 log.info("relay started", extra={"topic": settings.events_topic})
                 stop = asyncio.Event()
-                running = asyncio.create_task(relay.run(stop))
+                running = [asyncio.create_task(relay.run(stop))]
+                if settings.lag_seconds > 0:
+                    lag = LagExporter(
+                        settings.kafka_bootstrap,
+                        settings.watched_groups(),
+                        settings.dead_letter_topics,
+                    )
+                    running.append(asyncio.create_task(lag.run(settings.lag_seconds, stop)))
                 try:
                     yield
                 finally:
                     stop.set()
-                    await running
+                    await asyncio.gather(*running)
         finally:
             await client.close()
 
-    app = FastAPI(title="jemput relay", version="1", lifespan=lifespan)
+    app = FastAPI(telemetry=FASTAPI_OFF, title="jemput relay", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.readiness = readiness(client, broker)
     install_common(app, "relay", ApiKeys(settings.api_keys), settings.max_body_bytes)

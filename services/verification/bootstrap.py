@@ -29,7 +29,7 @@ from shared.domain.events import (
 )
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
-from shared.http import ApiKeys, install_common
+from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
 from shared.messaging.routes import Routes, on
@@ -96,6 +96,7 @@ def create_app(
         await client.close()
 
     app = FastAPI(
+        telemetry=FASTAPI_OFF,
         title="jemput verification",
         version="1",
         lifespan=lifespan,

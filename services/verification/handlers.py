@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.verification.review_queue import QueuedReview, ReviewQueuePort
+from shared import pipeline_metrics
 from shared.access_log import AccessLogPort
 from shared.domain.applicant import ApplicantHistory, Status, decide_manual_review
 from shared.domain.calendar import local_date
@@ -46,12 +47,13 @@ async def verify(
         made = decide(Context(request, history, on, deps.rules, deps.regions, received))
         return [ToRecord(made, derived_id("decision", record.event_id))]
 
-    await deps.histories.record(
+    _, written = await deps.histories.record(
         record.stream_id,
         decision,
         correlation_id=record.correlation_id,
         causation_id=record.event_id,
     )
+    pipeline_metrics.decided(record, written)
 
 
 async def sync_review(

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from shared import tracing
 from shared.event_schema.base import RecordedEvent
 from shared.eventstore.batching import Batcher
 
@@ -39,6 +40,7 @@ class Publications:
 
     def start(self, records: list[RecordedEvent]) -> None:
         """Publish in the background: stored is what the caller waits for."""
+        tracing.remember([r.event_id for r in records])  # the caller's trace goes with them
         task = asyncio.create_task(self._batches.submit(records))
         self._under_way.add(task)
         task.add_done_callback(self._under_way.discard)

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 BACKLOG = Gauge("jemput_relay_backlog", "Outbox entries the last look found (at most one batch)")
 PUBLISHED = Counter("jemput_relay_published_total", "Events the relay published")
 FAILURES = Counter("jemput_relay_failures_total", "Relay batches that failed", ["error"])
+OLDEST = Gauge(
+    "jemput_outbox_oldest_age_seconds",
+    "Age of the oldest outbox entry the last look found (0: none): stored, not yet on Kafka",
+)
 
 
 class OutboxRelay:
@@ -56,6 +60,8 @@ class OutboxRelay:
         """Publish what is ready of one outbox batch; returns how many entries it settled."""
         entries = await self._store.pending(self._batch_size)
         BACKLOG.set(len(entries))
+        oldest = min((e.recorded_at for e in entries), default=None)
+        OLDEST.set(0 if oldest is None else (self._store.now() - oldest).total_seconds())
         if self._min_age:
             now = self._store.now()
             entries = [e for e in entries if now - e.recorded_at >= self._min_age]

@@ -49,6 +49,7 @@ from shared.messaging.consumers import raw_body
 from shared.messaging.routes import Route, Routes, by_event_type
 from shared.privacy.dead_letters import dead_letter
 from shared.privacy.personal_data import PersonalData
+from shared.tracing import handling, received
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +178,7 @@ class EventsConsumer:
             route = self._routes.get(record.event_type)
             if route is None:
                 return None  # not this service's business
+            received(self.group_id, record.event_id, getattr(source, "headers", None))
             taken = await self._patiently(partial(self._checked, record, route), record)
         except Refused as refused:
             await self._dead_letter(source, body, refused.reason, refused.error)
@@ -203,7 +205,8 @@ class EventsConsumer:
         for taken, body, source in items:
             record = taken.record
             try:
-                await self._patiently(partial(_run, taken), record)
+                with handling(self.group_id, record.event_type, record.event_id):
+                    await self._patiently(partial(_run, taken), record)
             except self._redeliver_on:
                 raise  # later: the batch comes again
             except Exception as exc:

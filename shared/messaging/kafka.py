@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from faststream.kafka import KafkaBroker
 
+from shared import tracing
 from shared.event_schema.base import RecordedEvent
 
 
@@ -35,7 +36,11 @@ class KafkaEventPublisher:
                 event.model_dump_json().encode(),
                 self._topic_for(event),
                 key=event.stream_id.encode(),
-                headers={"event_type": event.event_type, "event_id": event.event_id},
+                headers={
+                    "event_type": event.event_type,
+                    "event_id": event.event_id,
+                    **tracing.headers_for(event.event_id),  # W3C traceparent, if traced
+                },
                 correlation_id=event.correlation_id or event.event_id,
                 no_confirm=True,
             )

@@ -55,6 +55,15 @@ class OwnStore:
                 raise RuntimeError(f"FerretDB did not listen on {self.port}; see {self.log}")
             time.sleep(0.1)
 
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers (a hung host, a partition)."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL, as a crash would: connections are cut, nothing is flushed politely."""
         if self._process is not None and self._process.poll() is None:

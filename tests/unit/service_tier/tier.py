@@ -65,6 +65,7 @@ COMMON: dict[str, Any] = {
     # Never reached: every adapter that would use it is replaced.
     "mongo_url": "mongodb://127.0.0.1:9/",
     "kafka_bootstrap": "127.0.0.1:9",
+    "store_probe_seconds": 0,  # the store is in memory: nothing to probe
 }
 
 
