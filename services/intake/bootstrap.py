@@ -11,6 +11,7 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from services.intake.api import router
+from services.intake.app_routes import router as field_app_router
 from services.intake.handlers import IntakeDeps
 from services.intake.kafka import intake_router
 from services.intake.settings import IntakeSettings
@@ -76,4 +77,5 @@ def create_app(
         settings.retry_after_seconds,
     )
     app.include_router(router)
+    app.include_router(field_app_router)  # the officers' app at /app/ and its data
     return app
