@@ -68,11 +68,12 @@ def js_outcomes(niks: list[str]) -> list[dict[str, object]]:
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is needed to run the field app's NIK checks (apt-get install nodejs)")
+    today = json.dumps(TODAY.isoformat())
     script = (
         f"import {{ parseNik }} from {json.dumps(NIK_JS.as_uri())};\n"
         "let text = ''; process.stdin.on('data', (c) => { text += c; });\n"
         "process.stdin.on('end', () => { const niks = JSON.parse(text);\n"
-        f"  console.log(JSON.stringify(niks.map((n) => parseNik(n, {json.dumps(TODAY.isoformat())})))); }});\n"
+        f"  console.log(JSON.stringify(niks.map((n) => parseNik(n, {today})))); }});\n"
     )
     done = subprocess.run(
         [node, "--input-type=module", "-e", script],

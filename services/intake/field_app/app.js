@@ -55,6 +55,7 @@ function drawShiftChoices() {
 async function render() {
   if (!session || !data) return;
   const entries = await allEntries();
+  if (sync?.refused !== null && sync?.refused !== undefined) $("sync-status").textContent = t("refused", entries.filter((e) => e.state === "pending").length);
   drawCounts(entries, data, t, lang);
   drawEntries(entries, data, t, lang);
   const shift = await getMeta("shift");
@@ -68,10 +69,8 @@ function report(state) {
   const status = $("sync-status");
   status.hidden = false;
   status.dataset.phase = state.phase;
-  if (state.phase === "refused") {
-    allEntries().then((all) => { status.textContent = t("refused", all.filter((e) => e.state === "pending").length); });
-    openRekey();
-  } else status.textContent = state.phase === "sending" ? t("sending", state.count) : state.phase === "waiting" ? t("waiting", state.seconds) : t("idle");
+  if (state.phase === "refused") openRekey(); // render() says how many wait
+  else status.textContent = state.phase === "sending" ? t("sending", state.count) : state.phase === "waiting" ? t("waiting", state.seconds) : t("idle");
   render();
 }
 

@@ -8,7 +8,7 @@
 import { allEntries, changes, updateEntry } from "./store.js";
 import { unseal } from "./vault.js";
 
-const BATCH = 20, BASE_MS = 1000, CAP_MS = 60000;
+const BATCH = 10, BASE_MS = 1000, CAP_MS = 60000;
 const LOCK = "jemput-field-sync";
 
 export class Sync {

@@ -18,11 +18,14 @@ async def test_the_page_and_its_files_carry_a_csp_without_inline_code(tier: Serv
         assert response.status_code == 200, path
         assert response.headers["content-security-policy"] == CSP
         assert response.headers["x-content-type-options"] == "nosniff"
-    assert "default-src 'self'" in CSP and "unsafe-inline" not in CSP
+    assert "default-src 'self'" in CSP
+    assert "unsafe-inline" not in CSP
     page = (await tier.intake.get("/app/")).text
     assert re.search(r"<script(?![^>]*\bsrc=)", page) is None, "an inline script"
-    assert "style=" not in page and "<style" not in page
-    assert "http://" not in page.replace('"http://www.w3.org', "") and "https://" not in page
+    assert "style=" not in page
+    assert "<style" not in page
+    assert "http://" not in page.replace('"http://www.w3.org', "")
+    assert "https://" not in page
 
 
 async def test_only_the_apps_own_files_are_served(tier: ServiceTier) -> None:
@@ -35,10 +38,13 @@ async def test_only_the_apps_own_files_are_served(tier: ServiceTier) -> None:
 async def test_the_service_worker_knows_this_release_and_its_files(tier: ServiceTier) -> None:
     worker = (await tier.intake.get("/app/sw.js")).text
     assert f'const RELEASE = "{shell_version()}";' in worker
-    assert "__FILES__" not in worker and '"vendor/qrcode.mjs"' in worker and '"./"' in worker
+    assert "__FILES__" not in worker
+    assert '"vendor/qrcode.mjs"' in worker
+    assert '"./"' in worker
     assert set(shell_files()) >= {"index.html", "manifest.webmanifest", "icon-192.png", "sw.js"}
     manifest = (await tier.intake.get("/app/manifest.webmanifest")).json()
-    assert manifest["start_url"] == "./" and manifest["lang"] == "id"
+    assert manifest["start_url"] == "./"
+    assert manifest["lang"] == "id"
 
 
 async def test_app_data_comes_from_the_rules_and_regions_in_force(tier: ServiceTier) -> None:
@@ -47,8 +53,10 @@ async def test_app_data_comes_from_the_rules_and_regions_in_force(tier: ServiceT
     data = response.json()
     rules = load_rule_set(tier.intake_settings.rule_set_id)
     table = KodenikRegionTable()
-    assert data["rule_set_id"] == rules.id and data["regions_version"] == table.version
-    assert len(data["regions"]) == len(table) and data["regions"]["317401"][0] == "Tebet"
+    assert data["rule_set_id"] == rules.id
+    assert data["regions_version"] == table.version
+    assert len(data["regions"]) == len(table)
+    assert data["regions"]["317401"][0] == "Tebet"
     assert data["rules"]["ektp_min_age"] == rules.ektp_min_age
     assert data["rules"]["offline_window_days"] == rules.offline_window_days
     assert data["rules"]["documents"]["skds"]["always"] == sorted(rules.skds_documents)

@@ -1,0 +1,299 @@
+"""The officers' field app in a real browser (the OS's Chromium through Playwright) against
+the real pipeline (Kafka, FerretDB, verification, notification, a real SMTP sink).
+
+Offline is two cuts at once: the browser's own (`set_offline`) and a TCP proxy between the
+page and intake that the test closes (the service worker cannot reach around it), and
+the test proves that intake saw nothing while it was closed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import AsyncIterator
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.intake.bootstrap import create_app as intake_app
+from services.intake.settings import IntakeSettings
+from shared.collections import EVENTS
+from shared.eventstore.recorder import Document
+from shared.http import ApiKey, ApiKeys, Role, key_digest
+from tests.e2e.field_app_driver import (
+    WAIT_MS,
+    Applicant,
+    choose_point,
+    close_receipt,
+    count,
+    enrol,
+    fill,
+    outbox,
+    raw_storage,
+    restore_storage,
+    save,
+    twenty_applicants,
+    unlock,
+)
+from tests.e2e.field_network import (
+    INTAKE_PORT,
+    PROXY_PORT,
+    CuttableProxy,
+    Overload,
+    flap,
+    served,
+)
+from tests.e2e.pipeline import KEYS, Pipeline, pipeline
+from tests.e2e.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.waiting import eventually
+
+SLOTS = 8  # intake sheds beyond this many at once (a browser opens 6 connections at most)
+DEVICE = "tablet-07"
+OFFICER_KEY = KEYS["officer-1"][1]
+
+
+@dataclass
+class Field:
+    jb: Pipeline
+    intake: Any  # the served intake FastAPI app (its keys can be changed)
+    proxy: CuttableProxy
+    overload: Overload
+    browser: Browser
+    url: str
+    db: AsyncDatabase[Document]
+    errors: list[str] = dataclasses.field(default_factory=list)  # the pages' script errors
+
+    async def context(self) -> tuple[BrowserContext, Page]:
+        context = await self.browser.new_context(viewport={"width": 820, "height": 1180})
+        page = await context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", lambda m: self._console(m.type, m.text))
+        await page.goto(self.url)
+        return context, page
+
+    def _console(self, kind: str, text: str) -> None:
+        if kind == "error" and not text.startswith("Failed to load resource"):  # cuts, 503s
+            self.errors.append(text)
+
+    async def submitted(self) -> dict[str, int]:
+        """RequestSubmitted events in the log, per request id."""
+        found: dict[str, int] = {}
+        async for e in self.db[EVENTS].find({"event_type": "RequestSubmitted"}, {"payload": 1}):
+            rid = str(e["payload"]["request_id"])
+            found[rid] = found.get(rid, 0) + 1
+        return found
+
+
+@pytest.fixture
+async def field(mongo_db: AsyncDatabase[Document]) -> AsyncIterator[Field]:
+    if not shutil.which(str(CHROMIUM)):
+        pytest.fail("no /usr/bin/chromium: `make browser` (apt-get install chromium)")
+    async with pipeline(mongo_db.name) as jb:
+        changed = {"http_port": INTAKE_PORT, "max_in_flight_requests": SLOTS}
+        settings = IntakeSettings(**{**jb.settings.model_dump(), **changed})
+        app = intake_app(settings)
+        async with (
+            served(app, INTAKE_PORT),
+            CuttableProxy(PROXY_PORT, INTAKE_PORT) as proxy,
+            async_playwright() as p,
+        ):
+            browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            overload = Overload(INTAKE_PORT, SLOTS, OFFICER_KEY)
+            url = f"http://127.0.0.1:{PROXY_PORT}/app/"
+            try:
+                running = Field(jb, app, proxy, overload, browser, url, mongo_db)
+                yield running
+                assert running.errors == [], "a script error in the app"
+            finally:
+                overload.stop()
+                await browser.close()
+
+
+async def go_offline(f: Field, context: BrowserContext) -> int:
+    f.proxy.cut()
+    await context.set_offline(True)
+    return f.proxy.forwarded
+
+
+async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_network(
+    field: Field, tmp_path: Path
+) -> None:
+    f = field
+    context, page = await f.context()
+    await enrol(page, DEVICE, OFFICER_KEY)
+    await eventually(
+        lambda: page.evaluate("navigator.serviceWorker.controller !== null"),
+        within=30,
+        what="the service worker controlling the page",
+    )
+    await choose_point(page)
+
+    before = await go_offline(f, context)
+    await page.reload()  # the app still opens: the service worker's copy
+    await unlock(page)
+    await expect(page.locator("#offline")).to_be_visible()
+
+    people = twenty_applicants()
+    await fill(page, people[0])
+    typed_wrong = "3174011503900000"  # serial 0000: the form's NIK check stops it
+    await page.get_by_label("NIK", exact=True).fill(typed_wrong)
+    await page.get_by_role("button", name="Simpan ke kotak keluar").click()
+    await expect(page.locator("#e-applicant\\.nik")).to_have_text(
+        "Empat angka terakhir NIK tidak boleh 0000."
+    )
+    await expect(page.get_by_label("NIK", exact=True)).to_be_focused()
+    assert await outbox(page) == []
+    await page.screenshot(path=str(tmp_path / "field-app-form.png"))
+    await page.get_by_label("NIK", exact=True).fill(people[0].nik)
+    await save(page)
+    await page.locator("#receipt").screenshot(path=str(tmp_path / "field-app-receipt-provisional.png"))
+    await close_receipt(page)
+    for who in people[1:]:
+        await fill(page, who)
+        await save(page)
+        await close_receipt(page)
+    assert await count(page, "pending") == 20
+    kept = await raw_storage(page)
+    for who in people:
+        for value in who.personal:
+            assert value not in kept, f"{who.kind} applicant's data in clear on the device"
+    assert OFFICER_KEY not in kept
+    await page.screenshot(path=str(tmp_path / "field-app-outbox-offline.png"), full_page=True)
+    assert f.proxy.forwarded == before, "intake heard from the device while it was offline"
+    assert await f.submitted() == {}
+
+    # Back online: the signal comes and goes, intake sheds load part of the time, and the
+    # page is reloaded while its first batch is on the wire.
+    await context.set_offline(False)
+    first_batch = asyncio.Event()
+    page.on("request", lambda r: r.url.endswith("/v1/requests/batch") and first_batch.set())
+    flapping = asyncio.create_task(flap(f.proxy, f.overload, cycles=4, period=1.5))
+    await asyncio.wait_for(first_batch.wait(), 60)
+    await page.reload()
+    await unlock(page)
+    await flapping
+    await expect(page.locator("#count-pending")).to_have_text("0", timeout=120_000)
+    assert f.overload.on is False
+
+    entries = await outbox(page)
+    problems = await compare_device_with_store(f, entries, people)
+    assert problems == []
+    await eventually(
+        lambda: all(len(f.jb.mailbox.to(p.email)) >= 1 for p in people),
+        within=90,
+        what="an email to every applicant",
+    )
+    await page.locator(f'button[data-request-id="{entries[0]["request_id"]}"]').click()
+    await expect(page.locator("#receipt svg path")).to_have_count(1)
+    await page.locator("#receipt").screenshot(path=str(tmp_path / "field-app-receipt.png"))
+    await close_receipt(page)
+    await page.screenshot(path=str(tmp_path / "field-app-outbox.png"), full_page=True)
+
+    # A second browser replays the outbox as it was before any of it was sent.
+    other, replay = await f.context()
+    await eventually(
+        lambda: replay.evaluate("navigator.serviceWorker.controller !== null"),
+        within=30,
+        what="the service worker in the second context",
+    )
+    await restore_storage(replay, kept)
+    await replay.reload()
+    await unlock(replay)
+    await expect(replay.locator("#count-pending")).to_have_text("0", timeout=60_000)
+    replayed = {e["request_id"]: e for e in await outbox(replay)}
+    assert {e.get("result") for e in replayed.values()} == {"duplicate"}
+    assert {r: e["tracking_code"] for r, e in replayed.items()} == {
+        e["request_id"]: e["tracking_code"] for e in entries
+    }
+    assert await compare_device_with_store(f, entries, people) == []
+    assert all(len(f.jb.mailbox.to(p.email)) == 1 for p in people), "an applicant emailed twice"
+    await other.close()
+    await context.close()
+    keep(tmp_path)
+
+
+async def test_a_revoked_device_key_is_told_plainly_and_loses_nothing(field: Field) -> None:
+    f = field
+    context, page = await f.context()
+    await enrol(page, DEVICE, OFFICER_KEY)
+    await choose_point(page)
+    revoke(f, "officer-1")
+    people = twenty_applicants()[:2]
+    for who in people:
+        await fill(page, who)
+        await save(page)
+        await close_receipt(page)
+    status = page.locator("#sync-status")
+    await expect(status).to_contain_text("Kunci perangkat ditolak server", timeout=WAIT_MS)
+    await expect(status).to_contain_text("2 permohonan tetap di perangkat")
+    assert await count(page, "pending") == 2
+    assert [e["state"] for e in await outbox(page)] == ["pending", "pending"]
+    assert await f.submitted() == {}
+
+    new_key = "officer-new-key-0123456789"
+    grant(f, "officer-7", new_key)  # the supervisor enrols the device again: a new key
+    await expect(page.get_by_label("Kunci perangkat")).to_be_visible()
+    await page.get_by_label("Kunci perangkat").fill(new_key)
+    await page.get_by_role("button", name="Daftarkan").click()
+    await expect(page.locator("#count-pending")).to_have_text("0", timeout=WAIT_MS)
+    assert await compare_device_with_store(f, await outbox(page), people) == []
+    await context.close()
+
+
+def _keys(f: Field) -> dict[str, ApiKey]:
+    return {n: ApiKey(role=r, sha256=key_digest(k)) for n, (r, k) in KEYS.items()}
+
+
+def revoke(f: Field, name: str) -> None:
+    keys = _keys(f)
+    del keys[name]
+    f.intake.state.api_keys = ApiKeys(keys)
+
+
+def grant(f: Field, name: str, key: str) -> None:
+    keys = {n: k for n, k in _keys(f).items() if n != "officer-1"}
+    keys[name] = ApiKey(role=Role.OFFICER, sha256=key_digest(key))
+    f.intake.state.api_keys = ApiKeys(keys)
+
+
+async def compare_device_with_store(
+    f: Field, entries: list[dict[str, Any]], people: list[Applicant]
+) -> list[str]:
+    """The checker, like the drill's client history: what the device recorded against what
+    the store holds. Every entry accepted with a code, each request stored exactly once
+    under its id, each code answering for the kind the device took, nothing extra."""
+    problems = []
+    submitted = await f.submitted()
+    if len(entries) != len(people):
+        problems.append(f"{len(entries)} entries on the device for {len(people)} applicants")
+    for e in entries:
+        rid = e["request_id"]
+        if e["state"] != "accepted" or not e.get("tracking_code"):
+            problems.append(f"{rid}: {e['state']} on the device")
+            continue
+        if "sealed" in e:
+            problems.append(f"{rid}: accepted, yet its form is still on the device")
+        if submitted.get(rid, 0) != 1:
+            problems.append(f"{rid}: stored {submitted.get(rid, 0)} times")
+        status = await f.jb.intake.get(f"/v1/status/{e['tracking_code']}")
+        if status.status_code != 200 or status.json()["kind"] != e["kind"]:
+            problems.append(f"{rid}: the store answers {status.status_code} for its code")
+    extra = set(submitted) - {e["request_id"] for e in entries}
+    if extra:
+        problems.append(f"{len(extra)} requests in the store the device never recorded")
+    if sorted(e["kind"] for e in entries) != sorted(p.kind for p in people):
+        problems.append("the kinds on the device are not the kinds taken")
+    return problems
+
+
+def keep(folder: Path) -> None:
+    kept = Path(".local/artifacts/field-app-browser")
+    kept.mkdir(parents=True, exist_ok=True)
+    for png in folder.glob("*.png"):
+        shutil.copy(png, kept / png.name)
+    (kept / "README.txt").write_text(json.dumps(sorted(p.name for p in folder.glob("*.png"))))
