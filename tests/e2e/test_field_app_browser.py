@@ -8,10 +8,10 @@ the test proves that intake saw nothing while it was closed."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import shutil
 from collections.abc import AsyncIterator
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,9 @@ class Field:
     errors: list[str] = dataclasses.field(default_factory=list)  # the pages' script errors
 
     async def context(self) -> tuple[BrowserContext, Page]:
-        context = await self.browser.new_context(viewport={"width": 820, "height": 1180})
+        context = await self.browser.new_context(
+            viewport={"width": 820, "height": 1180}, locale="id-ID", timezone_id="Asia/Jakarta"
+        )
         page = await context.new_page()
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on("console", lambda m: self._console(m.type, m.text))
@@ -148,10 +150,12 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
     )
     await expect(page.get_by_label("NIK", exact=True)).to_be_focused()
     assert await outbox(page) == []
+    await page.evaluate("scrollTo(0, 0)")
     await page.screenshot(path=str(tmp_path / "field-app-form.png"))
     await page.get_by_label("NIK", exact=True).fill(people[0].nik)
     await save(page)
-    await page.locator("#receipt").screenshot(path=str(tmp_path / "field-app-receipt-provisional.png"))
+    provisional = tmp_path / "field-app-receipt-provisional.png"
+    await page.locator("#receipt").screenshot(path=str(provisional))
     await close_receipt(page)
     for who in people[1:]:
         await fill(page, who)
@@ -171,7 +175,10 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
     # page is reloaded while its first batch is on the wire.
     await context.set_offline(False)
     first_batch = asyncio.Event()
-    page.on("request", lambda r: r.url.endswith("/v1/requests/batch") and first_batch.set())
+    seen = {"shed": 0, "cut": 0}
+    page.on("request", lambda r: first_batch.set() if r.url.endswith("/requests/batch") else None)
+    page.on("response", lambda r: seen.__setitem__("shed", seen["shed"] + (r.status == 503)))
+    page.on("requestfailed", lambda _: seen.__setitem__("cut", seen["cut"] + 1))
     flapping = asyncio.create_task(flap(f.proxy, f.overload, cycles=4, period=1.5))
     await asyncio.wait_for(first_batch.wait(), 60)
     await page.reload()
@@ -179,6 +186,7 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
     await flapping
     await expect(page.locator("#count-pending")).to_have_text("0", timeout=120_000)
     assert f.overload.on is False
+    assert seen["shed"] + seen["cut"] + f.proxy.refused > 0, "the sync met neither a cut nor a 503"
 
     entries = await outbox(page)
     problems = await compare_device_with_store(f, entries, people)
@@ -192,7 +200,8 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
     await expect(page.locator("#receipt svg path")).to_have_count(1)
     await page.locator("#receipt").screenshot(path=str(tmp_path / "field-app-receipt.png"))
     await close_receipt(page)
-    await page.screenshot(path=str(tmp_path / "field-app-outbox.png"), full_page=True)
+    await page.evaluate("scrollTo(0, 0)")
+    await page.screenshot(path=str(tmp_path / "field-app-outbox.png"))
 
     # A second browser replays the outbox as it was before any of it was sent.
     other, replay = await f.context()
@@ -214,7 +223,7 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
     assert all(len(f.jb.mailbox.to(p.email)) == 1 for p in people), "an applicant emailed twice"
     await other.close()
     await context.close()
-    keep(tmp_path)
+    keep(tmp_path, {**seen, "refused_by_proxy": f.proxy.refused})
 
 
 async def test_a_revoked_device_key_is_told_plainly_and_loses_nothing(field: Field) -> None:
@@ -291,9 +300,10 @@ async def compare_device_with_store(
     return problems
 
 
-def keep(folder: Path) -> None:
+def keep(folder: Path, network: dict[str, int]) -> None:
+    """The screenshots in .local/artifacts/ (ignored by git), with what the network did."""
     kept = Path(".local/artifacts/field-app-browser")
     kept.mkdir(parents=True, exist_ok=True)
     for png in folder.glob("*.png"):
         shutil.copy(png, kept / png.name)
-    (kept / "README.txt").write_text(json.dumps(sorted(p.name for p in folder.glob("*.png"))))
+    (kept / "network.json").write_text(json.dumps(network) + "\n")
