@@ -37,8 +37,9 @@ async def test_topic_submissions_are_stored_and_poison_is_dead_lettered(
         await observer.publish(json.dumps(bad_nik).encode(), settings.intake_topic, key=b"y")
         await eventually(lambda: len(dead) >= 2, what="two dead letters")
         events = mongo_db["events"]
+        scoped_id = f"kafka:{settings.intake_topic}:kafka-req-0001"  # the topic's scope
         await eventually(
-            lambda: _count(events, {"payload.request_id": "kafka-req-0001"}, 1), what="the good one"
+            lambda: _count(events, {"payload.request_id": scoped_id}, 1), what="the good one"
         )
 
     reasons = sorted((d["reason"], d["errors"][0].get("field", "")) for d in dead)
