@@ -145,6 +145,27 @@ async def test_loose_bodies_are_refused(
     assert await event_count(mongo_db) == 0
 
 
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "too_deep"),  # was a RecursionError: a 500
+        (_valid().replace('"documents": []', '"documents": NaN').encode(), "json_invalid"),
+    ],
+)
+async def test_bodies_the_intake_topic_refuses_are_refused_alike(
+    api: httpx.AsyncClient, mongo_db: AsyncDatabase[Document], content: bytes, error: str
+) -> None:
+    """One reader for both doors (shared/json_body.py)."""
+    response = await api.post(
+        "/v1/requests", content=content, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"field": "body", "error": error, "message": response.json()["errors"][0]["message"]}
+    ]
+    assert await event_count(mongo_db) == 0
+
+
 async def test_utf8_json_with_its_charset_named_is_taken(api: httpx.AsyncClient) -> None:
     headers = {"Content-Type": "application/json; charset=UTF-8"}
     response = await api.post("/v1/requests", content=_valid().encode(), headers=headers)
