@@ -14,4 +14,7 @@ PROJECTION_STATS = "projection_stats"  # counts by kecamatan and outreach point
 # Applicants' data keys, wrapped by the KEK: apart from the log, so that destroying one
 # erases a class of personal data while the log stays insert-only (docs/adr/0009-personal-data.md).
 DATA_KEYS = "data_keys"
+# Officers' devices and the digests of their keys (intake; services/intake/devices.py).
+# Not rebuildable from the log: enrolments are configuration, not events.
+DEVICES = "devices"
 DASHBOARD_REQUESTS = "dashboard_requests"  # one row a request, without personal data

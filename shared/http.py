@@ -8,7 +8,6 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -21,13 +20,14 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 
 from shared.api_errors import FieldError, InvalidRequest
-from shared.api_keys import ApiKey, Role, key_digest
+from shared.api_keys import ApiKey, Caller, RevokedKeyError, Role, key_digest
 from shared.body_guard import BodyGuard
 
-__all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kept here too
+__all__ = [  # ApiKey, Caller, Role, … live in api_keys.py (no FastAPI); kept here too
     "ApiKey",
     "ApiKeys",
     "Caller",
+    "RevokedKeyError",
     "Role",
     "field_errors",
     "install_common",
@@ -58,17 +58,22 @@ def store_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionFailure) or (isinstance(exc, PyMongoError) and exc.timeout)
 
 
-@dataclass(frozen=True)
-class Caller:
-    name: str
-    role: Role
+# Keys beyond the settings' static ones (intake's device keys), looked up by the key's
+# digest on every request: revocation holds at once, on every instance. None: unknown.
+KeyLookup = Callable[[str], Awaitable[Caller | None]]
 
 
 class ApiKeys:
-    def __init__(self, keys: Mapping[str, ApiKey]) -> None:
+    def __init__(self, keys: Mapping[str, ApiKey], lookup: KeyLookup | None = None) -> None:
+        # A static key's name must not look like a scope jemput gives (`device:…`,
+        # `kafka:…`): request ids are scoped by caller name (shared/domain/request_ids.py).
+        if any(":" in name for name in keys):
+            raise ValueError("API key names must not contain ':' (reserved for device keys)")
         self._by_digest = {k.sha256: Caller(name, k.role) for name, k in keys.items()}
+        self._lookup = lookup
 
     def caller(self, presented: str | None) -> Caller | None:
+        """A static key's caller (from the settings), or None."""
         if not presented:
             return None
         digest = key_digest(presented)
@@ -76,6 +81,13 @@ class ApiKeys:
             if hmac.compare_digest(known, digest):
                 return caller
         return None
+
+    async def resolve(self, presented: str | None) -> Caller | None:
+        """The caller of a static key, else of a looked-up one (RevokedKeyError), or None."""
+        caller = self.caller(presented)
+        if caller is None and presented and self._lookup is not None:
+            return await self._lookup(key_digest(presented))
+        return caller
 
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -88,7 +100,10 @@ def requires(*roles: Role) -> Callable[..., Awaitable[Caller]]:
         request: Request, key: Annotated[str | None, Depends(api_key_header)]
     ) -> Caller:
         keys: ApiKeys = request.app.state.api_keys
-        caller = keys.caller(key)
+        try:
+            caller = await keys.resolve(key)
+        except RevokedKeyError:
+            raise HTTPException(401, "device key revoked") from None
         if caller is None:
             raise HTTPException(401, "missing or unknown API key")
         if caller.role not in roles:

@@ -12,10 +12,12 @@ from pymongo import AsyncMongoClient
 
 from services.intake.api import router
 from services.intake.app_routes import router as field_app_router
+from services.intake.devices import DeviceRegistry, MongoDevices, device_caller
+from services.intake.devices_api import router as devices_router
 from services.intake.handlers import IntakeDeps
 from services.intake.kafka import intake_router
 from services.intake.settings import IntakeSettings
-from shared.collections import TRACKING_CODES
+from shared.collections import DEVICES, TRACKING_CODES
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
 from shared.http import ApiKeys, install_common
@@ -38,13 +40,17 @@ def create_app(
     store: EventStore | None = None,
     data_keys: DataKeyStore | None = None,
     tracking: TrackingIndex | None = None,
+    devices: DeviceRegistry | None = None,
 ) -> FastAPI:
-    """`broker`, `store` and `tracking` replace the real adapters (the in-memory tier
-    passes a broker under FastStream's TestKafkaBroker and in-memory store and index)."""
+    """`broker`, `store`, `tracking` and `devices` replace the real adapters (the
+    in-memory tier passes a broker under FastStream's TestKafkaBroker, in-memory store,
+    index and devices)."""
     settings = settings or IntakeSettings()
     client = client or mongo_client(settings)
     broker = broker or make_broker(settings.kafka_bootstrap, "jemput-intake")
     db = client[settings.mongo_db]
+    mongo_devices = MongoDevices(db[DEVICES])
+    registry: DeviceRegistry = devices or mongo_devices
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +62,8 @@ def create_app(
             tracking_key=settings.pseudonym_bytes(),
         )
         app.state.intake = deps
+        if devices is None:
+            await mongo_devices.ensure_indexes()
         broker.include_router(intake_router(settings, deps))
         async with broker:
             await broker.start()
@@ -65,17 +73,19 @@ def create_app(
 
     app = FastAPI(title="jemput intake", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.devices = registry
     checks = readiness(client, broker)
     app.state.readiness = {"mongo": checks["mongo"]}
     app.state.reported = {"kafka": checks["kafka"]}  # requests are taken without it
     install_common(
         app,
         "intake",
-        ApiKeys(settings.api_keys),
+        ApiKeys(settings.api_keys, lambda digest: device_caller(registry, digest)),
         settings.max_body_bytes,
         settings.max_in_flight_requests,
         settings.retry_after_seconds,
     )
     app.include_router(router)
+    app.include_router(devices_router)
     app.include_router(field_app_router)  # the officers' app at /app/ and its data
     return app

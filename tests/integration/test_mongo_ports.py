@@ -1,15 +1,18 @@
-"""The review queue, tracking index and data key contracts against the real MongoDB-wire server."""
+"""The review queue, tracking index, data key and device contracts against the real
+MongoDB-wire server."""
 
 from __future__ import annotations
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.intake.devices import MongoDevices
 from services.verification.review_queue import ReviewQueue
 from shared.eventstore.recorder import Document
 from shared.privacy.mongo_keys import MongoDataKeys
 from shared.tracking import MongoTrackingIndex
 from tests.contract.data_keys_contract import DataKeysContract
+from tests.contract.devices_contract import DevicesContract
 from tests.contract.review_queue_contract import ReviewQueueContract
 from tests.contract.tracking_index_contract import TrackingIndexContract
 
@@ -38,4 +41,15 @@ class TestMongoTrackingIndex(TrackingIndexContract):
 
 
 class TestMongoDataKeys(DataKeysContract):
+    pass
+
+
+@pytest.fixture
+async def devices(mongo_db: AsyncDatabase[Document]) -> MongoDevices:
+    registry = MongoDevices(mongo_db["devices"])
+    await registry.ensure_indexes()
+    return registry
+
+
+class TestMongoDevices(DevicesContract):
     pass

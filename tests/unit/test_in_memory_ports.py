@@ -1,13 +1,16 @@
-"""The review queue, tracking index and data key contracts, against in-memory versions."""
+"""The review queue, tracking index, data key and device contracts, against in-memory
+versions."""
 
 from __future__ import annotations
 
 import pytest
 
+from services.intake.devices import InMemoryDevices
 from services.verification.review_queue import InMemoryReviewQueue
 from shared.privacy.keys import InMemoryDataKeys
 from shared.tracking import InMemoryTrackingIndex
 from tests.contract.data_keys_contract import DataKeysContract
+from tests.contract.devices_contract import DevicesContract
 from tests.contract.review_queue_contract import ReviewQueueContract
 from tests.contract.tracking_index_contract import TrackingIndexContract
 
@@ -36,4 +39,13 @@ class TestInMemoryTrackingIndex(TrackingIndexContract):
 
 
 class TestInMemoryDataKeys(DataKeysContract):
+    pass
+
+
+@pytest.fixture
+def devices() -> InMemoryDevices:
+    return InMemoryDevices()
+
+
+class TestInMemoryDevices(DevicesContract):
     pass
