@@ -24,7 +24,6 @@ from services.intake.bootstrap import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from shared.collections import EVENTS
 from shared.eventstore.recorder import Document
-from shared.http import ApiKey, ApiKeys, Role, key_digest
 from tests.e2e.field_app_driver import (
     WAIT_MS,
     Applicant,
@@ -54,7 +53,7 @@ from tests.waiting import eventually
 
 SLOTS = 8  # intake sheds beyond this many at once (a browser opens 6 connections at most)
 DEVICE = "tablet-07"
-OFFICER_KEY = KEYS["officer-1"][1]
+SUPERVISOR = {"X-API-Key": KEYS["supervisor-1"][1]}
 
 
 @dataclass
@@ -67,6 +66,21 @@ class Field:
     url: str
     db: AsyncDatabase[Document]
     errors: list[str] = dataclasses.field(default_factory=list)  # the pages' script errors
+
+    async def enrol_device(self) -> str:
+        """The supervisor enrols the tablet: its key, shown once."""
+        answer = await self.jb.intake.post(
+            "/v1/devices",
+            json={"device_id": DEVICE, "office": "Kel. Bukit Duri"},
+            headers=SUPERVISOR,
+        )
+        assert answer.status_code == 201, answer.text
+        key: str = answer.json()["key"]
+        return key
+
+    async def revoke_device(self) -> None:
+        answer = await self.jb.intake.delete(f"/v1/devices/{DEVICE}", headers=SUPERVISOR)
+        assert answer.status_code == 204, answer.text
 
     async def context(self) -> tuple[BrowserContext, Page]:
         context = await self.browser.new_context(
@@ -83,10 +97,12 @@ class Field:
             self.errors.append(text)
 
     async def submitted(self) -> dict[str, int]:
-        """RequestSubmitted events in the log, per request id."""
+        """RequestSubmitted events in the log, per request id as the device sent it (stored
+        under the device's scope: any other sender's would be a defect)."""
         found: dict[str, int] = {}
         async for e in self.db[EVENTS].find({"event_type": "RequestSubmitted"}, {"payload": 1}):
-            rid = str(e["payload"]["request_id"])
+            scope, _, rid = str(e["payload"]["request_id"]).rpartition(":")
+            assert scope == f"device:{DEVICE}", "a request stored under another scope"
             found[rid] = found.get(rid, 0) + 1
         return found
 
@@ -105,7 +121,7 @@ async def field(mongo_db: AsyncDatabase[Document]) -> AsyncIterator[Field]:
             async_playwright() as p,
         ):
             browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            overload = Overload(INTAKE_PORT, SLOTS, OFFICER_KEY)
+            overload = Overload(INTAKE_PORT, SLOTS, KEYS["officer-1"][1])
             url = f"http://127.0.0.1:{PROXY_PORT}/app/"
             try:
                 running = Field(jb, app, proxy, overload, browser, url, mongo_db)
@@ -126,8 +142,9 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
     field: Field, tmp_path: Path
 ) -> None:
     f = field
+    key = await f.enrol_device()
     context, page = await f.context()
-    await enrol(page, DEVICE, OFFICER_KEY)
+    await enrol(page, DEVICE, key)
     await eventually(
         lambda: page.evaluate("navigator.serviceWorker.controller !== null"),
         within=30,
@@ -137,6 +154,11 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
 
     before = await go_offline(f, context)
     await page.reload()  # the app still opens: the service worker's copy
+    await page.get_by_label("PIN", exact=True).fill("135790")
+    await page.get_by_role("button", name="Buka", exact=True).click()
+    await expect(page.locator("#unlock-error")).to_have_text(
+        "PIN salah. Sisa percobaan sebelum jeda: 4."
+    )
     await unlock(page)
     await expect(page.locator("#offline")).to_be_visible()
 
@@ -166,7 +188,7 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
     for who in people:
         for value in who.personal:
             assert value not in kept, f"{who.kind} applicant's data in clear on the device"
-    assert OFFICER_KEY not in kept
+    assert key not in kept
     await page.screenshot(path=str(tmp_path / "field-app-outbox-offline.png"), full_page=True)
     assert f.proxy.forwarded == before, "intake heard from the device while it was offline"
     assert await f.submitted() == {}
@@ -229,9 +251,17 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
 async def test_a_revoked_device_key_is_told_plainly_and_loses_nothing(field: Field) -> None:
     f = field
     context, page = await f.context()
-    await enrol(page, DEVICE, OFFICER_KEY)
+    await page.get_by_label("ID perangkat").fill(DEVICE)
+    await page.get_by_label("Kunci perangkat").fill(KEYS["officer-1"][1])  # a person's key
+    await page.get_by_label("PIN baru").fill("246810")
+    await page.get_by_label("Ulangi PIN").fill("246810")
+    await page.get_by_role("button", name="Daftarkan").click()
+    await expect(page.locator("#enrol-error")).to_have_text(
+        "Ini bukan kunci perangkat: minta supervisor mendaftarkan perangkat ini."
+    )
+    await enrol(page, DEVICE, await f.enrol_device())
     await choose_point(page)
-    revoke(f, "officer-1")
+    await f.revoke_device()  # the tablet was reported lost, then found
     people = twenty_applicants()[:2]
     for who in people:
         await fill(page, who)
@@ -244,30 +274,13 @@ async def test_a_revoked_device_key_is_told_plainly_and_loses_nothing(field: Fie
     assert [e["state"] for e in await outbox(page)] == ["pending", "pending"]
     assert await f.submitted() == {}
 
-    new_key = "officer-new-key-0123456789"
-    grant(f, "officer-7", new_key)  # the supervisor enrols the device again: a new key
+    new_key = await f.enrol_device()  # the supervisor enrols it again: a new key
     await expect(page.get_by_label("Kunci perangkat")).to_be_visible()
     await page.get_by_label("Kunci perangkat").fill(new_key)
     await page.get_by_role("button", name="Daftarkan").click()
     await expect(page.locator("#count-pending")).to_have_text("0", timeout=WAIT_MS)
     assert await compare_device_with_store(f, await outbox(page), people) == []
     await context.close()
-
-
-def _keys(f: Field) -> dict[str, ApiKey]:
-    return {n: ApiKey(role=r, sha256=key_digest(k)) for n, (r, k) in KEYS.items()}
-
-
-def revoke(f: Field, name: str) -> None:
-    keys = _keys(f)
-    del keys[name]
-    f.intake.state.api_keys = ApiKeys(keys)
-
-
-def grant(f: Field, name: str, key: str) -> None:
-    keys = {n: k for n, k in _keys(f).items() if n != "officer-1"}
-    keys[name] = ApiKey(role=Role.OFFICER, sha256=key_digest(key))
-    f.intake.state.api_keys = ApiKeys(keys)
 
 
 async def compare_device_with_store(

@@ -19,8 +19,8 @@ export async function checkKey(deviceId, key) {
   } catch {
     throw new EnrolError("enrol_offline");
   }
-  if (response.status === 401 || response.status === 403) throw new EnrolError("key_unknown");
-  if (response.status === 404) return deviceId; // a server without per-device keys (a static officer key)
+  if (response.status === 401) throw new EnrolError("key_unknown");
+  if (response.status === 403) throw new EnrolError("key_not_device"); // an officer's key, not a device's
   if (!response.ok) throw new EnrolError("enrol_offline");
   const me = await response.json();
   if (me.device_id !== deviceId) throw new EnrolError("key_other_device");
