@@ -37,6 +37,13 @@ export function drawEntries(entries, data, t, lang) {
     code.className = "code";
     code.textContent = e.tracking_code ?? e.request_id;
     li.append(head, code);
+    const window = data.rules.offline_window_days, age = (Date.now() - Date.parse(e.captured_at)) / 86400000;
+    if (e.state === "pending" && window !== null && age > window) { // still sent: an officer looks at it
+      const note = document.createElement("p");
+      note.className = "note";
+      note.textContent = t("expired", window);
+      li.append(note);
+    }
     for (const error of e.errors ?? []) {
       const p = document.createElement("p");
       p.className = "error";
