@@ -28,7 +28,7 @@ export function checkForm(body, data, today) {
   if (a.phone && !PHONE.test(a.phone)) fail("applicant.phone", "phone");
 
   if (d.kind === "ektp_recording" && a.birth_date && a.birth_date <= today
-      && ageOn(a.birth_date, today) < rules.ektp_min_age && a.marital_status === "single") {
+      && ageOn(a.birth_date, today) < rules.ektp_min_age && (a.marital_status ?? "single") === "single") {
     fail("applicant.birth_date", "ektp_under_age", rules.ektp_min_age);
   }
   if (d.kind === "birth_certificate") {
