@@ -82,9 +82,12 @@ class Field:
         answer = await self.jb.intake.delete(f"/v1/devices/{DEVICE}", headers=SUPERVISOR)
         assert answer.status_code == 204, answer.text
 
-    async def context(self) -> tuple[BrowserContext, Page]:
+    async def context(self, width: int = 820, height: int = 1180) -> tuple[BrowserContext, Page]:
+        """A browser profile of its own (storage, service worker), a tablet by default."""
         context = await self.browser.new_context(
-            viewport={"width": 820, "height": 1180}, locale="id-ID", timezone_id="Asia/Jakarta"
+            viewport={"width": width, "height": height},
+            locale="id-ID",
+            timezone_id="Asia/Jakarta",
         )
         page = await context.new_page()
         page.on("pageerror", lambda error: self.errors.append(str(error)))
@@ -294,7 +297,7 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
 
 async def test_a_revoked_device_key_is_told_plainly_and_loses_nothing(field: Field) -> None:
     f = field
-    context, page = await f.context()
+    context, page = await f.context(width=390, height=844)  # a phone this time
     await page.get_by_label("ID perangkat").fill(DEVICE)
     await page.get_by_label("Kunci perangkat").fill(KEYS["officer-1"][1])  # a person's key
     await page.get_by_label("PIN baru").fill("246810")
@@ -319,10 +322,13 @@ async def test_a_revoked_device_key_is_told_plainly_and_loses_nothing(field: Fie
     assert await f.submitted() == {}
 
     new_key = await f.enrol_device()  # the supervisor enrols it again: a new key
-    await expect(page.get_by_label("Kunci perangkat")).to_be_visible()
-    await page.get_by_label("Kunci perangkat").fill(new_key)
-    await page.get_by_role("button", name="Daftarkan").click()
+    await page.get_by_role("button", name="English").click()  # the officer's language
+    await expect(status).to_contain_text("Nothing is lost: 2 requests stay on the device")
+    await expect(page.get_by_label("Device key")).to_be_visible()
+    await page.get_by_label("Device key").fill(new_key)
+    await page.get_by_role("button", name="Enrol").click()
     await expect(page.locator("#count-pending")).to_have_text("0", timeout=WAIT_MS)
+    await expect(status).to_have_text("Every request is sent.")
     assert await compare_device_with_store(f, await outbox(page), people) == []
     await context.close()
 

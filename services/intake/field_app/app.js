@@ -103,9 +103,10 @@ function touch() { // an idle tablet locks itself: the key leaves memory
 function openRekey() {
   rekeying = true;
   show("enrol", "main");
-  $("enrol-title").textContent = t("rekey");
+  $("enrol-title").dataset.i18n = "rekey";
+  document.querySelector("#enrol p[data-i18n]").dataset.i18n = "rekey_help";
+  for (const el of $("enrol").querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const id of ["enrol-pin", "enrol-pin2"]) { $(id).hidden = true; $(id).labels[0].hidden = true; }
-  document.querySelector("#enrol p[data-i18n]").textContent = t("rekey_help");
   $("enrol-device").value = session.deviceId;
   $("enrol-device").readOnly = true;
 }
