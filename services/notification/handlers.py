@@ -135,7 +135,7 @@ async def _send_once(
             await channel.send(Message(to, subject, text, key=nid, language=language))
         except ChannelError as exc:
             failures += not exc.unreachable
-            final = failures >= deps.max_attempts
+            final = exc.permanent or failures >= deps.max_attempts
             await _outcome(deps, record, event.request_id, nid, attempt, exc.code, final)
             if final:
                 await deps.dead_letter(

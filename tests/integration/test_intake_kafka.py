@@ -65,6 +65,10 @@ async def test_what_http_would_refuse_is_dead_lettered_from_the_topic_too(
         "encoding-bom": b"\xef\xbb\xbf" + text.encode(),
         "too_large": padded.encode(),
         "too_deep": b"[" * 100_000 + b"]" * 100_000,
+        # Issue 16 item 6: an address that names two recipients (the same model as HTTP).
+        "value_error-email": json.dumps(
+            {**form(applicant={"email": "root,probe@example.id"}), "request_id": "kafka-p-03"}
+        ).encode(),
     }
     async with (
         intake(settings),
@@ -90,6 +94,8 @@ async def test_what_http_would_refuse_is_dead_lettered_from_the_topic_too(
     assert kinds == sorted(k.partition("-")[0] for k in poison)
     assert len(dead) == len(poison)  # each once: no redelivery loop
     assert {d["reason"] for d in dead} == {"invalid"}
+    assert {d["errors"][0]["field"] for d in dead} == {"body", "applicant.email"}
+    assert "root,probe" not in json.dumps(dead)
     assert await events.count_documents({}) == 1  # only the good one
     assert ADULT_NIK not in json.dumps(dead)
 
