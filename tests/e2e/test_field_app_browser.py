@@ -267,6 +267,9 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
     )
     await page.locator(f'button[data-request-id="{entries[0]["request_id"]}"]').click()
     await expect(page.locator("#receipt svg path")).to_have_count(1)
+    status_page = f"http://127.0.0.1:{PROXY_PORT}/cek/#{entries[0]['tracking_code']}"
+    await expect(page.locator("#receipt-link")).to_have_text(status_page)
+    await expect(page.locator("#receipt svg")).to_have_attribute("aria-label", status_page)
     await page.locator("#receipt").screenshot(path=str(tmp_path / "field-app-receipt.png"))
     await close_receipt(page)
     await page.evaluate("scrollTo(0, 0)")

@@ -6,8 +6,10 @@ import qrcode from "./vendor/qrcode.mjs";
 const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 
+// The applicants' status page (/cek/, served by intake): the code in the fragment, which a
+// browser never sends to a server, so it stays out of every access log.
 export function statusUrl(code) {
-  return new URL(`status.html?code=${encodeURIComponent(code)}`, location.href).href;
+  return new URL(`/cek/#${encodeURIComponent(code)}`, location.origin).href;
 }
 
 /** A QR code as an SVG element: one path of dark modules, a quiet zone of 4. */
