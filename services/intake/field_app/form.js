@@ -85,7 +85,8 @@ export function clearForm() {
   const kind = selectedKind(), language = $("f-language").value;
   form().reset();
   showErrors([], () => "");
-  form().querySelector(`input[name="details.kind"][value="${kind}"]`).checked = true;
+  const radio = form().querySelector(`input[name="details.kind"][value="${kind}"]`);
+  if (radio) radio.checked = true; // the kind stays chosen for the next applicant
   $("f-language").value = language;
   showKind();
 }
