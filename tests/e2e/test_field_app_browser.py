@@ -336,6 +336,42 @@ async def test_a_revoked_device_key_is_told_plainly_and_loses_nothing(field: Fie
     await context.close()
 
 
+async def test_a_request_the_server_refuses_is_corrected_and_sent_under_its_id(
+    field: Field,
+) -> None:
+    """The form's checks are a first pass; the server is the judge. An address the form
+    let through and the server refuses comes back as "needs attention" with the field at
+    fault; corrected, it goes again under the same request id and is stored once."""
+    f = field
+    context, page = await f.context()
+    await enrol(page, DEVICE, await f.enrol_device())
+    await choose_point(page)
+    who = twenty_applicants()[7]  # a birth certificate
+    await fill(page, who)
+    await page.get_by_label("Email (boleh kosong)").fill("siti..aminah@example.id")
+    await save(page)
+    await close_receipt(page)
+    await expect(page.locator("#count-attention")).to_have_text("1", timeout=WAIT_MS)
+    [entry] = await outbox(page)
+    assert (entry["state"], entry["errors"][0]["field"]) == ("invalid", "applicant.email")
+    assert "siti..aminah" not in json.dumps(entry["errors"]), "the value sent, in clear"
+    assert await f.submitted() == {}
+
+    await page.get_by_role("button", name="Perbaiki").click()
+    await expect(page.locator("#e-applicant\\.email")).not_to_be_empty()
+    await expect(page.get_by_label("NIK", exact=True)).to_have_value(who.nik)
+    await page.get_by_label("Email (boleh kosong)").fill(who.email)
+    await save(page)
+    await close_receipt(page)
+    await expect(page.locator("#count-pending")).to_have_text("0", timeout=WAIT_MS)
+    await expect(page.locator("#count-attention")).to_have_text("0")
+    [sent] = await outbox(page)
+    assert (sent["request_id"], sent["state"]) == (entry["request_id"], "accepted")
+    assert sent["captured_at"] == entry["captured_at"], "the time of capture was changed"
+    assert await compare_device_with_store(f, [sent], [who]) == []
+    await context.close()
+
+
 async def compare_device_with_store(
     f: Field, entries: list[dict[str, Any]], people: list[Applicant]
 ) -> list[str]:
