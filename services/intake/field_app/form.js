@@ -9,7 +9,12 @@ export function drawChoices(data, lang) {
   const kind = selectedKind() ?? "ektp_recording";
   $("kinds").replaceChildren(...Object.keys(labels.kinds).map((k) => choice("radio", "details.kind", k, labels.kinds[k][lang], k === kind)));
   const ticked = new Set(checkedDocuments());
-  $("documents").replaceChildren(...Object.keys(labels.documents).map((d) => choice("checkbox", "documents", d, labels.documents[d][lang], ticked.has(d))));
+  $("documents").replaceChildren(...Object.keys(labels.documents).map((d) => {
+    const wrap = choice("checkbox", "documents", d, labels.documents[d][lang], ticked.has(d));
+    // The kinds whose rules name this document: only those show it.
+    wrap.dataset.kinds = Object.entries(data.rules.documents).filter(([, need]) => [...need.always, ...need.if_married].includes(d)).map(([k]) => k).join(" ");
+    return wrap;
+  }));
   const marital = $("f-marital"), current = marital.value || "single";
   marital.replaceChildren(...Object.entries(labels.marital_status).map(([v, l]) => option(v, l[lang])));
   marital.value = current;
@@ -32,12 +37,16 @@ export function option(value, text) {
 }
 
 const selectedKind = () => form().querySelector('input[name="details.kind"]:checked')?.value;
-const checkedDocuments = () => [...form().querySelectorAll('input[name="documents"]:checked')].map((i) => i.value);
+const checkedDocuments = () => [...form().querySelectorAll('input[name="documents"]:checked')]
+  .filter((i) => !i.closest(".field").hidden).map((i) => i.value); // another kind's stay unsent
 
 /** Only the kind's own fields are shown (and read). */
 export function showKind() {
   const kind = selectedKind();
   for (const set of form().querySelectorAll("fieldset[data-kind]")) set.hidden = set.dataset.kind !== kind;
+  const documents = [...$("documents").children];
+  for (const wrap of documents) wrap.hidden = !wrap.dataset.kinds.split(" ").includes(kind);
+  $("documents").closest("fieldset").hidden = documents.every((wrap) => wrap.hidden);
 }
 
 /** The body as the server takes it, without request id, time, device or place. */
