@@ -28,6 +28,7 @@ class CuttableProxy:
     def __init__(self, port: int, upstream: int) -> None:
         self.port, self.upstream = port, upstream
         self.is_open = True
+        self.stalling = False
         self.forwarded = 0
         self.refused = 0
         self._live: set[asyncio.StreamWriter] = set()
@@ -51,11 +52,22 @@ class CuttableProxy:
 
     def restore(self) -> None:
         self.is_open = True
+        self.stalling = False
+
+    def stall(self) -> None:
+        """A signal that takes requests and never answers (nothing reaches intake)."""
+        self.stalling = True
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self.is_open:
             self.refused += 1
             writer.transport.abort()
+            return
+        if self.stalling:
+            self._live.add(writer)
+            with contextlib.suppress(OSError):
+                while await reader.read(65536):
+                    pass  # taken, never forwarded, never answered
             return
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)
