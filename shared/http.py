@@ -11,13 +11,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.security import APIKeyHeader
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from shared.api_errors import FieldError, InvalidRequest
 from shared.api_keys import ApiKey, Caller, RevokedKeyError, Role, key_digest
@@ -113,6 +116,16 @@ def requires(*roles: Role) -> Callable[..., Awaitable[Caller]]:
     return check
 
 
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route takes at this request's path; where a route names the path
+    itself (`/v1/devices/me`), only those that do, not a pattern that also matches it
+    (`/v1/devices/{device_id}`: `me` is not a device id)."""
+    routes = iter_route_contexts(app.routes)  # what the OpenAPI document is made of
+    matching = [r for r in routes if r.path and compile_path(r.path)[0].match(request.url.path)]
+    literal = [route for route in matching if "{" not in (route.path or "{")]
+    return sorted({method for route in literal or matching for method in route.methods or ()})
+
+
 def invalid_parameter(name: str, message: str) -> RequestValidationError:
     """A 422 like pydantic's own, for a check a parameter's type cannot express."""
     return RequestValidationError([{"type": "value_error", "loc": ("query", name), "msg": message}])
@@ -181,6 +194,18 @@ def install_common(
     # breaker): callers hear "not now" in milliseconds, and the store is not piled on.
     store_down_until = [0.0]
     app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
+
+    @app.exception_handler(HTTPException)
+    async def refused(request: Request, exc: HTTPException) -> Response:
+        # FastAPI's own answer, but a 405's `Allow` names every method of the path: Starlette
+        # names only those of the first route that matched it (GET and POST /v1/devices are
+        # two routes).
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(app, request))
+        return await http_exception_handler(
+            request, HTTPException(exc.status_code, exc.detail, headers)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

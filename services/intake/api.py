@@ -154,9 +154,9 @@ async def followable(tracking_code: str, caller: FollowUpCaller, d: Deps) -> Tra
     one text whether the code exists or not (a verifier may follow up any request, so
     for a verifier a code that does not exist is a 404)."""
     found = await find(d, tracking_code)
-    if found is None:
-        raise HTTPException(404 if caller.role is Role.VERIFIER else 403, NO_CODE_OR_NOT_YOURS)
-    if not may_follow_up(found[1], caller.name, caller.role):
+    if found is None and caller.role is Role.VERIFIER:
+        raise HTTPException(404, NO_CODE)
+    if found is None or not may_follow_up(found[1], caller.name, caller.role):
         raise HTTPException(403, NO_CODE_OR_NOT_YOURS)
     return found[0]
 

@@ -100,7 +100,8 @@ def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:
         decoder=raw_body,
         description="Request submissions from other systems",
     )
-    async def on_submission(body: bytes, msg: KafkaMessage) -> None:
+    async def on_submission(body: bytes | None, msg: KafkaMessage) -> None:
+        body = body or b""  # a message without a value (a tombstone) is refused as not JSON
         refused = await take_or_refuse(deps, settings, body)
         if refused is not None:
             await _dead_letter(deps, dead_letters, msg, body, refused)

@@ -192,3 +192,15 @@ async def test_a_request_stored_before_ids_were_scoped_still_reads_and_follows_u
     assert refused.status_code == 403
     await tier.settled()
     assert len(await tier.events(stream, "RequestSubmitted")) == 1
+
+
+async def test_a_method_a_path_does_not_take_names_those_it_does(tier: ServiceTier) -> None:
+    """Two routes share /v1/devices (GET, POST): `Allow` names both, as the OpenAPI
+    document does (schemathesis checks it in the e2e tier)."""
+    devices = await tier.intake.request("OPTIONS", "/v1/devices", headers=SUPERVISOR)
+    assert (devices.status_code, devices.headers["Allow"]) == (405, "GET, POST")
+    me = await tier.intake.request("PUT", "/v1/devices/me", headers=SUPERVISOR)
+    assert (me.status_code, me.headers["Allow"]) == (405, "GET")
+    one = await tier.intake.request("PUT", "/v1/devices/tablet-07", headers=SUPERVISOR)
+    assert (one.status_code, one.headers["Allow"]) == (405, "DELETE")
+    assert one.json() == {"detail": "Method Not Allowed"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from services.intake.api import NO_CODE
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.unit.service_tier.requests import birth, status, submit
 from tests.unit.service_tier.tier import ServiceTier, as_
@@ -155,7 +156,7 @@ async def test_an_open_request_can_be_withdrawn_a_decided_one_cannot(
     as_verifier = await tier.intake.post(
         "/v1/requests/JB-00000-00000/withdraw", json={"reason": "x"}, headers=as_("verifier-1")
     )
-    assert as_verifier.status_code == 404
+    assert (as_verifier.status_code, as_verifier.json()) == (404, {"detail": NO_CODE})
 
 
 async def test_documents_brought_later_get_the_request_decided_again(

@@ -99,6 +99,7 @@ def poison() -> list[tuple[bytes, str]]:
         (b"\xef\xbb\xbf" + text.encode(), "encoding"),
         (json.dumps(padded).encode(), "too_large"),
         (b"[" * 100_000 + b"]" * 100_000, "too_deep"),
+        (b"", "json_invalid"),
     ]
 
 
