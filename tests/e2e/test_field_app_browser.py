@@ -302,7 +302,9 @@ async def test_twenty_requests_taken_offline_arrive_once_through_a_flapping_netw
     keep(tmp_path, {"shed": batches.shed, "cut": batches.cut, "refused": f.proxy.refused})
 
 
-async def test_a_revoked_device_key_is_told_plainly_and_loses_nothing(field: Field) -> None:
+async def test_a_revoked_device_key_is_told_plainly_and_loses_nothing(
+    field: Field, tmp_path: Path
+) -> None:
     f = field
     context, page = await f.context(width=390, height=844)  # a phone this time
     await page.get_by_label("ID perangkat").fill(DEVICE)
@@ -331,6 +333,7 @@ async def test_a_revoked_device_key_is_told_plainly_and_loses_nothing(field: Fie
     new_key = await f.enrol_device()  # the supervisor enrols it again: a new key
     await page.get_by_role("button", name="English").click()  # the officer's language
     await expect(status).to_contain_text("Nothing is lost: 2 requests stay on the device")
+    await page.screenshot(path=str(tmp_path / "field-app-revoked-phone.png"))
     await expect(page.get_by_label("Device key")).to_be_visible()
     await page.get_by_label("Device key").fill(new_key)
     await page.get_by_role("button", name="Enrol").click()
@@ -338,6 +341,7 @@ async def test_a_revoked_device_key_is_told_plainly_and_loses_nothing(field: Fie
     await expect(status).to_have_text("Every request is sent.")
     assert await compare_device_with_store(f, await outbox(page), people) == []
     await context.close()
+    keep(tmp_path)
 
 
 async def test_a_request_the_server_refuses_is_corrected_and_sent_under_its_id(
@@ -406,10 +410,11 @@ async def compare_device_with_store(
     return problems
 
 
-def keep(folder: Path, network: dict[str, int]) -> None:
+def keep(folder: Path, network: dict[str, int] | None = None) -> None:
     """The screenshots in .local/artifacts/ (ignored by git), with what the network did."""
     kept = Path(".local/artifacts/field-app-browser")
     kept.mkdir(parents=True, exist_ok=True)
     for png in folder.glob("*.png"):
         shutil.copy(png, kept / png.name)
-    (kept / "network.json").write_text(json.dumps(network) + "\n")
+    if network is not None:
+        (kept / "network.json").write_text(json.dumps(network) + "\n")
