@@ -28,8 +28,9 @@ from shared.messaging.consumers import raw_body
 from shared.privacy.dead_letters import dead_letter
 
 log = logging.getLogger(__name__)
-# A dead letter keeps at most this much of a body (sealed, it grows by a third, and
-# undecodable bytes thrice): the entry stays under Kafka's default 1 MB message limit.
+# A dead letter keeps a body that could be taken (UTF-8, within the size limit) whole, so
+# that it can be replayed after a fix; of any other, this much (sealed, a body grows by a
+# third, and undecodable bytes thrice): the entry stays under Kafka's 1 MB message limit.
 KEPT_BODY_BYTES = 128 * 1024
 FIRST_PAUSE_SECONDS, LONGEST_PAUSE_SECONDS, MAX_PAUSE_SECONDS = 0.5, 5.0, 180.0
 
@@ -104,20 +105,35 @@ def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:
         body = body or b""  # a message without a value (a tombstone) is refused as not JSON
         refused = await take_or_refuse(deps, settings, body)
         if refused is not None:
-            await _dead_letter(deps, dead_letters, msg, body, refused)
+            await _dead_letter(deps, settings, dead_letters, msg, body, refused)
 
     return router
 
 
+def kept_body(body: bytes, max_bytes: int) -> bytes:
+    """What of a refused body its dead letter keeps (KEPT_BODY_BYTES)."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body[:KEPT_BODY_BYTES]
+    return body if len(body) <= max_bytes else body[:KEPT_BODY_BYTES]
+
+
 async def _dead_letter(
-    deps: IntakeDeps, publisher: DefaultPublisher, msg: KafkaMessage, body: bytes, refused: Refused
+    deps: IntakeDeps,
+    settings: IntakeSettings,
+    publisher: DefaultPublisher,
+    msg: KafkaMessage,
+    body: bytes,
+    refused: Refused,
 ) -> None:
     # A form may be in the body, in clear: it is sealed; a huge one is cut short.
-    size = {"body_bytes": len(body), "body_truncated": len(body) > KEPT_BODY_BYTES}
+    kept = kept_body(body, settings.max_body_bytes)
+    size = {"body_bytes": len(body), "body_truncated": len(kept) < len(body)}
     entry = await dead_letter(
         deps.histories.personal,
         msg.raw_message,
-        body[:KEPT_BODY_BYTES],
+        kept,
         refused.reason,
         errors=refused.errors,
         **size,
