@@ -4,6 +4,7 @@ settings read them, the HTTP layer (http.py) checks callers against them."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -24,3 +25,13 @@ class ApiKey(BaseModel):
 
 def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str  # a static key's name, `device:<device id>`, or `kafka:<topic>`
+    role: Role
+
+
+class RevokedKeyError(Exception):
+    """The key was valid once and has been revoked (a device's key: services/intake)."""

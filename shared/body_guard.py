@@ -9,33 +9,21 @@ POST, PUT or PATCH), which runs first. What it checks:
   smuggling starts) is 400;
 - a body larger than the limit is 413, counted on the bytes that arrive, whatever the
   headers say (a Content-Length can lie; a chunked body has none);
-- a body that is not `application/json` in UTF-8 is 415: no `+json` variants, no other
-  charsets, no byte-order marks (the same bytes must mean the same thing to every reader);
-- a JSON object with a key twice is 422: parsers disagree on which one wins, and the
-  one that was checked need not be the one that is stored.
+- a body that is not `application/json` is 415: no `+json` variants, no other charsets;
+- then the body is read as every door reads one (shared/json_body.py, which the intake
+  topic uses too): not UTF-8 or with a byte-order mark is 415; a key twice in one object,
+  NaN, or nesting deeper than its limit is 422.
 Malformed JSON passes through to the framework, which names it as such.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.json_body import BodyError, MalformedJsonError, parse_json_body
+
 WITH_BODY = {"POST", "PUT", "PATCH"}
-
-
-class DuplicateKeyError(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise DuplicateKeyError
-    return dict(pairs)
 
 
 def _json_media_type(value: str) -> bool:
@@ -97,20 +85,15 @@ class BodyGuard:
 
         await self.app(scope, replay, send)
 
-    @staticmethod
-    def _check(content_type: str, body: bytes) -> JSONResponse | None:
+    def _check(self, content_type: str, body: bytes) -> JSONResponse | None:
         if not body:
             return None
         if not _json_media_type(content_type):
             return _refusal(415, "send application/json (UTF-8)")
-        if body.startswith(b"\xef\xbb\xbf"):
-            return _refusal(415, "no byte-order mark: plain UTF-8", "encoding")
         try:
-            json.loads(body.decode("utf-8"), object_pairs_hook=_no_duplicates)
-        except UnicodeDecodeError:
-            return _refusal(415, "the body is not UTF-8", "encoding")
-        except DuplicateKeyError:
-            return _refusal(422, "a key appears twice in one object", "duplicate_key")
-        except ValueError:
-            return None  # malformed JSON: the framework says so, field by field
+            parse_json_body(body, self.max_bytes)  # the intake topic reads with it too
+        except MalformedJsonError:
+            return None  # the framework says so, with where it broke
+        except BodyError as exc:
+            return _refusal(exc.status, exc.detail, exc.error if exc.status != 413 else None)
         return None

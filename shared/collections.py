@@ -18,6 +18,9 @@ AUDIT_ACCESS = "audit_access"  # who read whose history, for which case
 # Applicants' data keys, wrapped by the KEK: apart from the log, so that destroying one
 # erases a class of personal data while the log stays insert-only (docs/adr/0009-personal-data.md).
 DATA_KEYS = "data_keys"
+# Officers' devices and the digests of their keys (intake; services/intake/devices.py).
+# Not rebuildable from the log: enrolments are configuration, not events.
+DEVICES = "devices"
 DASHBOARD_REQUESTS = "dashboard_requests"  # one row a request, without personal data
 DASHBOARD_STREAMS = "dashboard_streams"  # stream id -> the version the rows have applied
 RATE_LIMITS = "rate_limits"  # slots of the public lookups' fixed windows (shared/rate_limit.py)
@@ -69,4 +72,5 @@ OWNERS: dict[str, Ownership] = {
     DASHBOARD_REQUESTS: Ownership(_parts("dashboard"), _parts(), ""),
     DASHBOARD_STREAMS: Ownership(_parts("dashboard"), _parts(), ""),
     RATE_LIMITS: Ownership(_parts("intake"), _parts(), ""),
+    DEVICES: Ownership(_parts("intake"), _parts(), ""),
 }

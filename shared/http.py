@@ -7,32 +7,35 @@ import hmac
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.security import APIKeyHeader
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from shared import tracing
 from shared.api_errors import FieldError, InvalidRequest
-from shared.api_keys import ApiKey, Role, key_digest
+from shared.api_keys import ApiKey, Caller, RevokedKeyError, Role, key_digest
 from shared.body_guard import BodyGuard
 from shared.eventstore.errors import ConcurrencyError, store_unavailable
 from shared.page_headers import SecurityHeaders
 from shared.settings import ServiceSettings
 from shared.store_breaker import StoreBreaker, probe_while_serving
 
-__all__ = [  # ApiKey, Role and key_digest live in api_keys.py (no FastAPI); kept here too
+__all__ = [  # ApiKey, Caller, Role, … live in api_keys.py (no FastAPI); kept here too
     "FASTAPI_OFF",
     "ApiKey",
     "ApiKeys",
     "Caller",
+    "RevokedKeyError",
     "Role",
     "field_errors",
     "install_common",
@@ -67,17 +70,22 @@ IN_FLIGHT = Gauge("jemput_http_in_flight", "Requests being handled now", ["servi
 UNLIMITED_PATHS = ("/health/", "/metrics")  # never shed: probes must see an overloaded process
 
 
-@dataclass(frozen=True)
-class Caller:
-    name: str
-    role: Role
+# Keys beyond the settings' static ones (intake's device keys), looked up by the key's
+# digest on every request: revocation holds at once, on every instance. None: unknown.
+KeyLookup = Callable[[str], Awaitable[Caller | None]]
 
 
 class ApiKeys:
-    def __init__(self, keys: Mapping[str, ApiKey]) -> None:
+    def __init__(self, keys: Mapping[str, ApiKey], lookup: KeyLookup | None = None) -> None:
+        # A static key's name must not look like a scope jemput gives (`device:…`,
+        # `kafka:…`): request ids are scoped by caller name (shared/domain/request_ids.py).
+        if any(":" in name for name in keys):
+            raise ValueError("API key names must not contain ':' (reserved for device keys)")
         self._by_digest = {k.sha256: Caller(name, k.role) for name, k in keys.items()}
+        self._lookup = lookup
 
     def caller(self, presented: str | None) -> Caller | None:
+        """A static key's caller (from the settings), or None."""
         if not presented:
             return None
         digest = key_digest(presented)
@@ -85,6 +93,13 @@ class ApiKeys:
             if hmac.compare_digest(known, digest):
                 return caller
         return None
+
+    async def resolve(self, presented: str | None) -> Caller | None:
+        """The caller of a static key, else of a looked-up one (RevokedKeyError), or None."""
+        caller = self.caller(presented)
+        if caller is None and presented and self._lookup is not None:
+            return await self._lookup(key_digest(presented))
+        return caller
 
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -97,7 +112,10 @@ def requires(*roles: Role) -> Callable[..., Awaitable[Caller]]:
         request: Request, key: Annotated[str | None, Depends(api_key_header)]
     ) -> Caller:
         keys: ApiKeys = request.app.state.api_keys
-        caller = keys.caller(key)
+        try:
+            caller = await keys.resolve(key)
+        except RevokedKeyError:
+            raise HTTPException(401, "device key revoked") from None
         if caller is None:
             raise HTTPException(401, "missing or unknown API key")
         if caller.role not in roles:
@@ -105,6 +123,16 @@ def requires(*roles: Role) -> Callable[..., Awaitable[Caller]]:
         return caller
 
     return check
+
+
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route takes at this request's path; where a route names the path
+    itself (`/v1/devices/me`), only those that do, not a pattern that also matches it
+    (`/v1/devices/{device_id}`: `me` is not a device id)."""
+    routes = iter_route_contexts(app.routes)  # what the OpenAPI document is made of
+    matching = [r for r in routes if r.path and compile_path(r.path)[0].match(request.url.path)]
+    literal = [route for route in matching if "{" not in (route.path or "{")]
+    return sorted({method for route in literal or matching for method in route.methods or ()})
 
 
 def invalid_parameter(name: str, message: str) -> RequestValidationError:
@@ -189,6 +217,18 @@ def install_common(
         )
     app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeaders)  # on every answer, the pages' above all
+
+    @app.exception_handler(HTTPException)
+    async def refused(request: Request, exc: HTTPException) -> Response:
+        # FastAPI's own answer, but a 405's `Allow` names every method of the path: Starlette
+        # names only those of the first route that matched it (GET and POST /v1/devices are
+        # two routes).
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(app, request))
+        return await http_exception_handler(
+            request, HTTPException(exc.status_code, exc.detail, headers)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

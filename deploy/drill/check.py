@@ -32,6 +32,7 @@ from deploy.benchkit.percentiles import percentile
 from deploy.benchkit.reports import text_or_empty
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
+from shared.domain.request_ids import as_sent
 from shared.eventstore.digest import Checkpoint
 
 from .history import History, answer
@@ -173,7 +174,7 @@ class Checker:
             done = await events.distinct(
                 "payload.request_id", {"event_type": {"$in": list(TERMINAL)}}
             )
-            if want <= set(done):
+            if want <= {as_sent(r) for r in done}:  # stored scoped by the drill's key
                 return
             await asyncio.sleep(1.0)
 
@@ -188,7 +189,7 @@ class Checker:
         ):
             ids[e["event_id"]] += 1
             versions.setdefault(e["stream_id"], []).append(e["version"])
-            kind, rid = e["event_type"], e["payload"].get("request_id")
+            kind, rid = e["event_type"], as_sent(e["payload"].get("request_id") or "")
             if kind == "RequestSubmitted":
                 submitted[rid] += 1
             elif kind in TERMINAL:

@@ -89,6 +89,7 @@ jemput is running:
   audit         http://127.0.0.1:8004/docs    (auditor key: $auditor_key)
                 the CLI on this installation: JEMPUT_ENV_FILE=$keys JEMPUT_MONGO_URL=$JEMPUT_MONGO_URL JEMPUT_KAFKA_BOOTSTRAP=$JEMPUT_KAFKA_BOOTSTRAP .venv/bin/jemput-audit --help
   dashboard     http://127.0.0.1:8006/        (supervisor key: $supervisor_key)
+  officers' app http://127.0.0.1:8001/app/    (enrol a tablet first: docs/officers.md)
   relay         http://127.0.0.1:8005/health/ready
   emails        $state/mail/  (SMTP sink on 127.0.0.1:$JEMPUT_SMTP_PORT)
   logs          $logs/

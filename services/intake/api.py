@@ -18,6 +18,7 @@ from services.intake.handlers import (
     WithdrawBody,
     add_documents,
     find,
+    may_follow_up,
     status_view,
     submit,
     withdraw_request,
@@ -33,6 +34,10 @@ NO_CODE = "no request with this tracking code"
 CONFLICT = "The request id was used before for a different request"
 CLOSED = "The request is already decided or withdrawn"
 NOT_ASKED = "The request is not waiting for documents, or none were named"
+NO_CODE_OR_NOT_YOURS = (
+    "no request with this tracking code that this key may follow up "
+    "(the device that took it, or a verifier, may)"
+)
 Officer = Annotated[Caller, Depends(requires(Role.OFFICER, Role.SERVICE))]
 
 
@@ -145,22 +150,34 @@ async def status(tracking_code: str, d: Deps, lang: Language | None = None) -> S
     return status_view(found[1], lang)
 
 
-async def tracked(tracking_code: str, d: Deps) -> Tracked:
+FollowUpCaller = Annotated[Caller, Depends(requires(Role.OFFICER, Role.SERVICE, Role.VERIFIER))]
+
+
+async def followable(tracking_code: str, caller: FollowUpCaller, d: Deps) -> Tracked:
+    """The request, if this caller may follow it up (may_follow_up). Anyone else hears
+    one text whether the code exists or not (a verifier may follow up any request, so
+    for a verifier a code that does not exist is a 404)."""
     found = await find(d, tracking_code)
-    if found is None:
+    if found is None and caller.role is Role.VERIFIER:
         raise HTTPException(404, NO_CODE)
+    if found is None or not may_follow_up(found[1], caller.name, caller.role):
+        raise HTTPException(403, NO_CODE_OR_NOT_YOURS)
     return found[0]
 
 
-Found = Annotated[Tracked, Depends(tracked)]
+Followable = Annotated[Tracked, Depends(followable)]
+FOLLOW_UP_ERRORS = (*GUARDED, *WITH_BODY, 404, 409)
 
 
 @router.post(
     "/requests/{tracking_code}/withdraw",
     status_code=204,
-    responses=errors(*GUARDED, *WITH_BODY, 404, 409, e404=NO_CODE, e409=CLOSED),
+    responses=errors(*FOLLOW_UP_ERRORS, e403=NO_CODE_OR_NOT_YOURS, e404=NO_CODE, e409=CLOSED),
 )
-async def withdraw(request: Found, body: WithdrawBody, caller: Officer, d: Deps) -> None:
+async def withdraw(
+    request: Followable, body: WithdrawBody, caller: FollowUpCaller, d: Deps
+) -> None:
+    """Withdraw a request: by the device (key) that took it, or a verifier."""
     try:
         await withdraw_request(d, request, caller.name, body.reason)
     except DomainError as exc:
@@ -170,10 +187,13 @@ async def withdraw(request: Found, body: WithdrawBody, caller: Officer, d: Deps)
 @router.post(
     "/requests/{tracking_code}/documents",
     status_code=204,
-    responses=errors(*GUARDED, *WITH_BODY, 404, 409, e404=NO_CODE, e409=NOT_ASKED),
+    responses=errors(*FOLLOW_UP_ERRORS, e403=NO_CODE_OR_NOT_YOURS, e404=NO_CODE, e409=NOT_ASKED),
 )
-async def documents(request: Found, body: DocumentsBody, caller: Officer, d: Deps) -> None:
-    """Documents the applicant brought after verification asked for them."""
+async def documents(
+    request: Followable, body: DocumentsBody, caller: FollowUpCaller, d: Deps
+) -> None:
+    """Documents the applicant brought after verification asked for them: by the device
+    (key) that took the request, or a verifier."""
     try:
         await add_documents(d, request, caller.name, body.documents)
     except DomainError as exc:

@@ -11,11 +11,14 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from services.intake.api import router
+from services.intake.app_routes import router as field_app_router
+from services.intake.devices import DeviceRegistry, MongoDevices, device_caller
+from services.intake.devices_api import router as devices_router
 from services.intake.handlers import IntakeDeps
 from services.intake.kafka import intake_router
 from services.intake.public import install_public
 from services.intake.settings import IntakeSettings
-from shared.collections import TRACKING_CODES
+from shared.collections import DEVICES, TRACKING_CODES
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
 from shared.http import FASTAPI_OFF, ApiKeys, install_common
@@ -40,13 +43,17 @@ def create_app(
     data_keys: DataKeyStore | None = None,
     tracking: TrackingIndex | None = None,
     rate_slots: SlotStore | None = None,
+    devices: DeviceRegistry | None = None,
 ) -> FastAPI:
-    """`broker`, `store`, `tracking` and `rate_slots` replace the real adapters (the in-memory tier
-    passes a broker under FastStream's TestKafkaBroker and in-memory store and index)."""
+    """`broker`, `store`, `tracking`, `rate_slots` and `devices` replace the real adapters
+    (the in-memory tier passes a broker under FastStream's TestKafkaBroker, in-memory
+    store, index, slots and devices)."""
     settings = settings or IntakeSettings()
     client = client or mongo_client(settings)
     broker = broker or make_broker(settings.kafka_bootstrap, "jemput-intake")
     db = client[settings.mongo_db]
+    mongo_devices = MongoDevices(db[DEVICES])
+    registry: DeviceRegistry = devices or mongo_devices
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +65,8 @@ def create_app(
             tracking_key=settings.pseudonym_bytes(),
         )
         app.state.intake = deps
+        if devices is None:
+            await mongo_devices.ensure_indexes()
         broker.include_router(intake_router(settings, deps))
         async with broker:
             await broker.start()
@@ -73,17 +82,20 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.devices = registry
     checks = readiness(client, broker)
     app.state.readiness = {"mongo": checks["mongo"]}
     app.state.reported = {"kafka": checks["kafka"]}  # requests are taken without it
     install_common(
         app,
         "intake",
-        ApiKeys(settings.api_keys),
+        ApiKeys(settings.api_keys, lambda digest: device_caller(registry, digest)),
         settings.max_body_bytes,
         settings.max_in_flight_requests,
         settings.retry_after_seconds,
     )
     app.include_router(router)
     install_public(app, settings, db, rate_slots)  # the status page /cek/, limits on guessing
+    app.include_router(devices_router)
+    app.include_router(field_app_router)  # the officers' app at /app/ and its data
     return app

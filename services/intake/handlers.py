@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from shared.api_keys import Role
 from shared.domain.applicant import (
     ApplicantHistory,
     DomainError,
@@ -26,6 +27,7 @@ from shared.domain.applicant import (
 )
 from shared.domain.applicant import submit as submit_request
 from shared.domain.messages import Reason, next_step, reason_codes
+from shared.domain.request_ids import scoped
 from shared.domain.requests import Document, Language, RequestForm, Text
 from shared.eventstore.store import IdempotencyConflictError
 from shared.histories import ApplicantHistories, ToRecord, derived_id
@@ -100,7 +102,10 @@ class SubmissionConflictError(ValueError):
 async def submit(
     deps: IntakeDeps, submission: Submission, caller: str, channel: str, new_request_id: str
 ) -> Accepted:
-    request_id = submission.request_id or new_request_id
+    """Record a request under the caller's scope (shared/domain/request_ids.py): one
+    caller's ids are not another's, so nobody can claim a device's ids before it."""
+    sent_id = submission.request_id or new_request_id
+    request_id = scoped(caller, sent_id)
     form = submission.form()
     stream_id = deps.histories.stream_of(form.applicant.nik)
     code = tracking_code(deps.tracking_key, request_id)
@@ -119,12 +124,29 @@ async def submit(
         return [ToRecord(event, derived_id("submitted", request_id), submission.occurred_at)]
 
     try:
-        _, recorded = await deps.histories.record(stream_id, decide, correlation_id=request_id)
+        history, recorded = await deps.histories.record(
+            stream_id, decide, correlation_id=request_id
+        )
     except IdempotencyConflictError:
         raise SubmissionConflictError from None
-    return Accepted(
-        request_id=request_id, tracking_code=code, result="accepted" if recorded else "duplicate"
+    # A request this caller sent before ids were scoped answers with its own code.
+    earlier = (
+        None
+        if recorded or request_id in history.requests
+        else history.sent_before_scoping(sent_id, caller)
     )
+    return Accepted(
+        request_id=sent_id,
+        tracking_code=code if earlier is None else earlier.tracking_code,
+        result="accepted" if recorded else "duplicate",
+    )
+
+
+def may_follow_up(request: RequestState, caller: str, role: Role) -> bool:
+    """Who may withdraw a request or add its documents: the caller that took it (the same
+    device or key) or a verifier. Its tracking code is on the applicant's receipt, so
+    holding the code is not enough."""
+    return role is Role.VERIFIER or request.submitted_by == caller
 
 
 class StatusView(BaseModel):

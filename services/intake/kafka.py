@@ -1,13 +1,19 @@
 """Intake over Kafka, for systems that post events instead of calling HTTP.
 
-Same schema and checks as HTTP. A message that is not a valid submission goes to the
-dead-letter topic with field-level reasons (never the values) and the consumer goes on;
-offsets are committed only after the request is stored (or dead-lettered).
+The same checks as HTTP: the body is read by the one reader both doors share
+(shared/json_body.py: size, strict UTF-8 without BOM, no duplicate keys, bounded
+nesting), then the same model. Whatever goes wrong with one message sends it to the
+dead-letter topic with its reason (field-level, never the values) and the consumer goes
+on: only a store outage is not the message's fault, and it is waited out in place
+(ADR 7), never dead-lettered. Offsets are committed only after the request is stored
+(or dead-lettered). Requests are submitted as `kafka:<topic>`: their ids are that
+source's own (shared/domain/request_ids.py).
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import logging
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage, KafkaRouter, Topic
@@ -16,9 +22,70 @@ from pydantic import ValidationError
 
 from services.intake.handlers import IntakeDeps, Submission, SubmissionConflictError, submit
 from services.intake.settings import IntakeSettings
+from shared.eventstore.errors import store_unavailable
 from shared.http import field_errors
+from shared.json_body import BodyError, parse_json_body
 from shared.messaging.consumers import raw_body
 from shared.privacy.dead_letters import dead_letter
+
+log = logging.getLogger(__name__)
+# A dead letter keeps a body that could be taken (UTF-8, within the size limit) whole, so
+# that it can be replayed after a fix; of any other, this much (sealed, a body grows by a
+# third, and undecodable bytes thrice): the entry stays under Kafka's 1 MB message limit.
+KEPT_BODY_BYTES = 128 * 1024
+FIRST_PAUSE_SECONDS, LONGEST_PAUSE_SECONDS, MAX_PAUSE_SECONDS = 0.5, 5.0, 180.0
+
+
+class Refused(Exception):
+    """The message cannot be taken: why, for its dead letter."""
+
+    def __init__(self, reason: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(reason)
+        self.reason, self.errors = reason, errors
+
+
+async def take(deps: IntakeDeps, settings: IntakeSettings, body: bytes) -> None:
+    """Store the submission in `body`, or raise Refused (or a store outage)."""
+    try:
+        submission = Submission.model_validate(parse_json_body(body, settings.max_body_bytes))
+    except BodyError as exc:
+        raise Refused("invalid", [exc.as_field_error()]) from None
+    except ValidationError as exc:
+        raise Refused("invalid", field_errors(exc)) from None
+    if submission.request_id is None:
+        message = "request_id is required on the intake topic"
+        raise Refused("invalid", [{"field": "request_id", "error": "missing", "message": message}])
+    try:
+        await submit(deps, submission, "kafka:" + settings.intake_topic, "kafka", "")
+    except SubmissionConflictError as exc:
+        raise Refused(
+            "conflict", [{"field": "request_id", "error": "conflict", "message": str(exc)}]
+        ) from None
+
+
+async def take_or_refuse(deps: IntakeDeps, settings: IntakeSettings, body: bytes) -> Refused | None:
+    """None once stored; why not otherwise. A store outage is waited out (a doubling
+    pause, up to MAX_PAUSE_SECONDS, then raised: the message comes again); anything else
+    that goes wrong is the message's fault, whatever it is (a RecursionError is not a
+    ValueError), and must not bring it back again and again."""
+    waited, pause = 0.0, FIRST_PAUSE_SECONDS
+    while True:
+        try:
+            await take(deps, settings, body)
+            return None
+        except Refused as refused:
+            return refused
+        except Exception as exc:
+            if not store_unavailable(exc):
+                log.error("intake message failed", extra={"error_type": type(exc).__name__})
+                what = {"field": "body", "error": "unreadable"}
+                return Refused(
+                    "error", [{**what, "message": f"could not be taken ({type(exc).__name__})"}]
+                )
+            if waited >= MAX_PAUSE_SECONDS:
+                raise
+        await asyncio.sleep(pause)
+        waited, pause = waited + pause, min(pause * 2, LONGEST_PAUSE_SECONDS)
 
 
 def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:
@@ -35,30 +102,41 @@ def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:
         decoder=raw_body,
         description="Request submissions from other systems",
     )
-    async def on_submission(body: bytes, msg: KafkaMessage) -> None:
-        try:
-            submission = Submission.model_validate(json.loads(body))
-            if submission.request_id is None:
-                raise ValueError("request_id is required on the intake topic")
-            await submit(deps, submission, "kafka:" + settings.intake_topic, "kafka", "")
-        except ValidationError as exc:
-            await _dead_letter(deps, dead_letters, msg, body, "invalid", field_errors(exc))
-        except (ValueError, SubmissionConflictError) as exc:  # JSON errors are ValueErrors
-            reason = "conflict" if isinstance(exc, SubmissionConflictError) else "invalid"
-            detail = str(exc) if not isinstance(exc, json.JSONDecodeError) else "not JSON"
-            await _dead_letter(deps, dead_letters, msg, body, reason, [{"message": detail}])
+    async def on_submission(body: bytes | None, msg: KafkaMessage) -> None:
+        body = body or b""  # a message without a value (a tombstone) is refused as not JSON
+        refused = await take_or_refuse(deps, settings, body)
+        if refused is not None:
+            await _dead_letter(deps, settings, dead_letters, msg, body, refused)
 
     return router
 
 
+def kept_body(body: bytes, max_bytes: int) -> bytes:
+    """What of a refused body its dead letter keeps (KEPT_BODY_BYTES)."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body[:KEPT_BODY_BYTES]
+    return body if len(body) <= max_bytes else body[:KEPT_BODY_BYTES]
+
+
 async def _dead_letter(
     deps: IntakeDeps,
+    settings: IntakeSettings,
     publisher: DefaultPublisher,
     msg: KafkaMessage,
     body: bytes,
-    reason: str,
-    errors: list[dict[str, str]],
+    refused: Refused,
 ) -> None:
-    # A form may be in the body, in clear: it is sealed.
-    entry = await dead_letter(deps.histories.personal, msg.raw_message, body, reason, errors=errors)
+    # A form may be in the body, in clear: it is sealed; a huge one is cut short.
+    kept = kept_body(body, settings.max_body_bytes)
+    size = {"body_bytes": len(body), "body_truncated": len(kept) < len(body)}
+    entry = await dead_letter(
+        deps.histories.personal,
+        msg.raw_message,
+        kept,
+        refused.reason,
+        errors=refused.errors,
+        **size,
+    )
     await publisher.publish(entry)

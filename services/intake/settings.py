@@ -6,6 +6,8 @@ class IntakeSettings(ServiceSettings):
     intake_topic: str = "jemput.intake.v1"
     intake_dead_letter_topic: str = "jemput.intake.dlq.v1"
     max_batch_items: int = 500
+    # The rules the officers' app checks forms with (/v1/app-data): verification's own.
+    rule_set_id: str = "jaksel-2027.01"
     # Its operations are single-applicant reads and appends: 5 s is ample, even under load.
     mongo_timeout_ms: int | None = 5_000
     # Beyond this many requests at once, intake sheds load (503 + Retry-After). Measured:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import aiosmtplib
 import httpx
+
+from shared.domain.requests import one_address
 
 
 class ChannelError(Exception):
@@ -20,10 +23,11 @@ class ChannelError(Exception):
     nothing was taken; the message is not at fault and waits for the channel to return,
     rather than using up its attempts and ending in the dead-letter topic."""
 
-    def __init__(self, code: str, unreachable: bool = False) -> None:
+    def __init__(self, code: str, unreachable: bool = False, permanent: bool = False) -> None:
         super().__init__(code)
         self.code = code
         self.unreachable = unreachable
+        self.permanent = permanent  # no attempt can succeed (a malformed address): final
 
 
 # What says an SMTP server is not there (refused, gone, silent), rather than refusing a message.
@@ -85,9 +89,16 @@ class EmailChannel:
         self._max_idle = connections
 
     async def send(self, message: Message) -> None:
+        # One recipient, the address as checked, in the header and the envelope alike: a
+        # header parsed back into recipients sent `root,probe@example.id` to two. An
+        # address recorded before intake checked it so is checked here again.
+        try:
+            to = one_address(message.to)
+        except ValueError:
+            raise ChannelError("email:invalid_address", permanent=True) from None
         email = EmailMessage()
         email["From"] = self._sender
-        email["To"] = message.to
+        email["To"] = Address(addr_spec=to)
         email["Subject"] = message.subject
         email["Message-ID"] = f"<{message.key}@jemput>"
         email.set_content(message.text)
@@ -97,12 +108,12 @@ class EmailChannel:
         try:
             try:
                 smtp = smtp or await self._connect()
-                await smtp.send_message(email)
+                await smtp.send_message(email, recipients=[to])
             except aiosmtplib.SMTPServerDisconnected:
                 if not reused:
                     raise
                 smtp = await self._connect()  # the kept connection had gone stale
-                await smtp.send_message(email)
+                await smtp.send_message(email, recipients=[to])
         except (aiosmtplib.SMTPException, OSError) as exc:
             if smtp is not None:
                 smtp.close()

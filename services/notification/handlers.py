@@ -129,7 +129,7 @@ async def _send_once(
             with tracing.step(f"send {channel.name}", attempt=step.attempt):
                 await channel.send(message)
         except ChannelError as exc:
-            verdict = after_failure(step, exc.unreachable, policy)
+            verdict = after_failure(step, exc.unreachable, policy, exc.permanent)
             final = isinstance(verdict, GiveUp)
             pipeline_metrics.notification_failed(channel.name, final)
             await _outcome(deps, record, event.request_id, nid, step.attempt, exc.code, final)

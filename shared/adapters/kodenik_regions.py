@@ -32,3 +32,7 @@ class KodenikRegionTable:
             regency=row["nama_kabkota"],
             province=row["nama_provinsi"],
         )
+
+    def codes(self) -> list[str]:
+        """Every kecamatan code in the table, in order (for the officers' app's copy)."""
+        return sorted(self._districts)

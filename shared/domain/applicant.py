@@ -27,6 +27,7 @@ from shared.domain.events import (
     RequestVerified,
     RequestWithdrawn,
 )
+from shared.domain.request_ids import as_sent
 from shared.domain.requests import Document, RequestForm, RequestKind, Text
 from shared.event_schema import DomainEvent
 
@@ -63,6 +64,7 @@ class RequestState:
     tracking_code: str
     form: RequestForm
     submitted_at: datetime
+    submitted_by: str  # the caller that took it: it (or a verifier) may follow it up
     status: Status = Status.SUBMITTED
     documents: set[Document] = field(default_factory=set)
     awaiting_decision: bool = True  # submitted, or documents supplied since the last decision
@@ -107,6 +109,7 @@ class ApplicantHistory:
                 tracking_code=event.tracking_code,
                 form=event.form,
                 submitted_at=occurred_at,
+                submitted_by=event.submitted_by,
                 documents=set(event.form.documents),
             )
             return
@@ -152,6 +155,12 @@ class ApplicantHistory:
             if request.kind is kind and request.status in OPEN:
                 earlier.append(request)
         return earlier
+
+    def sent_before_scoping(self, sent_id: str, caller: str) -> RequestState | None:
+        """The request `caller` sent as `sent_id` before request ids were scoped (stored
+        under the bare id), if any: a device resending it after the upgrade means it."""
+        request = self.requests.get(sent_id)
+        return request if request is not None and request.submitted_by == caller else None
 
     def by_tracking_code(self, code: str) -> RequestState | None:
         return next((r for r in self.requests.values() if r.tracking_code == code), None)
@@ -238,7 +247,9 @@ def submit(
 ) -> RequestSubmitted | None:
     """The event that records a new request; None if it is recorded already, as it is (a
     device sending again). The same id with another form is refused."""
-    existing = history.requests.get(request_id)
+    existing = history.requests.get(request_id) or history.sent_before_scoping(
+        as_sent(request_id), caller
+    )
     if existing is not None:
         if existing.form != form:
             raise DomainError(

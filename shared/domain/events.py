@@ -30,7 +30,10 @@ class RuleOutcome(Strict):
 
 
 class RequestEvent(DomainEvent):
-    request_id: str = Field(min_length=1, max_length=64)
+    # `<sender's scope>:<id as sent>` (shared/domain/request_ids.py); up to 64 characters
+    # as sent (a scope is at most `kafka:` and a 249-character topic name), and the bare
+    # id in events stored before ids were scoped.
+    request_id: str = Field(min_length=1, max_length=320)
 
 
 @registry.register

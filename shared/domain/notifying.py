@@ -79,10 +79,13 @@ def first_try(state: Notification | None, resend_is_safe: bool) -> Send | Settle
     return Send(attempt=state.attempts + 1, refusals=state.attempts)
 
 
-def after_failure(tried: Send, unreachable: bool, policy: RetryPolicy) -> Retry | GiveUp:
-    """After attempt `tried` failed: a refusal counts, an unreachable channel does not."""
+def after_failure(
+    tried: Send, unreachable: bool, policy: RetryPolicy, permanent: bool = False
+) -> Retry | GiveUp:
+    """After attempt `tried` failed: a refusal counts, an unreachable channel does not; a
+    permanent refusal (an address no attempt can reach) ends it at once."""
     refusals = tried.refusals + (0 if unreachable else 1)
-    if refusals >= policy.max_attempts:
+    if permanent or refusals >= policy.max_attempts:
         return GiveUp()
     wait = None if unreachable else policy.backoff_seconds * 2 ** (refusals - 1)
     return Retry(Send(attempt=tried.attempt + 1, refusals=refusals), wait)

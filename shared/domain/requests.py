@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -19,9 +20,11 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
+    ValidationInfo,
 )
 
 from shared.domain.nik import Sex
+from shared.event_schema.registry import recorded
 
 # Control (Cc, C0 and C1), format (Cf: bidi overrides like U+202E, zero-width spaces),
 # line and paragraph separators (Zl U+2028, Zp U+2029: a line break in an email's
@@ -61,11 +64,36 @@ Text = Annotated[
 PastDate = Annotated[date, AfterValidator(_a_past_date)]
 Digits16 = Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")]
 KecamatanCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+ONE_ADDRESS = "must be one email address (name@domain.tld): no display name, quotes or list"
+
+
+def one_address(value: str) -> str:
+    """One addr-spec, normalized (the domain in lower case, ASCII), by a kept validator; else
+    ValueError. A pattern let `root,probe@example.id` through (two recipients) and
+    `a<b>@example.id` (sent to `b`). No DNS here (deliverability is not checked); ASCII
+    local parts only, as an SMTP server without SMTPUTF8 would refuse the rest."""
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValueError(ONE_ADDRESS) from None  # its own words may quote the address
+    # ASCII throughout (an internationalized domain in its IDNA form): what SMTP carries.
+    return checked.ascii_email or checked.normalized
+
+
+def _a_new_address(value: str, info: ValidationInfo) -> str:
+    # An address recorded before this check still reads: the log is never rewritten, and
+    # notification checks the address again before it sends (services/notification).
+    return value if recorded(info) else one_address(value)
+
+
 Email = Annotated[
     str,
-    StringConstraints(max_length=254, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[a-z]{2,}$"),
-    AfterValidator(lambda value: _printable(value)),  # no bidi overrides in an address
+    StringConstraints(max_length=254),
+    AfterValidator(_printable),  # no bidi overrides in an address
+    AfterValidator(_a_new_address),
 ]
+# `+` and 8 to 15 digits, nothing else (the whole value: pydantic's patterns are anchored
+# by `^…$` over the whole text, with no trailing newline allowed).
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{8,15}$")]
 
 

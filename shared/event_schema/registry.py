@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic import ValidationInfo
+
 from shared.event_schema.base import DomainEvent, JsonObject, NewEvent, RecordedEvent
 
 Upcaster = Callable[[JsonObject], JsonObject]
@@ -18,6 +20,14 @@ E = TypeVar("E", bound=type[DomainEvent])
 
 class UnknownEventError(LookupError):
     """A stored event whose type, or a step of whose upcasting, is not registered."""
+
+
+RECORDED = {"recorded": True}  # the validation context of a stored event being read
+
+
+def recorded(info: ValidationInfo) -> bool:
+    """Whether a validator is reading a stored event (rather than new input)."""
+    return isinstance(info.context, dict) and info.context.get("recorded") is True
 
 
 class EventRegistry:
@@ -98,4 +108,6 @@ class EventRegistry:
     def load(self, record: RecordedEvent) -> DomainEvent:
         """The domain event a stored record holds, upcast to the current schema."""
         payload = self.upcast(record.event_type, record.schema_version, record.payload)
-        return self.model_for(record.event_type).model_validate(payload)
+        # RECORDED: validators that check new input more strictly than before let what was
+        # recorded under the old checks through (the log is never rewritten; it must read).
+        return self.model_for(record.event_type).model_validate(payload, context=RECORDED)

@@ -29,6 +29,7 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from shared.domain.request_ids import scoped
 from shared.http import key_digest
 from shared.settings import InfraSettings
 from tests.factories import form
@@ -150,7 +151,7 @@ def known(services: dict[str, str]) -> dict[str, str]:
     return {
         "code": plain.json()["tracking_code"],
         "review": queued[0]["tracking_code"],
-        "request_id": plain.json()["request_id"],
+        "request_id": scoped("st-officer", plain.json()["request_id"]),  # as stored
         "stream": stream.json()["stream_id"],
     }
 

@@ -90,7 +90,8 @@ async def test_an_offline_batch_sent_twice_changes_nothing(
         "invalid",
     ]
     assert await event_count(mongo_db) == count == 2
-    stored = await mongo_db["events"].find_one({"payload.request_id": "dev-batch-0001"})
+    scoped_id = "officer-1:dev-batch-0001"  # ids are kept under their sender's name
+    stored = await mongo_db["events"].find_one({"payload.request_id": scoped_id})
     assert stored is not None
     assert stored["occurred_at"].isoformat().startswith("2026-11-28T02:15:00")
 
@@ -141,6 +142,27 @@ async def test_loose_bodies_are_refused(
     response = await api.post("/v1/requests", content=body, headers=headers)
     assert response.status_code == status, response.text
     assert ADULT_NIK not in response.text
+    assert await event_count(mongo_db) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "too_deep"),  # was a RecursionError: a 500
+        (_valid().replace('"documents": []', '"documents": NaN').encode(), "json_invalid"),
+    ],
+)
+async def test_bodies_the_intake_topic_refuses_are_refused_alike(
+    api: httpx.AsyncClient, mongo_db: AsyncDatabase[Document], content: bytes, error: str
+) -> None:
+    """One reader for both doors (shared/json_body.py)."""
+    response = await api.post(
+        "/v1/requests", content=content, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"field": "body", "error": error, "message": response.json()["errors"][0]["message"]}
+    ]
     assert await event_count(mongo_db) == 0
 
 
@@ -218,7 +240,7 @@ async def test_withdraw_by_tracking_code(api: httpx.AsyncClient) -> None:
     again = await api.post(f"/v1/requests/{code}/withdraw", json={"reason": "twice"})
     assert again.status_code == 409
     missing = await api.post("/v1/requests/JB-00000-00000/withdraw", json={"reason": "x"})
-    assert missing.status_code == 404
+    assert missing.status_code == 403  # to an officer, the same as another's request
     early = await api.post(f"/v1/requests/{code}/documents", json={"documents": ["birth_letter"]})
     assert early.status_code == 409
 

@@ -1,5 +1,5 @@
 """The ports' contracts (review queue, tracking index, data keys, dashboard rows, access
-log) against the real MongoDB-wire server."""
+log, devices) against the real MongoDB-wire server."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.dashboard.rows import MongoRows
+from services.intake.devices import MongoDevices
 from services.verification.review_queue import ReviewQueue
 from shared.access_log import AccessLog
 from shared.eventstore.recorder import Document
@@ -15,6 +16,7 @@ from shared.tracking import MongoTrackingIndex
 from tests.contract.access_log_contract import AccessLogContract, MinuteClock
 from tests.contract.dashboard_rows_contract import DashboardRowsContract
 from tests.contract.data_keys_contract import DataKeysContract
+from tests.contract.devices_contract import DevicesContract
 from tests.contract.review_queue_contract import ReviewQueueContract
 from tests.contract.tracking_index_contract import TrackingIndexContract
 
@@ -61,4 +63,15 @@ class TestMongoTrackingIndex(TrackingIndexContract):
 
 
 class TestMongoDataKeys(DataKeysContract):
+    pass
+
+
+@pytest.fixture
+async def devices(mongo_db: AsyncDatabase[Document]) -> MongoDevices:
+    registry = MongoDevices(mongo_db["devices"])
+    await registry.ensure_indexes()
+    return registry
+
+
+class TestMongoDevices(DevicesContract):
     pass

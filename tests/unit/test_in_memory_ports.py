@@ -1,11 +1,12 @@
 """The ports' contracts (review queue, tracking index, data keys, dashboard rows, access
-log) against in-memory versions."""
+log, devices) against in-memory versions."""
 
 from __future__ import annotations
 
 import pytest
 
 from services.dashboard.model import InMemoryRows
+from services.intake.devices import InMemoryDevices
 from services.verification.review_queue import InMemoryReviewQueue
 from shared.access_log import InMemoryAccessLog
 from shared.privacy.keys import InMemoryDataKeys
@@ -13,6 +14,7 @@ from shared.tracking import InMemoryTrackingIndex
 from tests.contract.access_log_contract import AccessLogContract, MinuteClock
 from tests.contract.dashboard_rows_contract import DashboardRowsContract
 from tests.contract.data_keys_contract import DataKeysContract
+from tests.contract.devices_contract import DevicesContract
 from tests.contract.review_queue_contract import ReviewQueueContract
 from tests.contract.tracking_index_contract import TrackingIndexContract
 
@@ -59,4 +61,13 @@ class TestInMemoryTrackingIndex(TrackingIndexContract):
 
 
 class TestInMemoryDataKeys(DataKeysContract):
+    pass
+
+
+@pytest.fixture
+def devices() -> InMemoryDevices:
+    return InMemoryDevices()
+
+
+class TestInMemoryDevices(DevicesContract):
     pass

@@ -24,6 +24,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped]
 
 from shared.domain.events import Decision
+from shared.domain.request_ids import as_sent
 
 DECISIONS = frozenset(cls.event_type for cls in Decision.__subclasses__())
 
@@ -87,7 +88,7 @@ class EventWatcher:
         self.messages += 1
         event_type = headers.get("event_type", b"").decode()
         event_id = headers.get("event_id", b"").decode()
-        request_id = headers.get("correlation_id", b"").decode()
+        request_id = as_sent(headers.get("correlation_id", b"").decode())  # scoped: the sender's
         ours = request_id.startswith(self.prefix)
         if not (event_type and event_id and request_id) or (event_type in DECISIONS and not ours):
             event_type, event_id, request_id = _from_body(value)
@@ -108,6 +109,7 @@ def _from_body(value: bytes) -> tuple[str, str, str]:
         event = json.loads(value)
         payload = event.get("payload") or {}
         request_id = payload.get("request_id") or event.get("correlation_id") or ""
-        return str(event.get("event_type", "")), str(event.get("event_id", "")), str(request_id)
+        request_id = as_sent(str(request_id))  # scoped by the sender: the id the bench sent
+        return str(event.get("event_type", "")), str(event.get("event_id", "")), request_id
     except (ValueError, AttributeError):
         return "", "", ""

@@ -27,7 +27,8 @@ class RecordingChannel:
     """A channel (services.notification.channels.Channel) that keeps what it sends.
 
     `script` says what the next sends do, in order: "ok", an error code to fail with
-    (a ChannelError), "unreachable" (the channel is down: nothing taken), or "crash";
+    (a ChannelError), "unreachable" (the channel is down: nothing taken), "permanent" (no
+    attempt can succeed, e.g. a malformed address), or "crash";
     once it runs out, every send succeeds. Probes (`reachable`) find it up again.
     """
 
@@ -46,6 +47,8 @@ class RecordingChannel:
             raise ProcessCrashError(message.key)
         if step == "unreachable":
             raise ChannelError(step, unreachable=True)
+        if step == "permanent":
+            raise ChannelError("email:invalid_address", permanent=True)
         if step != "ok":
             raise ChannelError(step)
         self.sent.append(message)

@@ -156,7 +156,7 @@ async def test_a_csv_export_runs_nothing_in_a_spreadsheet_and_still_verifies(
         f"/v1/audit/streams/{stream}/export", params=params, headers=AUDITOR
     )
     cells = [c for row in csv.reader(io.StringIO(response.text)) for c in row]
-    assert "'-A1-tablet07-0001" in cells
+    assert "officer-1:-A1-tablet07-0001" in cells  # scoped to its sender: a formula no more
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\uff1d")]
     keys = tier.intake_settings.chain_keys()
     checked, breaks = verify_export(response.text, keys, "csv")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from services.intake.api import NO_CODE
 from shared.eventstore.errors import ConcurrencyError
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.unit.service_tier.requests import birth, status, submit
@@ -176,7 +177,11 @@ async def test_an_open_request_can_be_withdrawn_a_decided_one_cannot(
     gone = await tier.intake.post(
         "/v1/requests/JB-00000-00000/withdraw", json={"reason": "x"}, headers=OFFICER
     )
-    assert gone.status_code == 404
+    assert gone.status_code == 403  # an officer hears the same whether it exists or not
+    as_verifier = await tier.intake.post(
+        "/v1/requests/JB-00000-00000/withdraw", json={"reason": "x"}, headers=as_("verifier-1")
+    )
+    assert (as_verifier.status_code, as_verifier.json()) == (404, {"detail": NO_CODE})
 
 
 async def test_documents_brought_later_get_the_request_decided_again(

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from services.intake import kafka
 from tests.factories import ADULT_NIK, form
 from tests.unit.service_tier.tier import ServiceTier
 
@@ -35,7 +38,10 @@ async def test_not_json_is_dead_lettered_and_the_consumer_goes_on(tier: ServiceT
     await send(tier, b"{broken")
     await send(tier, {**form(), "request_id": "kafka-req-0002"})
     [letter] = dead(tier)
-    assert (letter["reason"], letter["errors"]) == ("invalid", [{"message": "not JSON"}])
+    assert (letter["reason"], letter["errors"]) == (
+        "invalid",
+        [{"field": "body", "error": "json_invalid", "message": "not JSON"}],
+    )
     assert letter["source"]["topic"] == tier.intake_settings.intake_topic
     assert len(await tier.events(tier.stream_of(ADULT_NIK), "RequestSubmitted")) == 1
 
@@ -55,7 +61,13 @@ async def test_a_submission_without_request_id_is_dead_lettered(tier: ServiceTie
     await send(tier, form())
     [letter] = dead(tier)
     assert letter["reason"] == "invalid"
-    assert letter["errors"] == [{"message": "request_id is required on the intake topic"}]
+    assert letter["errors"] == [
+        {
+            "field": "request_id",
+            "error": "missing",
+            "message": "request_id is required on the intake topic",
+        }
+    ]
     assert tier.recorder.documents == {}
 
 
@@ -64,5 +76,72 @@ async def test_a_reused_request_id_is_dead_lettered_as_a_conflict(tier: ServiceT
     await send(tier, {**form(applicant={"address": "Jl. Lain 2"}), "request_id": "kafka-req-0004"})
     [letter] = dead(tier)
     assert letter["reason"] == "conflict"
-    assert letter["errors"] == [{"message": "request id already used for a different request"}]
+    assert letter["errors"] == [
+        {
+            "field": "request_id",
+            "error": "conflict",
+            "message": "request id already used for a different request",
+        }
+    ]
     assert len(await tier.events(tier.stream_of(ADULT_NIK), "RequestSubmitted")) == 1
+
+
+def poison() -> list[tuple[bytes, str]]:
+    """What the probe stored from the topic (and what looped there), with the error kind
+    each must be dead-lettered for."""
+    good = {**form(), "request_id": "kafka-poison-01"}
+    text = json.dumps(good)
+    duplicate_nik = text.replace('"nik": ', '"nik": "3273010202950003", "nik": ', 1)
+    padded = {**good, "details": {"kind": "ektp_recording"}, "pad": " " * (300 * 1024)}
+    return [
+        (duplicate_nik.encode(), "duplicate_key"),
+        (text.encode("utf-16"), "encoding"),
+        (b"\xef\xbb\xbf" + text.encode(), "encoding"),
+        (json.dumps(padded).encode(), "too_large"),
+        (b"[" * 100_000 + b"]" * 100_000, "too_deep"),
+        (b"", "json_invalid"),
+    ]
+
+
+@pytest.mark.parametrize(("body", "error"), poison())
+async def test_a_body_http_would_refuse_is_dead_lettered_and_the_next_is_taken(
+    tier: ServiceTier, body: bytes, error: str
+) -> None:
+    await send(tier, body)
+    await send(tier, {**form(), "request_id": "kafka-after-01"})
+    [letter] = dead(tier)
+    assert (letter["reason"], letter["errors"][0]["field"]) == ("invalid", "body")
+    assert letter["errors"][0]["error"] == error
+    assert letter["body_bytes"] == len(body)
+    [stored] = await tier.events(tier.stream_of(ADULT_NIK), "RequestSubmitted")
+    assert stored.payload["request_id"].endswith(":kafka-after-01")
+
+
+async def test_whatever_else_goes_wrong_is_dead_lettered_not_redelivered(
+    tier: ServiceTier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+
+    async def broken(*args: Any) -> None:
+        calls.append(args)
+        raise RecursionError  # not a ValueError, not a store outage
+
+    monkeypatch.setattr(kafka, "submit", broken)
+    await send(tier, {**form(), "request_id": "kafka-broken-01"})
+    [letter] = dead(tier)
+    assert letter["reason"] == "error"
+    assert letter["errors"][0]["message"] == "could not be taken (RecursionError)"
+    assert len(calls) == 1  # once: no redelivery loop
+
+
+async def test_a_huge_body_is_kept_cut_short_in_its_dead_letter(tier: ServiceTier) -> None:
+    within = b"x" * (kafka.KEPT_BODY_BYTES + 10)  # could be taken after a fix: kept whole
+    beyond = b"x" * (tier.intake_settings.max_body_bytes + 1)
+    undecodable = b"\xff" * (kafka.KEPT_BODY_BYTES + 10)
+    for body in (within, beyond, undecodable):
+        await send(tier, body)
+    assert [(d["body_bytes"], d["body_truncated"]) for d in dead(tier)] == [
+        (len(within), False),
+        (len(beyond), True),
+        (len(undecodable), True),
+    ]

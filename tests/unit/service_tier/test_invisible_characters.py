@@ -51,6 +51,7 @@ def test_a_greeting_never_carries_an_invisible_character() -> None:
         tracking_code="JB-TEST",
         form=stored.model_copy(update={"applicant": applicant}),
         submitted_at=datetime(2026, 12, 1, tzinfo=UTC),
+        submitted_by="officer-1",
     )
     verified = RequestVerified(
         request_id="r-1", rule_set_id="jaksel-2027.01", region_table="t", outcomes=()

@@ -94,6 +94,16 @@ async def test_a_send_failing_every_attempt_fails_for_good(tier: ServiceTier) ->
     assert len(tier.email.tried) == attempts
 
 
+async def test_an_address_no_attempt_can_reach_fails_for_good_at_once(tier: ServiceTier) -> None:
+    tier.email.script.append("permanent")  # e.g. an address recorded before it was checked
+    await submit(tier, form())
+    failures = [t for t in await trail(tier, "email") if t[0] == "NotificationFailed"]
+    assert failures == [("NotificationFailed", 1, "email:invalid_address", True)]
+    [letter] = tier.dead(tier.notification_settings.dead_letter_topic)
+    assert letter["error"] == "email:invalid_address"
+    assert len(tier.email.tried) == 1
+
+
 async def test_an_email_whose_outcome_a_crash_left_unknown_is_not_sent_again(
     tier: ServiceTier,
 ) -> None:

@@ -28,6 +28,7 @@ from services.dashboard.bootstrap import create_app as dashboard_app
 from services.dashboard.model import InMemoryRows
 from services.dashboard.settings import DashboardSettings
 from services.intake.bootstrap import create_app as intake_app
+from services.intake.devices import InMemoryDevices
 from services.intake.settings import IntakeSettings
 from services.notification.bootstrap import create_app as notification_app
 from services.notification.settings import NotificationSettings
@@ -79,6 +80,7 @@ class ServiceTier:
     broker: KafkaBroker
     store: EventStore
     recorder: InMemoryRecorder  # the store's documents, for tests to look at
+    devices: InMemoryDevices
     feed: BrokerFeed
     tracking: InMemoryTrackingIndex
     queue: InMemoryReviewQueue
@@ -144,7 +146,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
     email = RecordingChannel("email", resend_is_safe=False)
     sms = RecordingChannel("sms", resend_is_safe=True)
     dead_letters: dict[str, list[dict[str, Any]]] = {}
-    rows = InMemoryRows()
+    rows, devices = InMemoryRows(), InMemoryDevices()
     for topic in (
         intake_settings.intake_dead_letter_topic,
         verification_settings.dead_letter_topic,
@@ -161,6 +163,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
             tracking=tracking,
             data_keys=keys,
             rate_slots=InMemorySlotStore(),
+            devices=devices,
         ),
         "verification": verification_app(
             verification_settings,
@@ -189,6 +192,7 @@ async def service_tier(max_attempts: int = 3) -> AsyncIterator[ServiceTier]:
             broker=broker,
             store=store,
             recorder=recorder,
+            devices=devices,
             feed=feed,
             tracking=tracking,
             queue=queue,
