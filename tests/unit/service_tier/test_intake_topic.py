@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from pymongo.errors import ServerSelectionTimeoutError
 
 from services.intake import kafka
+from services.intake.handlers import submit as real_submit
 from tests.factories import ADULT_NIK, form
 from tests.unit.service_tier.tier import ServiceTier
 
@@ -145,3 +147,20 @@ async def test_a_huge_body_is_kept_cut_short_in_its_dead_letter(tier: ServiceTie
         (len(beyond), True),
         (len(undecodable), True),
     ]
+
+
+async def test_a_store_outage_is_waited_out_not_dead_lettered(
+    tier: ServiceTier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outages = [ServerSelectionTimeoutError("down")] * 2
+
+    async def flaky(*args: Any) -> Any:
+        if outages:
+            raise outages.pop()
+        return await real_submit(*args)
+
+    monkeypatch.setattr(kafka, "submit", flaky)
+    monkeypatch.setattr(kafka, "FIRST_PAUSE_SECONDS", 0.01)
+    await send(tier, {**form(), "request_id": "kafka-outage-01"})
+    assert dead(tier) == []
+    assert len(await tier.events(tier.stream_of(ADULT_NIK), "RequestSubmitted")) == 1
