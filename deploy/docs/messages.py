@@ -26,7 +26,7 @@ from services.intake.handlers import Submission
 from shared.domain.events import registry
 from shared.event_schema import DomainEvent, RecordedEvent
 from shared.privacy.crypto import CIPHER_VERSION
-from shared.privacy.dead_letters import month_owner
+from shared.privacy.dead_letters import REASONS, month_owner
 from shared.privacy.personal_data import MARKER
 from shared.privacy.policy import DataClass
 from shared.retention import load_policy, policy_ids
@@ -208,12 +208,14 @@ def dead_letter_entry() -> Schema:
         "title": "Dead letter / Pesan gagal",
         "properties": {
             "id": {"type": "string", "format": "uuid"},
-            "reason": {
-                "type": "string",
-                "enum": ["invalid", "conflict", "not_an_event", "unsealed", "unreadable_event"],
-            },
+            "reason": {"type": "string", "enum": list(REASONS)},
             "errors": {"type": "array", "items": error, "description": "intake: what is wrong"},
             "error": {"type": "string", "description": "events consumers: the error's type"},
+            "body_bytes": {"type": "integer", "description": "intake: the body's size"},
+            "body_truncated": {
+                "type": "boolean",
+                "description": "intake: a body that could never be taken is kept cut short",
+            },
             "source": {
                 "type": "object",
                 "properties": {

@@ -20,7 +20,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # type: ignore[import-untyped]
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-untyped]
 
 # What each consumer may say of what this fault sends, and nothing else.
 EXPECTED_REASONS = {
@@ -32,24 +32,39 @@ DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
 async def everything_on(bootstrap: str, topic: str) -> list[dict[str, Any]]:
-    """Every JSON message on the topic, from its start to its end now (none if no topic)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    """Every JSON message on the topic, from its start to its end now (none if no topic).
+
+    Subscribed without a group: the consumer is given all the topic's partitions once it
+    has their metadata (a `topics()` answer does not update it), then reads to the ends."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     try:
         if topic not in await consumer.topics():
             return []
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
-        ends = await consumer.end_offsets(parts)
         seen: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 30
+        while not consumer.assignment():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no partitions of {topic} were assigned in 30 s")
+            seen.extend(await _some(consumer))
+        parts = list(consumer.assignment())
+        ends = await consumer.end_offsets(parts)
         while [p for p in parts if await consumer.position(p) < ends[p]]:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=1000)
-            for records in batch.values():
-                seen.extend(_json(r.value) for r in records)
+            seen.extend(await _some(consumer))
         return seen
     finally:
         await consumer.stop()
+
+
+async def _some(consumer: AIOKafkaConsumer) -> list[dict[str, Any]]:
+    batch = await consumer.getmany(timeout_ms=500, max_records=1000)
+    return [_json(r.value) for records in batch.values() for r in records]
 
 
 def _json(value: bytes | None) -> dict[str, Any]:

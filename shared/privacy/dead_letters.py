@@ -15,6 +15,18 @@ from shared.privacy.personal_data import PersonalData
 from shared.privacy.policy import DataClass
 
 BODY_PATH = "dead_letter.body"
+# Every reason a dead letter may give, said once (the AsyncAPI documents list them):
+# intake's (the topic's forms) and the events consumers' (shared/messaging/events_consumer).
+REASONS = (
+    "invalid",
+    "conflict",
+    "error",
+    "not_an_event",
+    "unsealed",
+    "not_in_log",
+    "unreadable_event",
+    "handler_failed",
+)
 log = logging.getLogger(__name__)
 
 

@@ -3,6 +3,8 @@ that a store outage makes it wait, not dead-letter, within seconds."""
 
 from __future__ import annotations
 
+import inspect
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from shared.eventstore.store import EventStore
 from shared.messaging import events_consumer
 from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.routes import on
+from shared.privacy.dead_letters import REASONS
 
 KEYS = ChainKeys.single("test", "test-chain-key-0123456789")
 
@@ -101,3 +104,10 @@ async def test_only_what_the_log_holds_is_handled() -> None:
     )
     assert letters.reasons == ["not_an_event", "unsealed", "not_in_log"]
     assert handled == [record.event_id, record.event_id]  # handlers drop repeats themselves
+
+
+def test_every_reason_the_consumer_gives_is_one_the_documents_list() -> None:
+    given = set(re.findall(r'Refused\("(\w+)"', inspect.getsource(events_consumer)))
+    given |= set(re.findall(r'"(handler_failed)"', inspect.getsource(events_consumer)))
+    assert given == {"not_an_event", "unsealed", "not_in_log", "unreadable_event", "handler_failed"}
+    assert given <= set(REASONS)
