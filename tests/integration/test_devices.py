@@ -120,6 +120,7 @@ def devices_cli(db: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.timeout(300)  # five CLI processes, each starting Python and its imports
 async def test_the_cli_enrols_lists_and_revokes(
     api: httpx.AsyncClient, mongo_db: AsyncDatabase[Document]
 ) -> None:
