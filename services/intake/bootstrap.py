@@ -18,13 +18,13 @@ from services.intake.settings import IntakeSettings
 from shared.collections import TRACKING_CODES
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
-from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.kafka import make_broker
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
 from shared.rate_limit import SlotStore
-from shared.runtime import mongo_client, open_store, readiness
+from shared.runtime import mongo_client, open_store
 from shared.tracking import MongoTrackingIndex, TrackingIndex
+from shared.web.app import service_app
 
 DESCRIPTION = """Officers' devices and other systems submit civil-registration requests
 (e-KTP recording, birth certificates, SKDS) and follow them up by tracking code.
@@ -49,7 +49,7 @@ def create_app(
     db = client[settings.mongo_db]
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def set_up(app: FastAPI) -> AsyncIterator[EventStore]:
         event_store = store or await open_store(client, settings, broker)
         personal = await open_personal_data(client[settings.mongo_db], settings, data_keys)
         deps = IntakeDeps(
@@ -59,30 +59,17 @@ def create_app(
         )
         app.state.intake = deps
         broker.include_router(intake_router(settings, deps))
-        async with broker:
-            await broker.start()
-            yield
-            await event_store.flush()  # what was stored reaches Kafka before we go
-        await client.close()
+        yield event_store
 
-    app = FastAPI(
-        telemetry=FASTAPI_OFF,
-        title="jemput intake",
-        version="1",
-        description=DESCRIPTION,
-        lifespan=lifespan,
-    )
-    app.state.settings = settings
-    checks = readiness(client, broker)
-    app.state.readiness = {"mongo": checks["mongo"]}
-    app.state.reported = {"kafka": checks["kafka"]}  # requests are taken without it
-    install_common(
-        app,
+    # Requests are taken while Kafka is away (reported, not required for readiness).
+    app = service_app(
+        settings,
         "intake",
-        ApiKeys(settings.api_keys),
-        settings.max_body_bytes,
-        settings.max_in_flight_requests,
-        settings.retry_after_seconds,
+        client,
+        broker=broker,
+        set_up=set_up,
+        without={"kafka"},
+        description=DESCRIPTION,
     )
     app.include_router(router)
     install_public(app, settings, db, rate_slots)  # the status page /cek/, limits on guessing
