@@ -1,5 +1,5 @@
 """Every page jemput serves, and every file it is made of, carries the headers of
-shared/page_headers.py: a CSP that allows only the page's own origin and no framing, no
+shared/web/page_headers.py: a CSP that allows only the page's own origin and no framing, no
 Referer, no MIME sniffing. Found by walking each service's routes, so that a page added
 later is checked without anyone listing it here. And the pages themselves need nothing
 the policy forbids: no inline script or style, nothing from another origin."""
