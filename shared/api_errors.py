@@ -70,7 +70,7 @@ MEANINGS: dict[int, tuple[type[BaseModel], str]] = {
     403: (Problem, "The caller's role may not do this"),
     404: (Problem, "Not found"),
     409: (Problem, "Conflicts with what is recorded; nothing was changed"),
-    411: (Problem, "A body without a Content-Length header"),
+    411: (Problem, "A body with neither Content-Length nor `Transfer-Encoding: chunked`"),
     413: (Problem, "The body is larger than the service's limit"),
     415: (Problem, "The body is not JSON in UTF-8 (`Content-Type: application/json`)"),
     429: (Problem, "Too many lookups from this client: wait `Retry-After` seconds"),
@@ -83,7 +83,7 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"typ
 ANY = (422, 503)
 # ... and most need a key of the right role.
 GUARDED = (401, 403, *ANY)
-# What the body guard answers for any operation with a body (shared/body_guard.py).
+# What the body guard answers for any operation with a body (shared/web/body_guard.py).
 WITH_BODY = (400, 411, 413, 415)
 
 

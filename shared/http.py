@@ -1,34 +1,26 @@
 """What every jemput HTTP API shares: API-key roles, error bodies without personal data,
-a body-size limit, health and Prometheus metrics."""
+the 503 answer and the request counters. The app around them (health, metrics, the
+middleware that sheds, guards and answers failures) is `shared.web.app.service_app`."""
 
 from __future__ import annotations
 
 import hmac
-import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request, Response
-from fastapi.exception_handlers import http_exception_handler
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from fastapi.security import APIKeyHeader
 from fastapi.telemetry import TelemetryConfig
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
+from prometheus_client import Counter
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
-from shared import tracing
-from shared.api_errors import FieldError, InvalidRequest
 from shared.api_keys import ApiKey, Caller, RevokedKeyError, Role, key_digest
-from shared.body_guard import BodyGuard
-from shared.eventstore.errors import ConcurrencyError, store_unavailable
-from shared.page_headers import SecurityHeaders
-from shared.settings import ServiceSettings
-from shared.store_breaker import StoreBreaker, probe_while_serving
 
 __all__ = [  # ApiKey, Caller, Role, … live in api_keys.py (no FastAPI); kept here too
     "FASTAPI_OFF",
@@ -38,13 +30,11 @@ __all__ = [  # ApiKey, Caller, Role, … live in api_keys.py (no FastAPI); kept 
     "RevokedKeyError",
     "Role",
     "field_errors",
-    "install_common",
     "invalid_parameter",
     "key_digest",
     "requires",
+    "unavailable",
 ]
-
-log = logging.getLogger(__name__)
 
 # FastAPI traces by itself once a tracer provider is set, with URLs and query strings
 # (tracking codes, case references) and exception messages (they may hold data): every
@@ -66,8 +56,6 @@ UNAVAILABLE = Counter(
     "Requests answered 503 with Retry-After, by why: overload (shed) or store_down",
     ["service", "reason"],
 )
-IN_FLIGHT = Gauge("jemput_http_in_flight", "Requests being handled now", ["service"])
-UNLIMITED_PATHS = ("/health/", "/metrics")  # never shed: probes must see an overloaded process
 
 
 # Keys beyond the settings' static ones (intake's device keys), looked up by the key's
@@ -184,141 +172,3 @@ def unavailable(service: str, reason: str, retry_after: int) -> JSONResponse:
     return JSONResponse(
         {"detail": detail, "reason": reason}, 503, headers={"Retry-After": str(retry_after)}
     )
-
-
-def install_common(
-    app: FastAPI,
-    service: str,
-    api_keys: ApiKeys,
-    max_body_bytes: int,
-    max_in_flight: int = 0,
-    retry_after: int = 2,
-) -> None:
-    """`max_in_flight` > 0 sheds what comes beyond it (503, `Retry-After: retry_after`).
-    The store probe and where /metrics is served come from the app's settings
-    (`app.state.settings`, which every bootstrap sets first)."""
-    settings: ServiceSettings | None = getattr(app.state, "settings", None)
-    app.state.api_keys = api_keys
-    in_flight = IN_FLIGHT.labels(service)
-    busy = [0]  # requests in this process now (one event loop: no lock needed)
-    # Once the store is known to be away (a request found it unreachable, or the probe's
-    # ping went unanswered), requests are refused at once rather than each waiting out the
-    # store's timeouts: callers hear "not now" in milliseconds, and the store is not piled on.
-    breaker = app.state.store_breaker = StoreBreaker(service)
-    ping = getattr(app.state, "readiness", {}).get("mongo")  # the readiness check's ping
-    if settings is not None and ping is not None and settings.store_probe_seconds > 0:
-        probe_while_serving(
-            app,
-            breaker,
-            ping,
-            service,
-            settings.store_probe_seconds,
-            settings.store_probe_timeout_seconds,
-        )
-    app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
-    app.add_middleware(SecurityHeaders)  # on every answer, the pages' above all
-
-    @app.exception_handler(HTTPException)
-    async def refused(request: Request, exc: HTTPException) -> Response:
-        # FastAPI's own answer, but a 405's `Allow` names every method of the path: Starlette
-        # names only those of the first route that matched it (GET and POST /v1/devices are
-        # two routes).
-        headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers["Allow"] = ", ".join(allowed_methods(app, request))
-        return await http_exception_handler(
-            request, HTTPException(exc.status_code, exc.detail, headers)
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        body = InvalidRequest(errors=[FieldError(**e) for e in field_errors(exc)])
-        return JSONResponse(body.model_dump(), 422)
-
-    @app.middleware("http")
-    async def limit_and_count(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        limited = not request.url.path.startswith(UNLIMITED_PATHS)
-        if limited and max_in_flight and busy[0] >= max_in_flight:
-            # Shed before reading the body: an overloaded process spends nothing more on it.
-            HTTP_REQUESTS.labels(service, "shed", 503).inc()
-            return unavailable(service, "overload", retry_after)
-        if limited and breaker.is_open:
-            HTTP_REQUESTS.labels(service, "store_down", 503).inc()
-            return unavailable(service, "store_down", retry_after)
-        busy[0] += limited
-        in_flight.set(busy[0])
-        try:
-            if not limited:  # probes and scrapes: no trace of their own
-                return await _handle(request, call_next)
-            with tracing.http_span(service, request.method, request.headers) as span:
-                response = await _handle(request, call_next)
-                route = getattr(request.scope.get("route"), "path", "unmatched")
-                tracing.finish(span, service, request.method, route, response.status_code)
-                return response
-        finally:
-            busy[0] -= limited
-            in_flight.set(busy[0])
-
-    async def _handle(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
-            response: Response = JSONResponse(
-                {"detail": f"body larger than {max_body_bytes} bytes"}, 413
-            )
-        elif length is None and request.method in ("POST", "PUT", "PATCH"):
-            response = JSONResponse({"detail": "a Content-Length header is required"}, 411)
-        else:
-            try:
-                response = await call_next(request)
-            except Exception as exc:  # the type only in logs (messages may hold data)
-                if store_unavailable(exc):  # the caller's retry will do: not a 500
-                    log.warning("store unavailable", extra={"error_type": type(exc).__name__})
-                    breaker.open_for(retry_after)
-                    response = unavailable(service, "store_down", retry_after)
-                elif isinstance(exc, ConcurrencyError):  # many writers on one stream at once
-                    log.warning("contention", extra={"error_type": type(exc).__name__})
-                    response = unavailable(service, "overload", retry_after)
-                else:  # a clean, counted 500
-                    log.error("unhandled error", extra={"error_type": type(exc).__name__})
-                    response = JSONResponse({"detail": "internal error"}, 500)
-        route = request.scope.get("route")
-        HTTP_REQUESTS.labels(
-            service, getattr(route, "path", "unmatched"), response.status_code
-        ).inc()
-        return response
-
-    @app.get("/health/live", include_in_schema=False)
-    async def live() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/health/ready", include_in_schema=False)
-    async def ready(request: Request) -> JSONResponse:
-        checks: dict[str, Callable[[], Awaitable[Any]]] = request.app.state.readiness
-        failed = []
-        for name, check in checks.items():
-            try:
-                await check()
-            except Exception:
-                failed.append(name)
-        # What the service can do without (intake takes requests while Kafka is away: the
-        # log is the truth and the relay catches up) is reported, and leaves it ready.
-        degraded = []
-        for name, check in getattr(request.app.state, "reported", {}).items():
-            try:
-                await check()
-            except Exception:
-                degraded.append(name)
-        body = {"status": "ok" if not failed else "unavailable", "failed": failed}
-        if degraded:
-            body["degraded"] = degraded
-        return JSONResponse(body, 200 if not failed else 503)
-
-    if settings is None or settings.metrics_port is None:  # else on its own port (serve)
-
-        @app.get("/metrics", include_in_schema=False)
-        async def metrics() -> Response:
-            return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

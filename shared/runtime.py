@@ -61,16 +61,11 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
 
 def serve_metrics(settings: ServiceSettings) -> WSGIServer | None:
     """/metrics on its own port when one is set (in a thread: it only reads the registry);
-    the HTTP port then serves none (shared/http.py). The server, to shut down, or None."""
+    the HTTP port then serves none (shared/web/app.py). The server, to shut down, or None."""
     if settings.metrics_port is None:
         return None
     server, _ = start_http_server(settings.metrics_port, addr=settings.http_host)
     return server
-
-
-def readiness(client: AsyncMongoClient[dict[str, Any]], broker: KafkaBroker) -> dict[str, Any]:
-    """The checks behind /health/ready: the database answers, the broker answers."""
-    return {"mongo": lambda: client.admin.command("ping"), "kafka": lambda: kafka_answers(broker)}
 
 
 async def kafka_answers(broker: KafkaBroker) -> None:

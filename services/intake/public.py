@@ -27,8 +27,8 @@ from shared.collections import RATE_LIMITS
 from shared.domain.requests import Language
 from shared.eventstore.errors import store_unavailable
 from shared.http import unavailable
-from shared.page_headers import security_headers
 from shared.rate_limit import MongoSlotStore, RateLimiter, SlotStore, client_key, peer_address
+from shared.web.page_headers import security_headers
 
 STATIC = Path(__file__).parent / "static"
 LIMITED = ("/v1/status", "/cek/")  # the page's own files (script, style) are not counted
@@ -66,7 +66,7 @@ async def status_by_body(query: StatusQuery, d: Deps) -> StatusView:
 
 
 def too_many(path: str, retry_after: int) -> Response:
-    # This middleware sits outside install_common's: it adds the pages' headers itself.
+    # This middleware sits outside service_app's: it adds the pages' headers itself.
     headers = {k.decode(): v.decode() for k, v in security_headers(path)}
     headers["Retry-After"] = str(retry_after)
     if path.startswith("/cek/"):
@@ -104,7 +104,7 @@ class PublicRateLimit:
         )
         try:
             verdict = await self.limiter.hit(client_key(self.secret, address))
-        except Exception as exc:  # outside install_common's handling: the same answer
+        except Exception as exc:  # outside service_app's handling: the same answer
             if not store_unavailable(exc):
                 raise
             await unavailable("intake", "store_down", self.retry_after)(scope, receive, send)

@@ -20,13 +20,13 @@ from services.notification.settings import NotificationSettings
 from shared.domain.applicant import STATUS_EVENTS
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
-from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
 from shared.messaging.routes import on
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
-from shared.runtime import mongo_client, open_store, readiness
+from shared.runtime import mongo_client, open_store
+from shared.web.app import service_app
 
 
 def dead_letter_publisher(kafka: KafkaRouter, settings: NotificationSettings) -> DefaultPublisher:
@@ -87,10 +87,10 @@ def create_app(
     broker = broker or make_broker(settings.kafka_bootstrap, "jemput-notification")
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def set_up(app: FastAPI) -> AsyncIterator[EventStore]:
         event_store = store or await open_store(client, settings, broker)
         personal = await open_personal_data(client[settings.mongo_db], settings, data_keys)
-        async with AsyncExitStack() as closing:
+        async with AsyncExitStack() as closing:  # the channels close after the broker stops
             # Fakes given: no SMTP pool or HTTP client (its TLS set-up costs ~50 ms a start).
             chosen = await real_channels(settings, closing) if channels is None else channels
             kafka = KafkaRouter()
@@ -106,23 +106,6 @@ def create_app(
             )
             subscribe(kafka, settings, deps, dead_letters)
             broker.include_router(kafka)
-            async with broker:
-                await broker.start()
-                yield
-                await event_store.flush()  # what was stored reaches Kafka before we go
-        await client.close()
+            yield event_store
 
-    app = FastAPI(
-        telemetry=FASTAPI_OFF, title="jemput notification", version="1", lifespan=lifespan
-    )
-    app.state.settings = settings
-    app.state.readiness = readiness(client, broker)
-    install_common(
-        app,
-        "notification",
-        ApiKeys(settings.api_keys),
-        settings.max_body_bytes,
-        settings.max_in_flight_requests,
-        settings.retry_after_seconds,
-    )
-    return app
+    return service_app(settings, "notification", client, broker=broker, set_up=set_up)

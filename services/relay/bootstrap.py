@@ -22,10 +22,10 @@ from pymongo import AsyncMongoClient
 
 from services.relay.settings import RelaySettings
 from shared.eventstore.relay import OutboxRelay
-from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.kafka import KafkaEventPublisher, make_broker
 from shared.messaging.lag import LagExporter
-from shared.runtime import mongo_client, open_store, readiness, serve
+from shared.runtime import mongo_client, open_store, serve
+from shared.web.app import service_app
 
 log = logging.getLogger("jemput.relay")
 
@@ -41,42 +41,32 @@ def create_app(
     broker = broker or make_broker(settings.kafka_bootstrap, "jemput-relay")
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def serving(app: FastAPI) -> AsyncIterator[None]:
         store = await open_store(client, settings)  # no broker: the relay publishes, not it
+        publisher = KafkaEventPublisher(broker, lambda _: settings.events_topic)
+        relay = OutboxRelay(
+            store,
+            publisher,
+            batch_size=settings.relay_batch_size,
+            idle_seconds=settings.relay_idle_seconds,
+            min_age=timedelta(seconds=settings.relay_min_age_seconds),
+        )
+        log.info("relay started", extra={"topic": settings.events_topic})
+        stop = asyncio.Event()
+        running = [asyncio.create_task(relay.run(stop))]
+        if settings.lag_seconds > 0:
+            lag = LagExporter(
+                settings.kafka_bootstrap, settings.watched_groups(), settings.dead_letter_topics
+            )
+            running.append(asyncio.create_task(lag.run(settings.lag_seconds, stop)))
         try:
-            async with broker:
-                await broker.connect()  # a producer only: the relay subscribes to nothing
-                publisher = KafkaEventPublisher(broker, lambda _: settings.events_topic)
-                relay = OutboxRelay(
-                    store,
-                    publisher,
-                    batch_size=settings.relay_batch_size,
-                    idle_seconds=settings.relay_idle_seconds,
-                    min_age=timedelta(seconds=settings.relay_min_age_seconds),
-                )
-                log.info("relay started", extra={"topic": settings.events_topic})
-                stop = asyncio.Event()
-                running = [asyncio.create_task(relay.run(stop))]
-                if settings.lag_seconds > 0:
-                    lag = LagExporter(
-                        settings.kafka_bootstrap,
-                        settings.watched_groups(),
-                        settings.dead_letter_topics,
-                    )
-                    running.append(asyncio.create_task(lag.run(settings.lag_seconds, stop)))
-                try:
-                    yield
-                finally:
-                    stop.set()
-                    await asyncio.gather(*running)
+            yield
         finally:
-            await client.close()
+            stop.set()
+            await asyncio.gather(*running)
 
-    app = FastAPI(telemetry=FASTAPI_OFF, title="jemput relay", version="1", lifespan=lifespan)
-    app.state.settings = settings
-    app.state.readiness = readiness(client, broker)
-    install_common(app, "relay", ApiKeys(settings.api_keys), settings.max_body_bytes)
-    return app
+    # A producer only: the relay subscribes to nothing (the broker connects, never starts).
+    return service_app(settings, "relay", client, broker=broker, serving=serving, consumes=False)
 
 
 def main() -> None:

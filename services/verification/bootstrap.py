@@ -29,14 +29,14 @@ from shared.domain.events import (
 )
 from shared.eventstore.store import EventStore
 from shared.histories import ApplicantHistories
-from shared.http import FASTAPI_OFF, ApiKeys, install_common
 from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
 from shared.messaging.routes import Routes, on
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
 from shared.rulesets import load_rule_set
-from shared.runtime import mongo_client, open_store, readiness
+from shared.runtime import mongo_client, open_store
+from shared.web.app import service_app
 
 
 def events_router(settings: VerificationSettings, deps: VerificationDeps) -> KafkaRouter:
@@ -77,7 +77,7 @@ def create_app(
     broker = broker or make_broker(settings.kafka_bootstrap, "jemput-verification")
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def set_up(app: FastAPI) -> AsyncIterator[EventStore]:
         event_store = store or await open_store(client, settings, broker)
         personal = await open_personal_data(client[settings.mongo_db], settings, data_keys)
         deps = VerificationDeps(
@@ -89,28 +89,15 @@ def create_app(
         )
         app.state.verification = deps
         broker.include_router(events_router(settings, deps))
-        async with broker:
-            await broker.start()
-            yield
-            await event_store.flush()  # what was stored reaches Kafka before we go
-        await client.close()
+        yield event_store
 
-    app = FastAPI(
-        telemetry=FASTAPI_OFF,
-        title="jemput verification",
-        version="1",
-        lifespan=lifespan,
-        description="The manual review queue. Authenticate with `X-API-Key` (verifier).",
-    )
-    app.state.settings = settings
-    app.state.readiness = readiness(client, broker)
-    install_common(
-        app,
+    app = service_app(
+        settings,
         "verification",
-        ApiKeys(settings.api_keys),
-        settings.max_body_bytes,
-        settings.max_in_flight_requests,
-        settings.retry_after_seconds,
+        client,
+        broker=broker,
+        set_up=set_up,
+        description="The manual review queue. Authenticate with `X-API-Key` (verifier).",
     )
     app.include_router(router)
     install_workqueue(app)  # the verifiers' page at /app/

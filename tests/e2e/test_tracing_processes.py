@@ -143,12 +143,17 @@ async def test_spans_from_three_processes_share_one_trace(
             def by(service: str, name: str) -> set[str]:
                 return {t for s, n, t in Collector.spans if s == service and n == name}
 
-            submitted = by("jemput-intake", "intake POST /v1/requests")
+            # Each process exports in batches of its own: the email can arrive before
+            # intake's span (ended once its answer was sent) has been exported.
             await eventually(
-                lambda: bool(by("jemput-notification", "send email")),
+                lambda: (
+                    bool(by("jemput-notification", "send email"))
+                    and bool(by("jemput-intake", "intake POST /v1/requests"))
+                ),
                 within=30,
-                what="notification's spans exported",
+                what="intake's and notification's spans exported",
             )
+            submitted = by("jemput-intake", "intake POST /v1/requests")
     [trace_id] = submitted
     assert by("jemput-verification", "jemput-verification handle RequestSubmitted") == {trace_id}
     assert by("jemput-notification", "jemput-notification handle RequestVerified") == {trace_id}

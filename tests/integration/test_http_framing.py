@@ -1,4 +1,5 @@
-"""The body-size limit holds whatever the headers say, against a real HTTP server.
+"""The body-size limit holds whatever the headers say, against a real HTTP server: a
+declared length, or a chunked body counted as it arrives (shared/web/body_guard.py).
 
 Sent with a raw socket, as an attacker would: a client library would not send framing
 this wrong.
@@ -65,7 +66,19 @@ async def test_content_length_with_chunked_body_is_refused(
     assert await mongo_db["events"].count_documents({}) == 0
 
 
-async def test_a_chunked_body_without_length_is_refused(
+async def test_a_chunked_body_over_the_limit_is_refused(
+    server: int, mongo_db: AsyncDatabase[Document]
+) -> None:
+    big = json.dumps(form(applicant={"address": "x" * 10_000_000})).encode()
+    head = (
+        "POST /v1/requests HTTP/1.1\nHost: intake\nContent-Type: application/json\n"
+        f"X-API-Key: {OFFICER_KEY}\nTransfer-Encoding: chunked\n"
+    )
+    assert await raw_request(server, head, chunked(big)) == 413
+    assert await mongo_db["events"].count_documents({}) == 0
+
+
+async def test_a_valid_chunked_body_is_taken(
     server: int, mongo_db: AsyncDatabase[Document]
 ) -> None:
     body = json.dumps(form()).encode()
@@ -73,7 +86,18 @@ async def test_a_chunked_body_without_length_is_refused(
         "POST /v1/requests HTTP/1.1\nHost: intake\nContent-Type: application/json\n"
         f"X-API-Key: {OFFICER_KEY}\nTransfer-Encoding: chunked\n"
     )
-    assert await raw_request(server, head, chunked(body)) == 411
+    assert await raw_request(server, head, chunked(body, size=100)) == 201
+    assert await mongo_db["events"].count_documents({}) == 1
+
+
+async def test_a_body_with_no_framing_at_all_is_refused(
+    server: int, mongo_db: AsyncDatabase[Document]
+) -> None:
+    head = (
+        "POST /v1/requests HTTP/1.1\nHost: intake\nContent-Type: application/json\n"
+        f"X-API-Key: {OFFICER_KEY}\n"
+    )
+    assert await raw_request(server, head, b"") == 411
     assert await mongo_db["events"].count_documents({}) == 0
 
 

@@ -1,5 +1,5 @@
 """Every page jemput serves, and every file it is made of, carries the headers of
-shared/page_headers.py: a CSP that allows only the page's own origin and no framing, no
+shared/web/page_headers.py: a CSP that allows only the page's own origin and no framing, no
 Referer, no MIME sniffing. Found by walking each service's routes, so that a page added
 later is checked without anyone listing it here. And the pages themselves need nothing
 the policy forbids: no inline script or style, nothing from another origin."""
@@ -23,8 +23,8 @@ from services.intake.bootstrap import create_app as intake_app
 from services.notification.bootstrap import create_app as notification_app
 from services.relay.bootstrap import create_app as relay_app
 from services.verification.bootstrap import create_app as verification_app
-from shared.page_headers import PAGE_POLICY
 from shared.rate_limit import InMemorySlotStore
+from shared.web.page_headers import PAGE_POLICY
 
 APPS: dict[str, Callable[[], FastAPI]] = {
     "intake": lambda: intake_app(rate_slots=InMemorySlotStore()),

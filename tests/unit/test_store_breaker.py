@@ -1,4 +1,4 @@
-"""The store breaker and its probe (shared/store_breaker.py), and where /metrics is served
+"""The store breaker and its probe (shared/web/store_breaker.py), and where /metrics is served
 (JEMPUT_METRICS_PORT). The probe against a frozen FerretDB: tests/e2e/test_store_probe.py."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
-from shared.http import ApiKeys, install_common
-from shared.runtime import serve_metrics
+from shared.runtime import mongo_client, serve_metrics
 from shared.settings import ServiceSettings
-from shared.store_breaker import StoreBreaker, probe_store
+from shared.web.app import service_app
+from shared.web.store_breaker import StoreBreaker, probe_store
 from tests.waiting import eventually
 
 
@@ -89,12 +89,9 @@ async def test_a_ping_that_hangs_opens_the_breaker_within_its_timeout() -> None:
         probe.cancel()
 
 
-def _app(**settings: Any) -> FastAPI:
-    app = FastAPI()
-    app.state.settings = ServiceSettings(store_probe_seconds=0, **settings)
-    app.state.readiness = {}
-    install_common(app, "t-metrics", ApiKeys({}), 1024)
-    return app
+def _app(**values: Any) -> FastAPI:
+    settings = ServiceSettings(store_probe_seconds=0, **values)
+    return service_app(settings, "t-metrics", mongo_client(settings))
 
 
 async def _metrics_status(app: FastAPI) -> int:

@@ -3,9 +3,10 @@ that lets a page load only its own files (no inline script or style, nothing fro
 origin, never framed), no Referer (a page's URL may carry a tracking code in its
 fragment, and the next site need not learn where a reader came from), no MIME sniffing.
 
-One ASGI middleware, installed by `shared.http.install_common` for every service, so that
-every page (the dashboard, the verifiers' workqueue, the applicants' status page, the
-officers' field app) gets the same policy without each mount remembering it.
+One ASGI middleware, installed by `shared.web.app.service_app` for every service, outermost
+(the shedder's and the breaker's refusals carry it too), so that every page (the
+dashboard, the verifiers' workqueue, the applicants' status page, the officers' field
+app) gets the same policy without each mount remembering it.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ and a background probe that pings the store every `probe_seconds` and opens it w
 ping fails or takes longer than `probe_timeout_seconds`: a store that stops answering
 without closing its connections (frozen, a network partition) costs callers then at most
 about a second, not the store's own timeouts. A ping that answers closes it again.
+`RefuseWhileOpen` is the ASGI middleware that answers for it; what opens it from a request
+is `AnswerFailures` (shared/web/failures.py), which sees the store's errors.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 
-from fastapi import FastAPI
 from prometheus_client import Counter, Gauge
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from shared.http import HTTP_REQUESTS, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -107,23 +110,25 @@ async def probing(
             await task
 
 
-def probe_while_serving(
-    app: FastAPI,
-    breaker: StoreBreaker,
-    ping: Callable[[], Awaitable[object]],
-    service: str,
-    every_seconds: float,
-    timeout_seconds: float,
-) -> None:
-    """Run the probe for as long as the app's lifespan (its own lifespan wrapped)."""
-    inner = app.router.lifespan_context
+class RefuseWhileOpen:
+    """ASGI middleware: while the breaker is open, 503 `store_down` with Retry-After at
+    once, before the body is read; the paths in `exempt` (probes, scrapes) always pass."""
 
-    @contextlib.asynccontextmanager
-    async def with_probe(app: FastAPI) -> AsyncIterator[Any]:
-        async with (
-            inner(app) as state,
-            probing(breaker, ping, service, every_seconds, timeout_seconds),
-        ):
-            yield state
+    def __init__(
+        self,
+        app: ASGIApp,
+        breaker: StoreBreaker,
+        service: str,
+        retry_after: int,
+        exempt: Collection[str] = (),
+    ) -> None:
+        self.app, self.breaker, self.service = app, breaker, service
+        self.retry_after, self.exempt = retry_after, tuple(exempt)
 
-    app.router.lifespan_context = with_probe
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        exempt = scope["type"] != "http" or scope.get("path", "").startswith(self.exempt)
+        if exempt or not self.breaker.is_open:
+            await self.app(scope, receive, send)
+            return
+        HTTP_REQUESTS.labels(self.service, "store_down", 503).inc()
+        await unavailable(self.service, "store_down", self.retry_after)(scope, receive, send)

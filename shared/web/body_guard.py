@@ -1,14 +1,14 @@
 """What a request body must be before any handler sees it.
 
 An ASGI middleware before every route, so that what it refuses reaches no handler and
-writes nothing. It is not the outermost layer: `install_common` (shared/http.py) wraps it
-in the load shedder and the store breaker, which refuse before any body is read, and in
-a Content-Length check (413 on a declared length over the limit, 411 without one on a
-POST, PUT or PATCH), which runs first. What it checks:
+writes nothing. It sits inside the load shedder and the store breaker (shared/web/app.py),
+which refuse before any body is read. What it checks, on a POST, PUT or PATCH:
 - framing that disagrees with itself (Content-Length with Transfer-Encoding: how request
-  smuggling starts) is 400;
-- a body larger than the limit is 413, counted on the bytes that arrive, whatever the
-  headers say (a Content-Length can lie; a chunked body has none);
+  smuggling starts) or a Content-Length that is not a number is 400; a body with no framing
+  at all (neither header) is 411;
+- a declared Content-Length over the limit is 413 before a byte is read; and a body larger
+  than the limit is 413, counted on the bytes that arrive, whatever the headers say (a
+  Content-Length can lie; a chunked body, `Transfer-Encoding: chunked`, has none);
 - a body that is not `application/json` is 415: no `+json` variants, no other charsets;
 - then the body is read as every door reads one (shared/json_body.py, which the intake
   topic uses too): not UTF-8 or with a byte-order mark is 415; a key twice in one object,
@@ -56,8 +56,9 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         headers = {name.lower(): value for name, value in scope.get("headers", [])}
-        if b"content-length" in headers and b"transfer-encoding" in headers:
-            await _refusal(400, "Content-Length with Transfer-Encoding")(scope, receive, send)
+        refusal = self._framing(headers.get(b"content-length"), b"transfer-encoding" in headers)
+        if refusal is not None:
+            await refusal(scope, receive, send)
             return
         body, more = b"", True
         while more:
@@ -84,6 +85,18 @@ class BodyGuard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    def _framing(self, length: bytes | None, chunked: bool) -> JSONResponse | None:
+        """What the headers alone refuse; a chunked body is counted as it arrives."""
+        if length is None:
+            return None if chunked else _refusal(411, "send Content-Length or a chunked body")
+        if chunked:
+            return _refusal(400, "Content-Length with Transfer-Encoding")
+        if not length.isdigit():
+            return _refusal(400, "Content-Length is not a number")
+        if int(length) > self.max_bytes:
+            return _refusal(413, f"body larger than {self.max_bytes} bytes")
+        return None
 
     def _check(self, content_type: str, body: bytes) -> JSONResponse | None:
         if not body:
