@@ -104,6 +104,9 @@ class ReviewCase(BaseModel):
     form: RequestForm
     reasons: list[Reason] = Field(description="Why it needs a verifier, in plain words")
     documents: list[Document] = Field(description="Documents the applicant has supplied")
+    documents_to_ask: list[Document] = Field(
+        description="What a verifier may ask the applicant for: the rule set's documents"
+    )
 
 
 @router.get("/{tracking_code}", response_model=ReviewCase, responses=errors(404, e404=NO_REVIEW))
@@ -130,7 +133,11 @@ async def show(
         else []
     )
     return ReviewCase(
-        review=review, form=request.form, reasons=reasons, documents=sorted(request.documents)
+        review=review,
+        form=request.form,
+        reasons=reasons,
+        documents=sorted(request.documents),
+        documents_to_ask=sorted(d.rules.documents()),
     )
 
 
