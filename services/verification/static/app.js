@@ -183,6 +183,7 @@ function askable(documents) {
 // The document list shows only while asking for documents.
 function verdictChanged() {
   $("ask-documents").hidden = !$("ask").checked;
+  $("decision-error").textContent = ""; // what it said was about the choice before
 }
 
 function close() {
