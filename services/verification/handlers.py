@@ -105,7 +105,9 @@ async def earlier_decision(deps: VerificationDeps, review: QueuedReview) -> Earl
         if record.event_type != ManualReviewDecided.event_type:
             continue
         data = registry.upcast(record.event_type, record.schema_version, record.payload)
-        if data["request_id"] == review.request_id and data.get("round_id") == review.round_id:
+        # An entry queued before rounds were kept (None) is the request's first round.
+        same_round = review.round_id is None or data.get("round_id") == review.round_id
+        if data["request_id"] == review.request_id and same_round:
             return EarlierDecision(str(data["verifier"]), ReviewOutcome(data["outcome"]))
     return None
 

@@ -67,7 +67,8 @@ KEEP_DECIDED = timedelta(days=1)
 class ReviewQueuePort(Protocol):
     async def add(self, review: QueuedReview) -> None:
         """Queue a review round; one already queued under its code stays as it is, unless
-        it is of another (earlier) round: then the new round takes its place."""
+        it is a decided round of its own: then the new round takes its place. (An undecided
+        entry queued before rounds were kept, `round_id` None, keeps its claim.)"""
 
     async def remove(self, tracking_code: str) -> None: ...
 
@@ -99,7 +100,7 @@ class InMemoryReviewQueue:
 
     async def add(self, review: QueuedReview) -> None:
         queued = self.reviews.get(review.tracking_code)
-        if queued is None or queued.round_id != review.round_id:
+        if queued is None or (queued.decided_by is not None and queued.round_id != review.round_id):
             self.reviews[review.tracking_code] = review
 
     async def remove(self, tracking_code: str) -> None:
@@ -156,8 +157,10 @@ class ReviewQueue:
         try:
             await self._queue.insert_one(doc)
         except DuplicateKeyError:  # redelivered (same round: stays), or a new round
+            earlier = {"$ne": review.round_id}
             await self._queue.replace_one(
-                {"_id": review.tracking_code, "round_id": {"$ne": review.round_id}}, doc
+                {"_id": review.tracking_code, "round_id": earlier, "decided_by": {"$ne": None}},
+                doc,
             )
 
     async def remove(self, tracking_code: str) -> None:

@@ -138,3 +138,13 @@ class ReviewQueueContract:
         decided = await queue.get(code)
         assert decided is not None
         assert (decided.round_id, decided.decided_by) == ("round-2", "verifier-2")
+
+    async def test_an_undecided_entry_from_before_rounds_keeps_its_claim(
+        self, queue: ReviewQueuePort
+    ) -> None:
+        code = review(1).tracking_code
+        await queue.add(review(1))  # queued before rounds were kept: no round id
+        await queue.claim(code, "verifier-1")
+        await queue.add(review(1, minutes=5, round_id="round-1"))  # its event redelivered
+        [kept] = await queue.list()
+        assert (kept.round_id, kept.claimed_by, kept.since) == (None, "verifier-1", T0)
