@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from services.verification.review_queue import Decided, QueuedReview, ReviewQueuePort
 from shared import pipeline_metrics
 from shared.access_log import AccessLogPort
-from shared.domain.applicant import ApplicantHistory, Status, decide_manual_review
+from shared.domain.applicant import ApplicantHistory, Status
 from shared.domain.calendar import local_date
 from shared.domain.events import (
     DocumentsSupplied,
@@ -21,6 +21,7 @@ from shared.domain.events import (
 )
 from shared.domain.regions import RegionTable
 from shared.domain.requests import Document
+from shared.domain.reviews import decide_manual_review
 from shared.domain.rules import Context, RuleSet, decide
 from shared.event_schema import RecordedEvent
 from shared.histories import ApplicantHistories, ToRecord, derived_id

@@ -10,7 +10,6 @@ from shared.domain.applicant import (
     ApplicantHistory,
     DomainError,
     Status,
-    decide_manual_review,
     supply_documents,
     withdraw,
 )
@@ -23,6 +22,7 @@ from shared.domain.events import (
     ReviewOutcome,
 )
 from shared.domain.requests import Document
+from shared.domain.reviews import decide_manual_review
 from shared.event_schema import DomainEvent
 from tests.factories import request_form
 

@@ -14,7 +14,6 @@ from shared.domain.applicant import (
     ApplicantHistory,
     DomainError,
     Status,
-    decide_manual_review,
     reasons_after,
     status_after,
     supply_documents,
@@ -27,6 +26,7 @@ from shared.domain.events import (
     registry,
 )
 from shared.domain.requests import Document
+from shared.domain.reviews import decide_manual_review
 from shared.event_schema import DomainEvent, RecordedEvent
 from shared.eventstore.memory import InMemoryRecorder
 from shared.histories import ToRecord
