@@ -16,6 +16,7 @@ from shared.domain.events import (
     DocumentsRequested,
     DocumentsSupplied,
     ManualReviewDecided,
+    ManualReviewDecidedV1,
     ManualReviewRequired,
     NotificationAttempted,
     NotificationDelivered,
@@ -25,6 +26,7 @@ from shared.domain.events import (
     RequestSubmitted,
     RequestVerified,
     RequestWithdrawn,
+    ReviewOutcome,
     RuleEffect,
     RuleOutcome,
     registry,
@@ -76,7 +78,14 @@ def _domain_events(request_id: str, code: str, form: RequestForm) -> list[Domain
             request_id=rid, outcomes=(passed,), documents=(Document.FAMILY_CARD,), **rules
         ),
         ManualReviewRequired(request_id=rid, outcomes=(review,), reasons=("x",), **rules),
-        ManualReviewDecided(request_id=rid, verifier="verifier-1", approved=True, reason="ok"),
+        ManualReviewDecided(
+            request_id=rid,
+            verifier="verifier-1",
+            outcome=ReviewOutcome.DOCUMENTS_REQUESTED,
+            documents=(Document.FAMILY_CARD,),
+            reason="KK is unreadable",
+            round_id="6b4c1a7e-0d55-4d5e-9a7b-3f2e1c0d9b8a",
+        ),
         DocumentsSupplied(
             request_id=rid, documents=frozenset({Document.FAMILY_CARD}), supplied_by="officer-1"
         ),
@@ -132,6 +141,19 @@ async def events() -> dict[tuple[str, int], RecordedEvent]:
     new = registry.to_new_event(erased, event_id="example-erasure-v1", occurred_at=AT)
     new = NewEvent(**(new.model_dump() | {"schema_version": 1}))
     [record] = await store.append(stream, [await earlier.sealed(stream, new)], version + 1)
+    found[(record.event_type, 1)] = record
+    # ManualReviewDecided v1: approved or not, one per request (before review rounds).
+    verdict = ManualReviewDecidedV1(
+        request_id=request_id, verifier="verifier-1", approved=True, reason="ok"
+    )
+    new = NewEvent(
+        event_id="example-review-v1",
+        event_type=verdict.event_type,
+        schema_version=1,
+        payload=verdict.model_dump(mode="json"),
+        occurred_at=AT,
+    )
+    [record] = await store.append(stream, [await personal.sealed(stream, new)], version + 2)
     found[(record.event_type, 1)] = record
     return found
 

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.intake.handlers import Submission
-from shared.domain.events import registry
+from shared.domain.events import EARLIER_SHAPES, registry
 from shared.event_schema import DomainEvent, RecordedEvent
 from shared.privacy.crypto import CIPHER_VERSION
 from shared.privacy.dead_letters import REASONS, month_owner
@@ -40,7 +40,7 @@ POLICIES = policy_ids()
 # Stored in clear before sealing existed (the upcaster in shared/domain/events.py): these
 # versions never hold a box, later ones always do.
 CLEAR_VERSIONS = {("RequestSubmitted", 1)}
-ALWAYS_SEALED_FROM = {"RequestSubmitted": 2}
+ALWAYS_SEALED_FROM = {"RequestSubmitted": 2, "ManualReviewDecided": 2}
 
 
 def inline(schema: Schema) -> Schema:
@@ -113,7 +113,7 @@ def sealed_paths(event_type: str) -> set[str]:
 
 def event_payload(model: type[DomainEvent], version: int) -> Schema:
     """The payload of `model`'s events stored at schema `version`, as stored."""
-    payload = model_schema(model)
+    payload = model_schema(EARLIER_SHAPES.get((model.event_type, version), model))
     paths = sealed_paths(model.event_type)
     if not paths or (model.event_type, version) in CLEAR_VERSIONS:
         return payload

@@ -63,8 +63,9 @@ def summary(event: DomainEvent) -> str:
                 f"{o.rule}: {o.effect} ({o.reason})" for o in outcomes if o.effect != "passed"
             ]
             return f"{event.event_type}; " + ("; ".join(failed) if failed else "every rule passed")
-        case ManualReviewDecided(approved=approved, reason=reason):
-            return f"{'approved' if approved else 'rejected'} by review: {reason}"
+        case ManualReviewDecided(outcome=outcome, documents=documents, reason=reason):
+            asked = f" ({', '.join(documents)})" if documents else ""
+            return f"{outcome.value}{asked} by review: {reason}"
         case DocumentsSupplied(documents=documents):
             return "documents supplied: " + ", ".join(sorted(documents))
         case RequestWithdrawn(reason=reason):

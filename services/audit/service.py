@@ -206,7 +206,9 @@ class AuditService:
         ones services keep (intake's tracking codes, verification's review queue). Writes
         nothing: the audit keeps no read model of its own (docs/architecture.md)."""
         rebuilt = await rebuild(self.store, self.histories.personal, progress)
-        live_queue = {d["_id"] async for d in self.db[REVIEW_QUEUE].find({}, {"_id": 1})}
+        # Decided entries stay a day (a late verifier is told who decided): not waiting.
+        waiting = self.db[REVIEW_QUEUE].find({"decided_by": None}, {"_id": 1})
+        live_queue = {d["_id"] async for d in waiting}
         live_codes = {
             d["_id"]: (d["stream_id"], d["request_id"])
             async for d in self.db[TRACKING_CODES].find({})

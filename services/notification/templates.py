@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from shared.domain.applicant import TOLD, RequestState, Status, reasons_after, status_after
-from shared.domain.events import Decision, DocumentsRequested, RequestEvent
+from shared.domain.events import (
+    Decision,
+    DocumentsRequested,
+    ManualReviewDecided,
+    RequestEvent,
+)
 from shared.domain.messages import KIND_NAMES, next_step
 from shared.domain.requests import visible
 from shared.rulesets import load_reason_texts
@@ -35,7 +40,10 @@ def render(event: RequestEvent, request: RequestState, short: bool) -> tuple[str
         raise ValueError(f"applicants are not told of {event.event_type}")
     applicant = request.form.applicant
     lang = applicant.language.value
-    documents = event.documents if isinstance(event, DocumentsRequested) else ()
+    # Asked for by the rules or by the verifier who reviewed it: named either way.
+    documents = (
+        event.documents if isinstance(event, DocumentsRequested | ManualReviewDecided) else ()
+    )
     codes = reasons_after(event) or ()
     rule_set_id = event.rule_set_id if isinstance(event, Decision) else request.rule_set_id
     reasons = (

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from services.verification.handlers import (
     VerificationDeps,
@@ -19,6 +20,7 @@ from services.verification.handlers import (
 from services.verification.review_queue import QueuedReview
 from shared.api_errors import GUARDED, WITH_BODY, Problem, errors
 from shared.domain.applicant import DomainError
+from shared.domain.events import ReviewOutcome
 from shared.domain.messages import Reason
 from shared.domain.requests import Document, Language, RequestForm, RequestKind, Text
 from shared.http import Caller, Role, requires
@@ -27,6 +29,7 @@ from shared.rulesets import load_reason_texts
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/reviews", responses=errors(*GUARDED))
 NO_REVIEW = "no such review"
+DOCUMENT_ERRORS = frozenset({"no_documents", "unknown_documents", "documents_not_asked"})
 Verifier = Annotated[Caller, Depends(requires(Role.VERIFIER))]
 
 
@@ -44,7 +47,8 @@ class ReviewConflict(Problem):
     claimed_by: str | None = None
     claimed_until: datetime | None = None
     decided_by: str | None = None
-    approved: bool | None = None
+    outcome: ReviewOutcome | None = None
+    approved: bool | None = Field(None, description="outcome is approved (older clients)")
 
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -54,11 +58,15 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 
 def conflict(review: QueuedReview, caller: str) -> JSONResponse:
     if review.decided_by is not None:
-        verdict = "approved" if review.approved else "rejected"
+        # Marked before outcomes existed: approved or not.
+        verdict = review.outcome or (
+            ReviewOutcome.APPROVED if review.approved else ReviewOutcome.REJECTED
+        )
         body = ReviewConflict(
-            detail=f"already decided by {review.decided_by}: {verdict}",
+            detail=f"already decided by {review.decided_by}: {verdict.value}",
             decided_by=review.decided_by,
-            approved=review.approved,
+            outcome=verdict,
+            approved=verdict is ReviewOutcome.APPROVED,
         )
     elif review.claimed_by not in (None, caller):
         body = ReviewConflict(
@@ -96,6 +104,9 @@ class ReviewCase(BaseModel):
     form: RequestForm
     reasons: list[Reason] = Field(description="Why it needs a verifier, in plain words")
     documents: list[Document] = Field(description="Documents the applicant has supplied")
+    documents_to_ask: list[Document] = Field(
+        description="What a verifier may ask the applicant for: the rule set's documents"
+    )
 
 
 @router.get("/{tracking_code}", response_model=ReviewCase, responses=errors(404, e404=NO_REVIEW))
@@ -122,7 +133,11 @@ async def show(
         else []
     )
     return ReviewCase(
-        review=review, form=request.form, reasons=reasons, documents=sorted(request.documents)
+        review=review,
+        form=request.form,
+        reasons=reasons,
+        documents=sorted(request.documents),
+        documents_to_ask=sorted(d.rules.documents()),
     )
 
 
@@ -147,9 +162,36 @@ async def claim(
 
 
 class DecisionBody(BaseModel):
+    """`outcome` (or, as before it, `approved`), the reason, and for
+    `documents_requested` the documents the applicant is asked for."""
+
     model_config = ConfigDict(extra="forbid")
-    approved: StrictBool
+    outcome: ReviewOutcome | None = Field(
+        None, description="approved, rejected, or documents_requested (name `documents`)"
+    )
+    approved: StrictBool | None = Field(
+        None, description="Before `outcome`: true approves, false rejects; give one of the two"
+    )
+    documents: list[Document] = Field(
+        default_factory=list,
+        max_length=len(Document),
+        description="With documents_requested only: what the applicant must bring, from the "
+        "rule set's documents",
+    )
     reason: Text
+
+    @model_validator(mode="after")
+    def _one_verdict(self) -> DecisionBody:
+        if (self.outcome is None) == (self.approved is None):
+            raise ValueError("give outcome (or approved), not both")
+        if (self.verdict() is ReviewOutcome.DOCUMENTS_REQUESTED) != bool(self.documents):
+            raise ValueError("name documents exactly when the outcome is documents_requested")
+        return self
+
+    def verdict(self) -> ReviewOutcome:
+        if self.outcome is not None:
+            return self.outcome
+        return ReviewOutcome.APPROVED if self.approved else ReviewOutcome.REJECTED
 
 
 @router.post(
@@ -161,22 +203,29 @@ class DecisionBody(BaseModel):
 async def decide(
     tracking_code: str, body: DecisionBody, caller: Verifier, d: Deps
 ) -> JSONResponse | None:
-    """Approve or reject a claimed case, with the reason. Decided already (by anyone):
-    409 naming who decided and how; nothing is decided twice."""
+    """Decide a claimed case, with the reason: approve, reject, or ask the applicant for
+    documents (named; the request then waits for them, and goes through the rules again
+    once they are supplied). Decided already (by anyone): 409 naming who decided and how;
+    nothing is decided twice in one review round."""
     review = await d.queue.get(tracking_code)
     if review is None:
         raise HTTPException(404, NO_REVIEW)
     if review.decided_by is not None or review.claimed_by != caller.name:
         return conflict(review, caller.name)
     try:
-        await decide_review(d, review, caller.name, body.approved, body.reason)
+        await decide_review(
+            d, review, caller.name, body.verdict(), body.reason, frozenset(body.documents)
+        )
     except DomainError as exc:
+        if exc.code in DOCUMENT_ERRORS:
+            error = {"type": "value_error", "loc": ("body", "documents"), "msg": str(exc)}
+            raise RequestValidationError([error]) from None
         # Lost a race: the log knows who won, even before the queue is marked.
         earlier = await earlier_decision(d, review)
         if earlier is None:
             raise HTTPException(409, str(exc)) from None
         decided = review.model_copy(
-            update={"decided_by": earlier.verifier, "approved": earlier.approved}
+            update={"decided_by": earlier.verifier, "outcome": earlier.outcome}
         )
         return conflict(decided, caller.name)
     return None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.verification.review_queue import QueuedReview, ReviewQueuePort
+from services.verification.review_queue import Decided, QueuedReview, ReviewQueuePort
 from shared import pipeline_metrics
 from shared.access_log import AccessLogPort
-from shared.domain.applicant import ApplicantHistory, Status, decide_manual_review
+from shared.domain.applicant import ApplicantHistory, Status
 from shared.domain.calendar import local_date
 from shared.domain.events import (
     DocumentsSupplied,
@@ -16,8 +16,12 @@ from shared.domain.events import (
     ManualReviewRequired,
     RequestSubmitted,
     RequestWithdrawn,
+    ReviewOutcome,
+    registry,
 )
 from shared.domain.regions import RegionTable
+from shared.domain.requests import Document
+from shared.domain.reviews import decide_manual_review
 from shared.domain.rules import Context, RuleSet, decide
 from shared.event_schema import RecordedEvent
 from shared.histories import ApplicantHistories, ToRecord, derived_id
@@ -68,9 +72,8 @@ async def sync_review(
     if request is None:
         return
     if isinstance(event, ManualReviewDecided):  # kept a while: a late verifier is told
-        await deps.queue.decided(
-            request.tracking_code, event.verifier, event.approved, record.recorded_at
-        )
+        decision = Decided(event.round_id, event.verifier, event.outcome, record.recorded_at)
+        await deps.queue.decided(request.tracking_code, decision)
     elif isinstance(event, RequestWithdrawn):
         await deps.queue.remove(request.tracking_code)
     if request.status is not Status.MANUAL_REVIEW:
@@ -85,6 +88,7 @@ async def sync_review(
             since=record.recorded_at,
             kecamatan_code=request.form.outreach_point.kecamatan_code,
             rule_set_id=request.rule_set_id,
+            round_id=request.review_round,
         )
     )
 
@@ -92,29 +96,47 @@ async def sync_review(
 @dataclass(frozen=True)
 class EarlierDecision:
     verifier: str
-    approved: bool
+    outcome: ReviewOutcome
 
 
 async def earlier_decision(deps: VerificationDeps, review: QueuedReview) -> EarlierDecision | None:
-    """Who decided the review and how, from the log (verifier and verdict are in clear)."""
+    """Who decided the review's round and how, from the log (verifier and outcome are in
+    clear; a v1 decision is read as v2, its round the request's only one)."""
     for record in await deps.histories.read(review.stream_id):
-        data = record.payload
-        if record.event_type == "ManualReviewDecided" and data["request_id"] == review.request_id:
-            return EarlierDecision(str(data["verifier"]), bool(data["approved"]))
+        if record.event_type != ManualReviewDecided.event_type:
+            continue
+        data = registry.upcast(record.event_type, record.schema_version, record.payload)
+        # An entry queued before rounds were kept (None) is the request's first round.
+        same_round = review.round_id is None or data.get("round_id") == review.round_id
+        if data["request_id"] == review.request_id and same_round:
+            return EarlierDecision(str(data["verifier"]), ReviewOutcome(data["outcome"]))
     return None
 
 
+def decision_id(round_id: str | None, request_id: str) -> str:
+    """One decision per review round: its id derives from the ManualReviewRequired that
+    opened the round (before rounds, from the request: a request had one)."""
+    return derived_id("review", round_id) if round_id else derived_id("review", request_id)
+
+
 async def decide_review(
-    deps: VerificationDeps, review: QueuedReview, verifier: str, approved: bool, reason: str
+    deps: VerificationDeps,
+    review: QueuedReview,
+    verifier: str,
+    outcome: ReviewOutcome,
+    reason: str,
+    documents: frozenset[Document] = frozenset(),
 ) -> None:
-    await deps.histories.record(
-        review.stream_id,
-        lambda h: [
-            ToRecord(
-                decide_manual_review(h, review.request_id, verifier, approved, reason),
-                derived_id("review", review.request_id),
-            )
-        ],
-        correlation_id=review.request_id,
-    )
-    await deps.queue.decided(review.tracking_code, verifier, approved, datetime.now(UTC))
+    """Record a verifier's decision on the review's round; DomainError if the request is
+    not in review (any more) or the documents are not the rule set's."""
+
+    def decision(history: ApplicantHistory) -> list[ToRecord]:
+        request = history.request(review.request_id)
+        made = decide_manual_review(
+            history, review.request_id, verifier, outcome, reason, documents, deps.rules.documents()
+        )
+        return [ToRecord(made, decision_id(request.review_round, review.request_id))]
+
+    await deps.histories.record(review.stream_id, decision, correlation_id=review.request_id)
+    mark = Decided(review.round_id, verifier, outcome, datetime.now(UTC))
+    await deps.queue.decided(review.tracking_code, mark)

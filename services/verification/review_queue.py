@@ -2,7 +2,9 @@
 
 A read model fed from the events topic (insert on ManualReviewRequired; marked when
 decided and kept a day, so that a second verifier is told who decided; deleted when
-withdrawn), so it stays small and FerretDB's scans of it stay cheap.
+withdrawn), so it stays small and FerretDB's scans of it stay cheap. An entry is one
+review round (`round_id`, the ManualReviewRequired that opened it): a request back in
+review after documents replaces its decided entry with the new round.
 `ReviewQueuePort` is what verification needs of it; `ReviewQueue` keeps it in MongoDB,
 `InMemoryReviewQueue` in a dict (tests/contract/review_queue_contract.py holds both to
 the same behaviour).
@@ -10,7 +12,7 @@ the same behaviour).
 
 from __future__ import annotations
 
-import contextlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -18,6 +20,8 @@ from pydantic import BaseModel
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
+
+from shared.domain.events import ReviewOutcome
 
 
 class QueuedReview(BaseModel):
@@ -31,10 +35,30 @@ class QueuedReview(BaseModel):
     claimed_until: datetime | None = None  # after this, another verifier may take it
     kecamatan_code: str | None = None  # of the outreach point: for filters, not personal
     rule_set_id: str | None = None  # whose sentences tell the reasons
+    round_id: str | None = None  # the ManualReviewRequired that opened this round
     # Kept a day once decided, so that a second verifier is told who decided what.
     decided_by: str | None = None
-    approved: bool | None = None
+    outcome: ReviewOutcome | None = None
+    approved: bool | None = None  # outcome is approved (kept for older clients)
     decided_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A round's decision, as the queue marks it."""
+
+    round_id: str | None
+    verifier: str
+    outcome: ReviewOutcome
+    at: datetime
+
+    def marks(self) -> dict[str, Any]:
+        return {
+            "decided_by": self.verifier,
+            "outcome": self.outcome.value,
+            "approved": self.outcome is ReviewOutcome.APPROVED,
+            "decided_at": self.at,
+        }
 
 
 KEEP_DECIDED = timedelta(days=1)
@@ -42,7 +66,9 @@ KEEP_DECIDED = timedelta(days=1)
 
 class ReviewQueuePort(Protocol):
     async def add(self, review: QueuedReview) -> None:
-        """Queue a review; a review already queued under its code stays as it is."""
+        """Queue a review round; one already queued under its code stays as it is, unless
+        it is a decided round of its own: then the new round takes its place. (An undecided
+        entry queued before rounds were kept, `round_id` None, keeps its claim.)"""
 
     async def remove(self, tracking_code: str) -> None: ...
 
@@ -61,10 +87,9 @@ class ReviewQueuePort(Protocol):
         """Claim (until `until`) if undecided and unclaimed, already ours, or its claim ran
         out before `now`; None if someone else holds it, it is decided or gone."""
 
-    async def decided(
-        self, tracking_code: str, verifier: str, approved: bool, at: datetime
-    ) -> None:
-        """Mark it decided (kept a day, then gone); the first mark stays."""
+    async def decided(self, tracking_code: str, decision: Decided) -> None:
+        """Mark its round decided (kept a day, then gone); the first mark stays, and a
+        decision of another round marks nothing."""
 
 
 class InMemoryReviewQueue:
@@ -74,7 +99,9 @@ class InMemoryReviewQueue:
         self.reviews: dict[str, QueuedReview] = {}
 
     async def add(self, review: QueuedReview) -> None:
-        self.reviews.setdefault(review.tracking_code, review)
+        queued = self.reviews.get(review.tracking_code)
+        if queued is None or (queued.decided_by is not None and queued.round_id != review.round_id):
+            self.reviews[review.tracking_code] = review
 
     async def remove(self, tracking_code: str) -> None:
         self.reviews.pop(tracking_code, None)
@@ -103,17 +130,19 @@ class InMemoryReviewQueue:
         self.reviews[tracking_code] = claimed
         return claimed
 
-    async def decided(
-        self, tracking_code: str, verifier: str, approved: bool, at: datetime
-    ) -> None:
+    async def decided(self, tracking_code: str, decision: Decided) -> None:
         review = self.reviews.get(tracking_code)
-        if review is not None and review.decided_by is None:
-            update = {"decided_by": verifier, "approved": approved, "decided_at": at}
-            self.reviews[tracking_code] = review.model_copy(update=update)
+        if (
+            review is not None
+            and review.decided_by is None
+            and review.round_id == decision.round_id
+        ):
+            marked = QueuedReview.model_validate({**review.model_dump(), **decision.marks()})
+            self.reviews[tracking_code] = marked
         self.reviews = {
             code: r
             for code, r in self.reviews.items()
-            if r.decided_at is None or r.decided_at >= at - KEEP_DECIDED
+            if r.decided_at is None or r.decided_at >= decision.at - KEEP_DECIDED
         }
 
 
@@ -125,8 +154,14 @@ class ReviewQueue:
 
     async def add(self, review: QueuedReview) -> None:
         doc = {"_id": review.tracking_code, **review.model_dump(exclude={"tracking_code"})}
-        with contextlib.suppress(DuplicateKeyError):  # redelivered: already queued
+        try:
             await self._queue.insert_one(doc)
+        except DuplicateKeyError:  # redelivered (same round: stays), or a new round
+            earlier = {"$ne": review.round_id}
+            await self._queue.replace_one(
+                {"_id": review.tracking_code, "round_id": earlier, "decided_by": {"$ne": None}},
+                doc,
+            )
 
     async def remove(self, tracking_code: str) -> None:
         await self._queue.delete_one({"_id": tracking_code})
@@ -158,14 +193,12 @@ class ReviewQueue:
         )
         return None if doc is None else _review(doc)
 
-    async def decided(
-        self, tracking_code: str, verifier: str, approved: bool, at: datetime
-    ) -> None:
+    async def decided(self, tracking_code: str, decision: Decided) -> None:
         await self._queue.update_one(
-            {"_id": tracking_code, "decided_by": None},
-            {"$set": {"decided_by": verifier, "approved": approved, "decided_at": at}},
+            {"_id": tracking_code, "decided_by": None, "round_id": decision.round_id},
+            {"$set": decision.marks()},
         )
-        await self._queue.delete_many({"decided_at": {"$lt": at - KEEP_DECIDED}})
+        await self._queue.delete_many({"decided_at": {"$lt": decision.at - KEEP_DECIDED}})
 
 
 def _review(doc: dict[str, Any]) -> QueuedReview:

@@ -26,9 +26,10 @@ from shared.domain.events import (
     RequestSubmitted,
     RequestVerified,
     RequestWithdrawn,
+    ReviewOutcome,
 )
 from shared.domain.request_ids import as_sent
-from shared.domain.requests import Document, RequestForm, RequestKind, Text
+from shared.domain.requests import Document, RequestForm, RequestKind
 from shared.event_schema import DomainEvent
 
 
@@ -71,6 +72,9 @@ class RequestState:
     missing_documents: tuple[Document, ...] = ()
     reasons: tuple[str, ...] = ()
     rule_set_id: str | None = None  # of the latest decision: its reasons are told in its words
+    # The id of the ManualReviewRequired that opened the latest review round: a verifier's
+    # decision is one per round, so a request back in review after documents is decided again.
+    review_round: str | None = None
     notifications: dict[str, Notification] = field(default_factory=dict)
     closed_at: datetime | None = None  # when it last left the open states (retention)
 
@@ -127,6 +131,10 @@ class ApplicantHistory:
             request.awaiting_decision = False
             request.rule_set_id = event.rule_set_id
             request.missing_documents = getattr(event, "documents", ())
+            if isinstance(event, ManualReviewRequired):
+                request.review_round = event_id
+        elif isinstance(event, ManualReviewDecided):
+            request.missing_documents = event.documents
         elif isinstance(event, DocumentsSupplied):
             request.documents |= event.documents
             request.awaiting_decision = True
@@ -172,6 +180,14 @@ class ApplicantHistory:
             raise DomainError("unknown_request", "no such request") from None
 
 
+# Where a verifier's decision leaves a request.
+REVIEWED = {
+    ReviewOutcome.APPROVED: Status.VERIFIED,
+    ReviewOutcome.REJECTED: Status.REJECTED,
+    ReviewOutcome.DOCUMENTS_REQUESTED: Status.DOCUMENTS_REQUESTED,
+}
+
+
 def status_after(event: DomainEvent) -> Status | None:
     """The status a request has after `event`; None for events that leave it as it was.
     The one place that says it: the history, the status page and notification use it."""
@@ -186,8 +202,8 @@ def status_after(event: DomainEvent) -> Status | None:
             return Status.DOCUMENTS_REQUESTED
         case ManualReviewRequired():
             return Status.MANUAL_REVIEW
-        case ManualReviewDecided(approved=approved):
-            return Status.VERIFIED if approved else Status.REJECTED
+        case ManualReviewDecided(outcome=outcome):
+            return REVIEWED[outcome]
         case RequestWithdrawn():
             return Status.WITHDRAWN
     return None
@@ -204,8 +220,12 @@ def reasons_after(event: DomainEvent) -> tuple[str, ...] | None:
             return ("documents_missing",)  # its sentence names the documents
         case RequestVerified():
             return ()
-        case ManualReviewDecided(approved=approved):
-            return () if approved else ("manual_review_rejected",)
+        case ManualReviewDecided(outcome=ReviewOutcome.APPROVED):
+            return ()
+        case ManualReviewDecided(outcome=ReviewOutcome.REJECTED):
+            return ("manual_review_rejected",)
+        case ManualReviewDecided(outcome=ReviewOutcome.DOCUMENTS_REQUESTED):
+            return ("manual_review_documents",)  # its sentence names the documents
     return None
 
 
@@ -283,14 +303,3 @@ def supply_documents(
     if not documents:
         raise DomainError("no_documents", "name at least one document")
     return DocumentsSupplied(request_id=request_id, documents=documents, supplied_by=caller)
-
-
-def decide_manual_review(
-    history: ApplicantHistory, request_id: str, verifier: str, approved: bool, reason: Text
-) -> ManualReviewDecided:
-    request = history.request(request_id)
-    if request.status is not Status.MANUAL_REVIEW:
-        raise DomainError("not_in_review", "this request is not waiting for manual review")
-    return ManualReviewDecided(
-        request_id=request_id, verifier=verifier, approved=approved, reason=reason
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.domain.requests import Document, RequestForm, Strict, Text
 from shared.event_schema import DomainEvent, EventRegistry
@@ -84,12 +84,62 @@ class ManualReviewRequired(Decision):
     reasons: tuple[str, ...]
 
 
+class ReviewOutcome(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DOCUMENTS_REQUESTED = "documents_requested"
+
+
 @registry.register
 class ManualReviewDecided(RequestEvent):
+    """A verifier's decision on one review round. v2: `outcome` (approved, rejected, or
+    the applicant asked for the `documents` named) in place of v1's `approved`, and the
+    round it decides (`round_id`: the id of the ManualReviewRequired that opened it; None
+    in v1, when a request had one round only). Its free-text reason is sealed like v1's
+    (retention policy: the sealed fields did not change, so neither did the policy)."""
+
+    event_type = "ManualReviewDecided"
+    schema_version = 2
+    verifier: str
+    outcome: ReviewOutcome
+    documents: tuple[Document, ...] = ()
+    reason: Text
+    round_id: str | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _documents_only_when_asked(self) -> ManualReviewDecided:
+        asked = self.outcome is ReviewOutcome.DOCUMENTS_REQUESTED
+        if asked != bool(self.documents):
+            raise ValueError("documents are named exactly when documents are requested")
+        return self
+
+    @property
+    def approved(self) -> bool:
+        return self.outcome is ReviewOutcome.APPROVED
+
+
+class ManualReviewDecidedV1(RequestEvent):
+    """ManualReviewDecided as v1 stored it (approved or not, one per request): the shape
+    the upcaster reads and the AsyncAPI document describes; never written now."""
+
     event_type = "ManualReviewDecided"
     verifier: str
     approved: bool
     reason: Text
+
+
+# The shape of each older schema version whose fields differ from the current model's.
+EARLIER_SHAPES: dict[tuple[str, int], type[RequestEvent]] = {
+    ("ManualReviewDecided", 1): ManualReviewDecidedV1,
+}
+
+
+@registry.upcaster("ManualReviewDecided", from_version=1)
+def _approved_as_outcome(payload: JsonObject) -> JsonObject:
+    # v1 could only approve or reject, once per request (no round). Stored v1 events stay
+    # as they are (insert-only log); they are read as v2. The reason is left as stored.
+    approved = payload.pop("approved")
+    return {**payload, "outcome": "approved" if approved else "rejected"}
 
 
 @registry.register

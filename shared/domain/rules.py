@@ -48,6 +48,14 @@ class RuleSet(BaseModel):
     # device is offline); older dates go to an officer. None: not checked (2026.11).
     offline_window_days: int | None = None
 
+    def documents(self) -> frozenset[Document]:
+        """Every document this rule set names: what a verifier may ask an applicant for."""
+        return (
+            self.birth_certificate_documents
+            | self.birth_certificate_documents_if_married
+            | self.skds_documents
+        )
+
 
 @dataclass(frozen=True)
 class Context:
@@ -226,6 +234,7 @@ REASON_CODES = frozenset(
         "family_card_unknown_region",
         "dated_before_offline_window",
         "manual_review_rejected",
+        "manual_review_documents",
     }
 )
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.verification.review_queue import QueuedReview, ReviewQueuePort
+from services.verification.review_queue import Decided, QueuedReview, ReviewQueuePort
+from shared.domain.events import ReviewOutcome
+
+APPROVED, REJECTED = ReviewOutcome.APPROVED, ReviewOutcome.REJECTED
 
 # Milliseconds only: what MongoDB keeps of a time, so both queues give back equal reviews.
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
 
-def review(n: int, minutes: int = 0) -> QueuedReview:
+def review(n: int, minutes: int = 0, round_id: str | None = None) -> QueuedReview:
     return QueuedReview(
+        round_id=round_id,
         tracking_code=f"JB-0000{n}-AAAAA",
         request_id=f"request-{n:04}",
         stream_id=f"stream-{n}",
@@ -96,18 +100,51 @@ class ReviewQueueContract:
         await queue.add(review(1))
         await queue.add(review(2))
         await queue.claim(code, "verifier-1")
-        await queue.decided(code, "verifier-1", True, T0)
-        await queue.decided(code, "verifier-2", False, T0)  # a late mark changes nothing
+        await queue.decided(code, Decided(None, "verifier-1", APPROVED, T0))
+        await queue.decided(
+            code, Decided(None, "verifier-2", REJECTED, T0)
+        )  # a late mark changes nothing
         assert [r.tracking_code for r in await queue.list()] == [review(2).tracking_code]
         kept = await queue.get(code)
         assert kept is not None
-        assert (kept.decided_by, kept.approved, kept.decided_at) == ("verifier-1", True, T0)
+        assert (kept.decided_by, kept.outcome, kept.approved) == ("verifier-1", APPROVED, True)
+        assert kept.decided_at == T0
         assert await queue.claim(code, "verifier-1") is None  # nothing left to claim
 
     async def test_decided_reviews_go_after_a_day(self, queue: ReviewQueuePort) -> None:
         await queue.add(review(1))
         await queue.add(review(2))
-        await queue.decided(review(1).tracking_code, "verifier-1", True, T0)
-        await queue.decided(review(2).tracking_code, "verifier-1", False, T0 + timedelta(days=2))
+        await queue.decided(review(1).tracking_code, Decided(None, "verifier-1", APPROVED, T0))
+        later = Decided(None, "verifier-1", REJECTED, T0 + timedelta(days=2))
+        await queue.decided(review(2).tracking_code, later)
         assert await queue.get(review(1).tracking_code) is None
         assert await queue.get(review(2).tracking_code) is not None
+
+    async def test_a_new_round_replaces_a_decided_one(self, queue: ReviewQueuePort) -> None:
+        """Back in review after documents: the code's entry is the new round, undecided;
+        a late mark of the first round's decision leaves it alone."""
+        code = review(1).tracking_code
+        await queue.add(review(1, round_id="round-1"))
+        await queue.claim(code, "verifier-1")
+        asked = Decided("round-1", "verifier-1", ReviewOutcome.DOCUMENTS_REQUESTED, T0)
+        await queue.decided(code, asked)
+        assert await queue.list() == []
+        await queue.add(review(1, minutes=60, round_id="round-2"))
+        await queue.decided(code, Decided("round-1", "verifier-2", REJECTED, T0))  # late
+        assert await queue.list() == [review(1, minutes=60, round_id="round-2")]
+        await queue.add(review(1, minutes=90, round_id="round-2"))  # redelivered: stays
+        assert await queue.get(code) == review(1, minutes=60, round_id="round-2")
+        await queue.decided(code, Decided("round-2", "verifier-2", APPROVED, T0))
+        decided = await queue.get(code)
+        assert decided is not None
+        assert (decided.round_id, decided.decided_by) == ("round-2", "verifier-2")
+
+    async def test_an_undecided_entry_from_before_rounds_keeps_its_claim(
+        self, queue: ReviewQueuePort
+    ) -> None:
+        code = review(1).tracking_code
+        await queue.add(review(1))  # queued before rounds were kept: no round id
+        await queue.claim(code, "verifier-1")
+        await queue.add(review(1, minutes=5, round_id="round-1"))  # its event redelivered
+        [kept] = await queue.list()
+        assert (kept.round_id, kept.claimed_by, kept.since) == (None, "verifier-1", T0)

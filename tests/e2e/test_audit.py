@@ -230,6 +230,31 @@ async def test_rebuilt_read_models_equal_the_live_ones_and_nothing_is_written(
     assert set(await audit.db.list_collection_names()) == collections
 
 
+async def test_a_review_decided_a_moment_ago_is_no_difference(audit: Audit) -> None:
+    """Verification keeps a decided review a day, so that a late verifier is told who
+    decided it; the queue the log is compared with is the undecided entries."""
+    body = form(applicant={"birth_date": "1990-03-16"})  # goes to review
+    sent = await audit.jb.intake.post("/v1/requests", json=body, headers=audit.jb.as_("officer-1"))
+    code, verifier = sent.json()["tracking_code"], audit.jb.as_("verifier-1")
+    queue = audit.db["review_queue"]
+
+    async def queued(**marks: Any) -> bool:
+        return await queue.count_documents({"_id": code, **marks}) == 1
+
+    await eventually(queued, within=30, what="the review queued")
+    await audit.jb.verification.post(f"/v1/reviews/{code}/claim", headers=verifier)
+    ask = {"outcome": "documents_requested", "documents": ["family_card"], "reason": "KK buram"}
+    decided = await audit.jb.verification.post(
+        f"/v1/reviews/{code}/decision", json=ask, headers=verifier
+    )
+    assert decided.status_code == 204, decided.text
+    await eventually(lambda: queued(decided_by="verifier-1"), what="the review marked decided")
+    service = audit.api._transport.app.state.audit  # type: ignore[attr-defined]
+    rebuilt, same = await service.rebuild()
+    assert rebuilt.review_queue == set()
+    assert same["review_queue"] is True
+
+
 async def test_tampering_is_located_and_the_digest_no_longer_holds(
     audit: Audit, tmp_path: Path
 ) -> None:

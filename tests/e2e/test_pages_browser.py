@@ -116,7 +116,9 @@ async def test_a_review_decided_in_the_queue_reaches_the_applicant(
         assert (read["caller"], read["case_reference"]) == ("verifier-1", f"review:{code}")
 
         await page.get_by_role("button", name="Simpan keputusan").click()
-        await expect(page.locator("#decision-error")).to_contain_text("Pilih setujui atau tolak")
+        await expect(page.locator("#decision-error")).to_contain_text(
+            "Pilih setujui, tolak atau minta dokumen"
+        )
         await page.locator("body").press("a")  # the shortcut: approve, then the reason
         await expect(page.locator("#approve")).to_be_checked()
         await expect(page.locator("#reason")).to_be_focused()
@@ -193,9 +195,81 @@ async def test_two_verifiers_on_one_case(
         )
         await shot(first, "verifiers-decided-by-another")
     decisions = await mongo_db["events"].find({"event_type": "ManualReviewDecided"}).to_list(None)
-    assert [(d["payload"]["verifier"], d["payload"]["approved"]) for d in decisions] == [
-        ("verifier-2", False)
+    assert [(d["payload"]["verifier"], d["payload"]["outcome"]) for d in decisions] == [
+        ("verifier-2", "rejected")
     ]
+
+
+async def test_documents_asked_for_in_the_queue_then_a_second_round(
+    jb: Pipeline, browser: Browser, mongo_db: AsyncDatabase[Document]
+) -> None:
+    """The third action: ask for documents (key D, checkboxes, the reason); the case leaves
+    the queue, the applicant is told which documents; once they are supplied the rules
+    send it back, and the same page decides the second round."""
+    code = await to_review(jb)
+    async with (
+        served_verification(
+            jb.settings, dead_letter_topic=jb.verification_dead_letters
+        ) as verification,
+        served_intake(jb.settings, status_limit_per_minute=100) as intake,
+    ):
+        page = await browser.new_page(viewport=TABLET)
+        await log_in(page, verification, "verifier-1")
+        row = page.locator(f'tr[data-code="{code}"]')
+        await row.get_by_role("button").click()
+        await expect(page.locator("#case")).to_contain_text("Siti Aminah")
+        await expect(page.locator("#ask-documents")).to_be_hidden()
+        await page.locator("body").press("d")  # the shortcut: ask, then choose which
+        await expect(page.locator("#ask")).to_be_checked()
+        await expect(page.locator("#ask-documents")).to_be_visible()
+        await expect(page.locator("input[name=ask-document]").first).to_be_focused()
+        await page.locator("#reason").fill("Foto KK buram, tanggal lahir tidak terbaca")
+        await page.get_by_role("button", name="Simpan keputusan").click()
+        await expect(page.locator("#decision-error")).to_contain_text("Pilih dokumen")
+        await page.get_by_role("checkbox", name="Kartu Keluarga (KK)").check()
+        await shot(page, "verifiers-ask-documents")
+        await page.get_by_role("button", name="Simpan keputusan").click()
+        await expect(page.locator("#notice")).to_contain_text(f"{code} dokumen diminta")
+        await expect(row).to_have_count(0)
+
+        def asked() -> bool:
+            return any("Kartu Keluarga (KK)" in body(m) for m in jb.mailbox.to("siti@example.id"))
+
+        await eventually(asked, within=30, what="the documents asked for, emailed")
+        phone = await browser.new_page(viewport=PHONE)
+        await phone.goto(f"{intake}/cek/#{code}")
+        await expect(phone.locator("#status")).to_have_text("Perlu dokumen tambahan")
+        await expect(phone.locator("#result")).to_contain_text("Kartu Keluarga (KK)")
+
+        supplied = await jb.intake.post(
+            f"/v1/requests/{code}/documents",
+            json={"documents": ["family_card"]},
+            headers=jb.as_("officer-1"),
+        )
+        assert supplied.status_code == 204, supplied.text
+
+        async def back_in_review() -> bool:
+            waiting = {"_id": code, "decided_by": None}
+            return await mongo_db["review_queue"].count_documents(waiting) == 1
+
+        await eventually(back_in_review, within=30, what="the request back in the queue")
+        await page.locator("body").press("n")  # the next free case: this one again
+        await expect(page.locator("#case")).to_be_visible()  # hidden since the first round
+        await expect(page.locator("#case-title")).to_contain_text(code)
+        await expect(page.locator("#case-documents")).to_contain_text("Kartu Keluarga (KK)")
+        await page.locator("body").press("a")
+        await page.locator("#reason").fill("KK asli dicocokkan di loket")
+        await page.get_by_role("button", name="Simpan keputusan").click()
+        await expect(page.locator("#decision-error")).to_have_text("")
+        await expect(page.locator("#notice")).to_contain_text(f"{code} disetujui")
+    events = mongo_db["events"]
+    decisions = await events.find({"event_type": "ManualReviewDecided"}).sort("position").to_list()
+    rounds = await events.find({"event_type": "ManualReviewRequired"}).sort("position").to_list()
+    assert [(d["payload"]["outcome"], d["payload"]["documents"]) for d in decisions] == [
+        ("documents_requested", ["family_card"]),
+        ("approved", []),
+    ]
+    assert [d["payload"]["round_id"] for d in decisions] == [r["event_id"] for r in rounds]
 
 
 async def test_the_status_page_on_a_phone_and_its_limit(jb: Pipeline, browser: Browser) -> None:

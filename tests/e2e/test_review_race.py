@@ -55,8 +55,9 @@ async def test_two_decisions_at_once_record_one(
     await eventually(queued, within=30, what="the review in the queue")
     claimed = await jb.verification.post(f"/v1/reviews/{code}/claim", headers=verifier)
     assert claimed.status_code == 200, claimed.text
-    # The same verifier's two tabs, on two instances, click at once with different verdicts.
-    approve, reject = await asyncio.gather(
+    # The same verifier's two tabs, on two instances, click at once with different verdicts
+    # (one of them the old body, `approved`; the other asks for documents).
+    approve, ask = await asyncio.gather(
         jb.verification.post(
             f"/v1/reviews/{code}/decision",
             json={"approved": True, "reason": "tanggal lahir salah ketik"},
@@ -64,23 +65,23 @@ async def test_two_decisions_at_once_record_one(
         ),
         other.post(
             f"/v1/reviews/{code}/decision",
-            json={"approved": False, "reason": "dokumen tidak cocok"},
+            json={
+                "outcome": "documents_requested",
+                "documents": ["family_card"],
+                "reason": "dokumen tidak cocok",
+            },
             headers=verifier,
         ),
     )
-    assert sorted([approve.status_code, reject.status_code]) == [204, 409], (
-        approve.text,
-        reject.text,
-    )
+    assert sorted([approve.status_code, ask.status_code]) == [204, 409], (approve.text, ask.text)
     decisions = await mongo_db["events"].find({"event_type": "ManualReviewDecided"}).to_list(None)
     assert len(decisions) == 1
-    won = decisions[0]["payload"]["approved"]
-    lost = reject if won else approve
-    assert lost.json()["decided_by"] == "verifier-1"
-    assert lost.json()["approved"] is won
-    assert ("approved" if won else "rejected") in lost.json()["detail"]
+    won = decisions[0]["payload"]["outcome"]
+    lost = ask if won == "approved" else approve
+    assert (lost.json()["decided_by"], lost.json()["outcome"]) == ("verifier-1", won)
+    assert won in lost.json()["detail"]
     # A second verifier later is told the same, and nothing is claimed or decided again.
     late = await other.post(f"/v1/reviews/{code}/claim", headers=jb.as_("verifier-2"))
     assert late.status_code == 409
-    assert (late.json()["decided_by"], late.json()["approved"]) == ("verifier-1", won)
+    assert (late.json()["decided_by"], late.json()["outcome"]) == ("verifier-1", won)
     assert await mongo_db["events"].count_documents({"event_type": "ManualReviewDecided"}) == 1

@@ -32,7 +32,7 @@ MODULES = ROOT / ".local" / "asyncapi"
 CHECK = ROOT / "deploy" / "docs" / "asyncapi-check" / "check.cjs"
 # Old versions nothing writes now (stored before sealing, or before an erasure's reason
 # was sealed): their examples are checked, but no live message can be made.
-NEVER_WRITTEN_NOW = {"RequestSubmitted.v1", "PersonalDataErased.v1"}
+NEVER_WRITTEN_NOW = {"RequestSubmitted.v1", "PersonalDataErased.v1", "ManualReviewDecided.v1"}
 
 
 @pytest.fixture(scope="module")
@@ -116,15 +116,23 @@ async def _one_of_each(tier: ServiceTier, scenario: str) -> None:
             headers=as_("auditor-1"),
         )
         assert erased.status_code == 200, erased.text
-    elif scenario == "manual review, decided":
+    elif scenario == "manual review: documents asked, supplied, reviewed again, decided":
         code = await submit(tier, MISMATCH)
-        await tier.verification.post(f"/v1/reviews/{code}/claim", headers=verifier)
-        decided = await tier.verification.post(
-            f"/v1/reviews/{code}/decision",
-            json={"approved": True, "reason": "ok"},
-            headers=verifier,
-        )
-        assert decided.status_code == 204, decided.text
+        ask = {"outcome": "documents_requested", "documents": ["family_card"], "reason": "KK?"}
+        for decision in (ask, {"approved": True, "reason": "ok"}):
+            await tier.verification.post(f"/v1/reviews/{code}/claim", headers=verifier)
+            decided = await tier.verification.post(
+                f"/v1/reviews/{code}/decision", json=decision, headers=verifier
+            )
+            assert decided.status_code == 204, decided.text
+            if decision is ask:
+                supplied = await tier.intake.post(
+                    f"/v1/requests/{code}/documents",
+                    json={"documents": ["family_card"]},
+                    headers=officer,
+                )
+                assert supplied.status_code == 204, supplied.text
+                await tier.settled()
     elif scenario == "documents requested, then supplied":
         code = await submit(tier, {**birth(), "documents": ["birth_letter"]})
         docs = {"documents": ["family_card", "marriage_record"]}
@@ -147,7 +155,7 @@ async def _one_of_each(tier: ServiceTier, scenario: str) -> None:
 
 SCENARIOS = (
     "verified, an email that fails for good, then erased",
-    "manual review, decided",
+    "manual review: documents asked, supplied, reviewed again, decided",
     "documents requested, then supplied",
     "withdrawn",
     "rejected; unreadable messages on both topics",

@@ -10,7 +10,6 @@ from shared.domain.applicant import (
     ApplicantHistory,
     DomainError,
     Status,
-    decide_manual_review,
     supply_documents,
     withdraw,
 )
@@ -20,8 +19,10 @@ from shared.domain.events import (
     NotificationAttempted,
     NotificationDelivered,
     RequestSubmitted,
+    ReviewOutcome,
 )
 from shared.domain.requests import Document
+from shared.domain.reviews import decide_manual_review
 from shared.event_schema import DomainEvent
 from tests.factories import request_form
 
@@ -85,10 +86,14 @@ def test_manual_review_is_decided_by_a_verifier() -> None:
         request_id="r1", rule_set_id="x", region_table="y", outcomes=(), reasons=("late",)
     )
     h = history(SUBMITTED, review)
-    h.apply(decide_manual_review(h, "r1", "verifier-1", False, "no birth letter"), "e7", AT)
+    h.apply(
+        decide_manual_review(h, "r1", "verifier-1", ReviewOutcome.REJECTED, "no birth letter"),
+        "e7",
+        AT,
+    )
     assert h.request("r1").status is Status.REJECTED
     with pytest.raises(DomainError):
-        decide_manual_review(h, "r1", "verifier-1", True, "changed my mind")
+        decide_manual_review(h, "r1", "verifier-1", ReviewOutcome.APPROVED, "changed my mind")
 
 
 def test_notifications_remember_an_attempt_without_outcome() -> None:

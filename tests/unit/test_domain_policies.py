@@ -17,6 +17,7 @@ from shared.domain.events import (
     RequestRejected,
     RequestVerified,
     RequestWithdrawn,
+    ReviewOutcome,
 )
 from shared.domain.notifying import (
     GiveUp,
@@ -39,9 +40,16 @@ REASONS: list[tuple[RequestEvent, tuple[str, ...] | None]] = [
         ("documents_missing",),
     ),
     (RequestVerified(request_id="r", **DECIDED), ()),
-    (ManualReviewDecided(request_id="r", verifier="v", approved=True, reason="ok"), ()),
     (
-        ManualReviewDecided(request_id="r", verifier="v", approved=False, reason="no"),
+        ManualReviewDecided(
+            request_id="r", verifier="v", outcome=ReviewOutcome.APPROVED, reason="ok"
+        ),
+        (),
+    ),
+    (
+        ManualReviewDecided(
+            request_id="r", verifier="v", outcome=ReviewOutcome.REJECTED, reason="no"
+        ),
         ("manual_review_rejected",),
     ),
     (

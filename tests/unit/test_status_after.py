@@ -28,6 +28,7 @@ from shared.domain.events import (
     RequestSubmitted,
     RequestVerified,
     RequestWithdrawn,
+    ReviewOutcome,
     registry,
 )
 from shared.domain.requests import Document
@@ -49,11 +50,15 @@ EVENTS: list[tuple[RequestEvent, Status | None]] = [
     ),
     (ManualReviewRequired(request_id="r", reasons=("x",), **DECIDED), Status.MANUAL_REVIEW),
     (
-        ManualReviewDecided(request_id="r", verifier="v", approved=True, reason="ok"),
+        ManualReviewDecided(
+            request_id="r", verifier="v", outcome=ReviewOutcome.APPROVED, reason="ok"
+        ),
         Status.VERIFIED,
     ),
     (
-        ManualReviewDecided(request_id="r", verifier="v", approved=False, reason="no"),
+        ManualReviewDecided(
+            request_id="r", verifier="v", outcome=ReviewOutcome.REJECTED, reason="no"
+        ),
         Status.REJECTED,
     ),
     (RequestWithdrawn(request_id="r", withdrawn_by="o", reason="moved"), Status.WITHDRAWN),

@@ -42,7 +42,8 @@ function notice(text, bad = false) {
 
 // What a 409 says, in the reader's language: who holds the case, or who decided it how.
 function conflictText(body) {
-  if (body.decided_by) return t("decided_by", body.decided_by, body.approved);
+  // `outcome` since documents can be asked for; `approved` alone from an older service.
+  if (body.decided_by) return t("decided_by", body.decided_by, body.outcome ?? (body.approved ? "approved" : "rejected"));
   if (body.claimed_by) return t("claimed_by", body.claimed_by, body.claimed_until);
   return t("claim_first");
 }
@@ -156,10 +157,33 @@ async function open(code) {
     [t("waiting"), waited(view.review.since)],
   ]);
   list($("case-documents"), view.documents.length ? view.documents.map((d) => t(`doc_${d}`)) : [t("no_documents")]);
+  askable(view.documents_to_ask);
   $("decision").reset();
+  $("ask-documents").hidden = true;
   $("decision-error").textContent = "";
   $("case").hidden = false;
   $("case").focus();
+}
+
+// One checkbox per document the rule set names: what the applicant may be asked to bring.
+function askable(documents) {
+  $("ask-list").replaceChildren(...documents.map((d) => {
+    const label = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = "ask-document";
+    box.value = d;
+    const text = document.createElement("span");
+    text.textContent = t(`doc_${d}`);
+    label.append(box, " ", text);
+    return label;
+  }));
+}
+
+// The document list shows only while asking for documents.
+function verdictChanged() {
+  $("ask-documents").hidden = !$("ask").checked;
+  $("decision-error").textContent = ""; // what it said was about the choice before
 }
 
 function close() {
@@ -173,16 +197,22 @@ async function decide(event) {
   const verdict = document.querySelector("input[name=verdict]:checked")?.value;
   const reason = $("reason").value.trim();
   if (!verdict) return ($("decision-error").textContent = t("choose"));
+  const documents = [...document.querySelectorAll("input[name=ask-document]:checked")].map((b) => b.value);
+  if (verdict === "ask" && !documents.length) {
+    $("decision-error").textContent = t("ask_none");
+    return document.querySelector("input[name=ask-document]")?.focus();
+  }
   if (!reason) {
     $("decision-error").textContent = t("reason_required");
     return $("reason").focus();
   }
-  const response = await api("POST", `/v1/reviews/${encodeURIComponent(current)}/decision`,
-    { approved: verdict === "approve", reason });
+  const outcome = { approve: "approved", reject: "rejected", ask: "documents_requested" }[verdict];
+  const body = outcome === "documents_requested" ? { outcome, documents, reason } : { outcome, reason };
+  const response = await api("POST", `/v1/reviews/${encodeURIComponent(current)}/decision`, body);
   if (response.status === 409) return ($("decision-error").textContent = conflictText(await response.json()));
   if (response.status === 422) return ($("decision-error").textContent = t("reason_invalid"));
   if (!response.ok) return ($("decision-error").textContent = t("failed"));
-  notice(t("saved", current, verdict === "approve"));
+  notice(t("saved", current, outcome));
   close();
   await refresh();
   $("next").focus();
@@ -234,6 +264,7 @@ $("lang").addEventListener("click", () => {
 $("filters").addEventListener("change", refresh);
 $("filters").addEventListener("submit", (e) => { e.preventDefault(); refresh(); });
 $("decision").addEventListener("submit", decide);
+$("decision").addEventListener("change", verdictChanged);
 $("next").addEventListener("click", next);
 document.addEventListener("keydown", (event) => {
   if (event.altKey || event.ctrlKey || event.metaKey || $("main").hidden) return;
@@ -244,7 +275,14 @@ document.addEventListener("keydown", (event) => {
   if (current && (key === "a" || key === "r")) {
     event.preventDefault();
     $(key === "a" ? "approve" : "reject").checked = true;
+    verdictChanged();
     $("reason").focus();
+  }
+  if (current && key === "d") { // dokumen: choose which, then the reason
+    event.preventDefault();
+    $("ask").checked = true;
+    verdictChanged();
+    document.querySelector("input[name=ask-document]")?.focus();
   }
 });
 
