@@ -67,7 +67,7 @@ async def submit(intake: str, key: str, started_us: int, jaeger: str) -> str:
 async def photograph(jaeger: str, trace_id: str, out: Path) -> None:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 1400, "height": 860})
+        page = await browser.new_page(viewport={"width": 1400, "height": 520})
         await page.goto(f"{jaeger}/trace/{trace_id}")
         if await page.get_by_text("This is not the Jaeger UI").count():
             await browser.close()
