@@ -26,6 +26,9 @@ setup: .venv/.synced tools ## install Python deps; download/build Kafka, FerretD
 tools: $(COMPOSE_CHECK) $(ASYNCAPI_PARSER) ## the checkers the tests run: Compose's loader, the AsyncAPI parser, helm, promtool
 	deploy/tools/build.sh all
 
+jaeger: ## a local trace viewer for `make run`: Jaeger all-in-one built from the Go module proxy (once; cached)
+	deploy/tools/build.sh jaeger
+
 $(COMPOSE_CHECK): deploy/compose-check/main.go deploy/compose-check/go.mod deploy/compose-check/go.sum
 	@command -v go >/dev/null || { echo "go is not installed (needed to build compose-check)" >&2; exit 1; }
 	cd deploy/compose-check && GOTOOLCHAIN=local nice -n 19 go build -o $(CURDIR)/$@ .
@@ -98,4 +101,4 @@ drill: setup ## faults under steady load (own Kafka and FerretDB), checked; resu
 clean: down ## stop the stack and delete its data (downloads stay cached)
 	rm -rf .local/kafka/data .local/ferretdb/data .local/log .local/run
 
-.PHONY: tools browser demo-data drill bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean
+.PHONY: tools jaeger browser demo-data drill bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean

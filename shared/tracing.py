@@ -11,9 +11,10 @@ How a trace crosses Kafka: when an append's records are handed to the publisher,
 context of the code that appended them (a request's span, a handler's span) is kept by
 event id (`remember`); the publisher puts it in the message's headers (`headers_for`).
 A consumer keeps each message's context as it reads it (`received`) and handles the event
-under a span that continues it (`handling`). The relay publishes what writers left behind
-without their context: those events start a trace of their own (they are the exception:
-a writer that died, or Kafka away).
+under a span that continues it (`handling`). What a writer leaves to the relay (it died,
+or Kafka was away) keeps its trace too: the append's `traceparent` is stored with each
+outbox entry, beside the sealed event and not in it (the log and its seals are the same
+traced or not), and the relay hands it back by event id as it reads the outbox (`carried`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,20 @@ def remember(event_ids: Sequence[str]) -> None:
     propagate.inject(carrier)
     for event_id in event_ids:
         _keep(_published, event_id, carrier)
+
+
+def traceparent() -> str | None:
+    """The current context as a W3C `traceparent` (None outside a trace, and when off)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def carried(event_id: str, traceparent: str | None) -> None:
+    """An event's context as stored with its outbox entry: whoever publishes the event
+    next (the relay) puts it in the message's headers."""
+    if traceparent:
+        _keep(_published, event_id, {"traceparent": traceparent})
 
 
 def headers_for(event_id: str) -> dict[str, str]:

@@ -55,6 +55,25 @@ start() { # start NAME COMMAND...: run in the background, log to $logs/NAME.log
 stop_all() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; echo "jemput: stopped"; }
 trap stop_all EXIT INT TERM
 
+# Traces: to Jaeger when it is built (`make jaeger`) and no other OTLP endpoint is set.
+# Started first, so the services export to it from their first request.
+jaeger_info="tracing       off (make jaeger, then make run again: one request's trace in a browser)"
+if [[ -n ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]]; then
+  jaeger_info="tracing       to $OTEL_EXPORTER_OTLP_ENDPOINT"
+elif [[ -x $state/bin/jaeger ]]; then
+  export JEMPUT_JAEGER_UI_PORT=${JEMPUT_JAEGER_UI_PORT:-16686}
+  export JEMPUT_JAEGER_OTLP_PORT=${JEMPUT_JAEGER_OTLP_PORT:-4318}
+  start jaeger "$state/bin/jaeger" --config "$here/jaeger.yaml"
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$JEMPUT_JAEGER_UI_PORT/api/services" >/dev/null 2>&1 && break
+    sleep 0.3
+  done
+  curl -fsS "http://127.0.0.1:$JEMPUT_JAEGER_UI_PORT/api/services" >/dev/null \
+    || { echo "jaeger is not ready; see $logs/jaeger.log" >&2; exit 1; }
+  export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$JEMPUT_JAEGER_OTLP_PORT
+  jaeger_info="traces        http://127.0.0.1:$JEMPUT_JAEGER_UI_PORT/   (Jaeger; OTLP in on :$JEMPUT_JAEGER_OTLP_PORT)"
+fi
+
 # JEMPUT_INSTANCES=N runs N processes of intake, verification and notification: the
 # consumers share their topics' partitions in one group each; instance i > 0 listens on
 # the first instance's port + 100*i (8101, 8102, 8103, ...).
@@ -91,6 +110,7 @@ jemput is running:
   dashboard     http://127.0.0.1:8006/        (supervisor key: $supervisor_key)
   officers' app http://127.0.0.1:8001/app/    (enrol a tablet first: docs/officers.md)
   relay         http://127.0.0.1:8005/health/ready
+  $jaeger_info
   emails        $state/mail/  (SMTP sink on 127.0.0.1:$JEMPUT_SMTP_PORT)
   logs          $logs/
   Kafka $JEMPUT_KAFKA_BOOTSTRAP, FerretDB $JEMPUT_MONGO_URL

@@ -18,7 +18,7 @@ from shared.eventstore.batching import Batcher
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.errors import DuplicateKeyAt
 from shared.eventstore.positions import PositionClock
-from shared.eventstore.recorder import Document, Recorder, to_document
+from shared.eventstore.recorder import Document, Recorder, outbox_document, to_document
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class QueuedAppend:
     expected_version: int
     prev_hash: str
     after_position: int  # the stream head's: this append's positions come after it
+    traceparent: str | None = None  # the appender's trace, kept with its outbox entries
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class GroupCommit:
                 position += len(item.events)
             try:
                 await self._recorder.write_ahead(
-                    [to_document(r) for i in winners for r in sealed[i]]
+                    [outbox_document(r, appends[i].traceparent) for i in winners for r in sealed[i]]
                 )
                 break
             except DuplicateKeyAt:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from shared.event_schema.base import RecordedEvent
 from shared.eventstore.errors import DuplicateKeyAt
-from shared.eventstore.recorder import Document, Recorder, from_document
+from shared.eventstore.recorder import Document, Recorder, from_document, from_outbox
 
 
 class InMemoryRecorder(Recorder):
@@ -47,7 +47,7 @@ class InMemoryRecorder(Recorder):
         return any(d["event_id"] == event_id for d in self.documents.values())
 
     async def pending(self, limit: int = 500) -> list[RecordedEvent]:
-        return [from_document(self.outbox[p]) for p in sorted(self.outbox)[:limit]]
+        return [from_outbox(self.outbox[p]) for p in sorted(self.outbox)[:limit]]
 
     async def clear_pending(self, positions: Sequence[int]) -> None:
         for position in positions:

@@ -23,7 +23,7 @@ from shared.collections import EVENTS
 from shared.event_schema.base import RecordedEvent
 from shared.eventstore.batching import Batcher
 from shared.eventstore.errors import DuplicateKeyAt
-from shared.eventstore.recorder import Document, Recorder, from_document
+from shared.eventstore.recorder import Document, Recorder, from_document, from_outbox
 
 DUPLICATE_KEY = 11000
 MAX_KEYS_PER_READ = 1000  # the patched FerretDB pushes down `$in` lists up to this size
@@ -84,7 +84,7 @@ class MongoRecorder(Recorder):
 
     async def pending(self, limit: int = 500) -> list[RecordedEvent]:
         cursor = self.outbox.find({}).sort("_id", ASCENDING).limit(limit)
-        return [from_document(doc) async for doc in cursor]
+        return [from_outbox(doc) async for doc in cursor]
 
     async def clear_pending(self, positions: Sequence[int]) -> None:
         for start in range(0, len(positions), MAX_KEYS_PER_READ):

@@ -8,7 +8,9 @@ Recorders: in memory (memory.py) and on a MongoDB-wire server (mongo.py).
 Layout of what a recorder keeps (see docs/adr/0003-event-store-layout.md for why):
 - every event is one document keyed by `stream_id:version` (`event_key`), inserted once,
   never updated; its `event_id` and `position` are unique too;
-- the outbox: sealed copies of events about to be inserted, keyed by global position.
+- the outbox: sealed copies of events about to be inserted, keyed by global position,
+  each with the appender's W3C `traceparent` beside it when traced (`outbox_document`):
+  not part of the event, so never in the log nor under its seal.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from shared import tracing
 from shared.event_schema.base import RecordedEvent
 from shared.eventstore.errors import EventStoreError
 
 Document = dict[str, Any]
+TRACEPARENT = "traceparent"  # an outbox entry's field, beside the event's own
 
 
 def event_key(stream_id: str, version: int) -> str:
@@ -34,6 +38,23 @@ def to_document(event: RecordedEvent) -> Document:
 
 def from_document(doc: Document) -> RecordedEvent:
     return RecordedEvent(**{k: v for k, v in doc.items() if k != "_id"})
+
+
+def outbox_document(event: RecordedEvent, traceparent: str | None) -> Document:
+    """An outbox entry: the sealed event, and the context of the append that wrote it."""
+    doc = to_document(event)
+    if traceparent:
+        doc[TRACEPARENT] = traceparent
+    return doc
+
+
+def from_outbox(doc: Document) -> RecordedEvent:
+    """The event of an outbox entry; its stored context goes to tracing, so the event is
+    published in its appender's trace whoever publishes it (the relay, for a writer that
+    died or could not reach Kafka)."""
+    event = from_document({k: v for k, v in doc.items() if k != TRACEPARENT})
+    tracing.carried(event.event_id, doc.get(TRACEPARENT))
+    return event
 
 
 def checked_document(doc: Document, stream_id: str, version: int) -> RecordedEvent:
@@ -62,7 +83,8 @@ class Recorder(ABC):
 
     @abstractmethod
     async def write_ahead(self, docs: Sequence[Document]) -> None:
-        """Add these event documents to the outbox (keyed by position), all or none.
+        """Add these outbox documents (`outbox_document`) to the outbox (keyed by
+        position), all or none.
 
         Raises DuplicateKeyAt when a position is already in the outbox.
         """
@@ -77,7 +99,7 @@ class Recorder(ABC):
 
     @abstractmethod
     async def pending(self, limit: int = 500) -> list[RecordedEvent]:
-        """Outbox entries, lowest position first."""
+        """Outbox entries' events (`from_outbox`), lowest position first."""
 
     @abstractmethod
     async def clear_pending(self, positions: Sequence[int]) -> None:

@@ -8,7 +8,8 @@ never to an event left behind.
 A writer that has a publisher publishes its own events right after storing them and
 clears their entries (publishing.py); the relay then only sweeps up after writers that died
 or could not reach Kafka: it leaves entries younger than `min_age` to their writers.
-Without publishing writers (min_age 0) it publishes everything, in position order.
+Without publishing writers (min_age 0) it publishes everything, in position order. Each
+event goes out in its writer's trace: the context stored with its entry (recorder.py).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from shared import tracing
 from shared.event_schema.base import NewEvent, RecordedEvent, utc_millis
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys, VerificationReport
 from shared.eventstore.errors import (
@@ -202,7 +203,9 @@ class EventStore:
             return await self._resolve_clash(stream_id, events, expected_version, 0, [])
         for _ in range(self.POSITION_ATTEMPTS):
             outcome = await self._commits.submit(
-                QueuedAppend(stream_id, events, expected_version, prev_hash, after)
+                QueuedAppend(
+                    stream_id, events, expected_version, prev_hash, after, tracing.traceparent()
+                )
             )
             if outcome.position_taken:
                 continue

@@ -74,11 +74,13 @@ async def pipeline(
     sms_url: str | None = None,
     clients: Clients = default_clients,
     smtp: tuple[Mailbox, int] | None = None,
+    publish_appends: bool = True,
 ) -> AsyncIterator[Pipeline]:
     """The services, the relay and a real SMTP server (`Pipeline.mailbox`) for this test.
     `clients(name, settings)` gives each part its database client (to watch its commands);
-    `smtp` is a server the test runs itself (to stop and start it)."""
-    shared = common(db)
+    `smtp` is a server the test runs itself (to stop and start it); without
+    `publish_appends` the services leave every event to the relay."""
+    shared = {**common(db), "publish_appends": publish_appends}
     if smtp is not None:
         async with _services(shared, smtp[1], sms_url, smtp[0], clients) as running:
             yield running

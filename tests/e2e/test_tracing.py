@@ -7,13 +7,13 @@ consumer's span takes its parent only from the message it read."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped]
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -26,14 +26,33 @@ from tests.waiting import eventually
 EMAIL = "siti@example.id"
 
 
+class _ToTheTestRunning(InMemorySpanExporter):
+    """The process's one exporter (a tracer provider is set once per process): keeps spans
+    only while a test here runs, so later tests' spans are not kept."""
+
+    recording = False
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return super().export(spans) if self.recording else SpanExportResult.SUCCESS
+
+
 @pytest.fixture(scope="session")
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
+def _exporter() -> Iterator[_ToTheTestRunning]:
+    exporter = _ToTheTestRunning()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     trace.set_tracer_provider(provider)  # once per process: the services' tracer follows it
     yield exporter
     provider.shutdown()
+
+
+@pytest.fixture
+def spans(_exporter: _ToTheTestRunning) -> Iterator[InMemorySpanExporter]:
+    _exporter.clear()
+    _exporter.recording = True
+    yield _exporter
+    _exporter.recording = False
+    _exporter.clear()
 
 
 async def headers_on(bootstrap: str, topic: str) -> list[dict[str, str]]:
@@ -58,7 +77,6 @@ def named(spans: tuple[ReadableSpan, ...], name: str) -> list[ReadableSpan]:
 async def test_one_submission_is_one_trace_across_kafka(
     mongo_db: AsyncDatabase[Document], kafka_bootstrap: str, spans: InMemorySpanExporter
 ) -> None:
-    spans.clear()
     async with pipeline(mongo_db.name) as jb:
         response = await jb.intake.post("/v1/requests", json=form(), headers=jb.as_("officer-1"))
         assert response.status_code == 201, response.text
@@ -72,7 +90,6 @@ async def test_one_submission_is_one_trace_across_kafka(
         messages = await headers_on(kafka_bootstrap, jb.settings.events_topic)
 
     finished = spans.get_finished_spans()
-    spans.shutdown()  # later tests' spans are not kept
     [submit] = named(finished, "intake POST /v1/requests")
     trace_id = submit.context.trace_id
     assert submit.attributes is not None
@@ -101,3 +118,37 @@ async def test_one_submission_is_one_trace_across_kafka(
     assert form()["applicant"]["nik"] not in text
     assert "/v1/status/" not in text
     assert "url." not in text  # FastAPI's own tracing (URLs, query strings) is off
+
+
+async def test_events_the_relay_publishes_stay_in_the_submissions_trace(
+    mongo_db: AsyncDatabase[Document], kafka_bootstrap: str, spans: InMemorySpanExporter
+) -> None:
+    """No service publishes what it appends (JEMPUT_PUBLISH_APPENDS=false): every event
+    reaches Kafka through the relay, from the outbox, in another process's memory than
+    its writer's. The trace goes with it, stored beside each outbox entry."""
+    async with pipeline(mongo_db.name, publish_appends=False) as jb:
+        response = await jb.intake.post("/v1/requests", json=form(), headers=jb.as_("officer-1"))
+        assert response.status_code == 201, response.text
+        await eventually(lambda: len(jb.mailbox.to(EMAIL)) == 1, what="the email")
+        await eventually(
+            lambda: bool(
+                named(spans.get_finished_spans(), "jemput-notification handle RequestVerified")
+            ),
+            what="notification's span",
+        )
+        messages = await headers_on(kafka_bootstrap, jb.settings.events_topic)
+        stored = await mongo_db["events"].find({}).to_list(None)
+
+    finished = spans.get_finished_spans()
+    [submit] = named(finished, "intake POST /v1/requests")
+    trace_id = submit.context.trace_id
+    handled = [s for s in finished if " handle Request" in s.name]
+    assert {s.name for s in handled} >= {
+        "jemput-verification handle RequestSubmitted",
+        "jemput-notification handle RequestVerified",
+    }
+    assert {s.context.trace_id for s in handled} == {trace_id}
+    assert {m["traceparent"].split("-")[1] for m in messages} == {format(trace_id, "032x")}
+    # The log is as it would be untraced: the context lived in the outbox only.
+    assert stored
+    assert not any("traceparent" in doc for doc in stored)

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHECKER = ROOT / ".local" / "bin" / "compose-check"
 COMPOSE = ROOT / "docker-compose.yml"
 SERVICES = {"kafka", "mongo", "mail", "relay", "intake", "verification"}
-SERVICES |= {"notification", "audit", "dashboard"}
+SERVICES |= {"notification", "audit", "dashboard", "jaeger"}
 
 
 def readme_docker_variables() -> set[str]:
