@@ -1,6 +1,7 @@
 """docker-compose.yml as Docker Compose v2 reads it: loaded by compose-go, the loader
 `docker compose` itself uses (deploy/compose-check, built by `make tools`), with exactly
-the variables the README's Docker line sets and nothing from this process's environment."""
+the variables the configuration guide's Docker line sets and nothing from this
+process's environment."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ SERVICES = {"kafka", "mongo", "mail", "relay", "intake", "verification"}
 SERVICES |= {"notification", "audit", "dashboard", "jaeger"}
 
 
-def readme_docker_variables() -> set[str]:
-    """The JEMPUT_* variables the README's Docker section sets on its command line."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("### Docker", 1)[1].split("\n#", 1)[0]
+def guide_docker_variables() -> set[str]:
+    """The JEMPUT_* variables the guide's Docker section sets on its command line."""
+    guide = (ROOT / "docs/configuration.md").read_text()
+    section = guide.split("## Docker", 1)[1].split("\n#", 1)[0]
     command = re.search(r"```sh\n(.*?)```", section, re.S)
-    assert command is not None, "the README's Docker section has no ```sh block"
+    assert command is not None, "the guide's Docker section has no ```sh block"
     assert "docker compose up" in command[1]
     return set(re.findall(r"\b(JEMPUT_[A-Z_]+)=", command[1]))
 
@@ -44,14 +45,14 @@ def load(variables: set[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_readme_docker_line_is_enough_for_compose() -> None:
-    done = load(readme_docker_variables())
+def test_the_guides_docker_line_is_enough_for_compose() -> None:
+    done = load(guide_docker_variables())
     assert done.returncode == 0, done.stderr
     assert set(done.stdout.split()) == SERVICES
 
 
 @pytest.mark.parametrize("missing", ["JEMPUT_CHAIN_KEY", "JEMPUT_PSEUDONYM_KEY", "JEMPUT_DATA_KEK"])
 def test_compose_refuses_to_start_without_a_secret(missing: str) -> None:
-    done = load(readme_docker_variables() - {missing})
+    done = load(guide_docker_variables() - {missing})
     assert done.returncode == 1
     assert f"required variable {missing} is missing a value" in done.stderr

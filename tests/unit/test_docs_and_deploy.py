@@ -1,4 +1,5 @@
-"""The README and docker-compose.yml say what the code does: same settings, same names."""
+"""The README, the configuration guide and docker-compose.yml say what the code does: same
+settings, same names."""
 
 from __future__ import annotations
 
@@ -31,9 +32,12 @@ SETTINGS = {
 }
 
 
-def test_readme_documents_every_setting_and_no_other() -> None:
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Configuration", 1)[1].split("The local stack reads", 1)[0]
+CONFIGURATION = ROOT / "docs/configuration.md"
+
+
+def test_the_configuration_guide_documents_every_setting_and_no_other() -> None:
+    guide = CONFIGURATION.read_text()
+    table = guide.split("## Settings", 1)[1].split("The local stack reads", 1)[0]
     documented = set(re.findall(r"`(JEMPUT_[A-Z_]+)`", table))
     assert documented == SETTINGS
 
@@ -45,9 +49,9 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert "make test" in first_block
 
 
-def test_stack_variables_in_the_readme_are_the_ones_stack_sh_reads() -> None:
-    readme = (ROOT / "README.md").read_text()
-    listed = set(re.findall(r"`(JEMPUT_[A-Z_]+)`", readme.split("The local stack reads", 1)[1]))
+def test_stack_variables_in_the_guide_are_the_ones_stack_sh_reads() -> None:
+    guide = CONFIGURATION.read_text()
+    listed = set(re.findall(r"`(JEMPUT_[A-Z_]+)`", guide.split("The local stack reads", 1)[1]))
     script = (ROOT / "deploy/local/stack.sh").read_text()
     read = set(re.findall(r"\$\{(JEMPUT_[A-Z_]+):-", script))
     assert listed >= read
@@ -107,12 +111,12 @@ def test_the_documents_give_the_command_budget_the_test_holds() -> None:
     assert f"at most {together:g} per request when requests arrive together" in readme
 
 
-def test_the_readme_docker_line_sets_every_secret_compose_requires() -> None:
+def test_the_guides_docker_line_sets_every_secret_compose_requires() -> None:
     required = set(
         re.findall(r"\$\{(JEMPUT_[A-Z_]+):\?", (ROOT / "docker-compose.yml").read_text())
     )
-    readme = (ROOT / "README.md").read_text()
-    docker = readme.split("### Docker", 1)[1].split("\n## ", 1)[0]
+    guide = CONFIGURATION.read_text()
+    docker = guide.split("## Docker", 1)[1].split("\n## ", 1)[0]
     line = docker[: docker.index("docker compose up")]
     assert required, "compose requires the secrets"
     assert set(re.findall(r"(JEMPUT_[A-Z_]+)=", line)) >= required

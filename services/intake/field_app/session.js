@@ -2,7 +2,7 @@
 // memory while unlocked; on the device it is AES-GCM ciphertext under the PIN's key.
 // Wrong PINs: after 5, each further one pauses the form (30 s, doubling); nothing is wiped
 // (wiping would lose requests), the pause makes guessing by hand impractical, and a lost
-// tablet's key is revoked on the server (docs/adr/0010-officers-field-app.md).
+// tablet's key is revoked on the server (docs/adr/0014-officers-field-app.md).
 import { deleteMeta, getMeta, putMeta } from "./store.js";
 import { deriveKey, ITERATIONS, randomBytes, seal, toBase64, fromBase64, unseal } from "./vault.js";
 
