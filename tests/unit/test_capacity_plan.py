@@ -49,7 +49,7 @@ def test_the_plan_follows_the_measured_figures(tmp_path: Path) -> None:
     for path in (ROOT / "docs/bench").glob("*.json"):
         shutil.copy(path, tmp_path)
     before = plan.measured(tmp_path)
-    latest = next(tmp_path.glob("pipeline-*-rate50.json"))
+    latest, _ = plan.design_run(tmp_path)
     run = json.loads(latest.read_text())
     for step in run["steps"]:
         step["cpu"]["intake"]["ms_per_request"] *= 4
