@@ -12,8 +12,8 @@ source's own (shared/domain/request_ids.py).
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from functools import partial
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaMessage, KafkaRouter, Topic
@@ -26,6 +26,7 @@ from shared.eventstore.errors import store_unavailable
 from shared.http import field_errors
 from shared.json_body import BodyError, parse_json_body
 from shared.messaging.consumers import raw_body
+from shared.messaging.patience import while_store_away
 from shared.privacy.dead_letters import dead_letter
 
 log = logging.getLogger(__name__)
@@ -64,28 +65,27 @@ async def take(deps: IntakeDeps, settings: IntakeSettings, body: bytes) -> None:
 
 
 async def take_or_refuse(deps: IntakeDeps, settings: IntakeSettings, body: bytes) -> Refused | None:
-    """None once stored; why not otherwise. A store outage is waited out (a doubling
-    pause, up to MAX_PAUSE_SECONDS, then raised: the message comes again); anything else
-    that goes wrong is the message's fault, whatever it is (a RecursionError is not a
-    ValueError), and must not bring it back again and again."""
-    waited, pause = 0.0, FIRST_PAUSE_SECONDS
-    while True:
-        try:
-            await take(deps, settings, body)
-            return None
-        except Refused as refused:
-            return refused
-        except Exception as exc:
-            if not store_unavailable(exc):
-                log.error("intake message failed", extra={"error_type": type(exc).__name__})
-                what = {"field": "body", "error": "unreadable"}
-                return Refused(
-                    "error", [{**what, "message": f"could not be taken ({type(exc).__name__})"}]
-                )
-            if waited >= MAX_PAUSE_SECONDS:
-                raise
-        await asyncio.sleep(pause)
-        waited, pause = waited + pause, min(pause * 2, LONGEST_PAUSE_SECONDS)
+    """None once stored; why not otherwise. A store outage is waited out in place
+    (shared/messaging/patience.py: jittered pauses up to MAX_PAUSE_SECONDS, then raised:
+    the message comes again); anything else that goes wrong is the message's fault,
+    whatever it is (a RecursionError is not a ValueError), and must not bring it back
+    again and again."""
+    try:
+        await while_store_away(
+            partial(take, deps, settings, body),
+            first=FIRST_PAUSE_SECONDS,
+            longest=LONGEST_PAUSE_SECONDS,
+            limit=MAX_PAUSE_SECONDS,
+        )
+    except Refused as refused:
+        return refused
+    except Exception as exc:
+        if store_unavailable(exc):
+            raise
+        log.error("intake message failed", extra={"error_type": type(exc).__name__})
+        what = {"field": "body", "error": "unreadable"}
+        return Refused("error", [{**what, "message": f"could not be taken ({type(exc).__name__})"}])
+    return None
 
 
 def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:

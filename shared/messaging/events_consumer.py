@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-import stamina
 from faststream import AckPolicy
 from faststream.kafka import KafkaRouter, Topic
 from faststream.kafka.annotations import KafkaMessage
@@ -46,6 +45,7 @@ from shared.event_schema import DomainEvent, RecordedEvent
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.errors import store_unavailable
 from shared.messaging.consumers import raw_body
+from shared.messaging.patience import while_store_away
 from shared.messaging.routes import Route, Routes, by_event_type
 from shared.privacy.dead_letters import dead_letter
 from shared.privacy.personal_data import PersonalData
@@ -225,31 +225,27 @@ class EventsConsumer:
 
     async def _patiently(self, step: Callable[[], Awaitable[T]], record: RecordedEvent) -> T:
         """Run `step`; while the store is unavailable, retry it with jittered pauses."""
-        retrying = stamina.retry_context(
-            on=store_unavailable,
-            attempts=None,
-            timeout=MAX_PAUSE_SECONDS,
-            wait_initial=FIRST_PAUSE_SECONDS,
-            wait_max=LONGEST_PAUSE_SECONDS,
-            wait_jitter=FIRST_PAUSE_SECONDS,
-        )
         paused = False
+
+        def retrying(attempt: int) -> None:
+            nonlocal paused
+            RETRIES.labels(self.group_id, "store_unavailable").inc()
+            log.warning("store unavailable; retried", extra={"event_id": record.event_id})
+            if not paused:
+                paused = True
+                PAUSED.labels(self.group_id).inc()
+
         try:
-            async for attempt in retrying:
-                with attempt:
-                    if attempt.num > 1:
-                        RETRIES.labels(self.group_id, "store_unavailable").inc()
-                        log.warning(
-                            "store unavailable; retried", extra={"event_id": record.event_id}
-                        )
-                        if not paused:
-                            paused = True
-                            PAUSED.labels(self.group_id).inc()
-                    return await step()
+            return await while_store_away(
+                step,
+                first=FIRST_PAUSE_SECONDS,
+                longest=LONGEST_PAUSE_SECONDS,
+                limit=MAX_PAUSE_SECONDS,
+                retrying=retrying,
+            )
         finally:
             if paused:
                 PAUSED.labels(self.group_id).dec()
-        raise AssertionError("stamina retries until it raises")  # pragma: no cover
 
     async def _dead_letter(self, source: Any, body: bytes, reason: str, error: str) -> None:
         personal = None if self._personal is None else self._personal()
