@@ -7,13 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import uvicorn
-from fastapi import FastAPI
-
-from tests.waiting import eventually
 
 # This helper's own ports (the brief's range for the field app's tests: 18300-18399).
 PROXY_PORT = 18301
@@ -124,19 +117,6 @@ class Overload:
         for writer in self._held:
             writer.transport.abort()
         self._held.clear()
-
-
-@asynccontextmanager
-async def served(app: FastAPI, port: int) -> AsyncIterator[str]:
-    """`app` (with its lifespan) on 127.0.0.1:`port`."""
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    try:
-        await eventually(lambda: server.started, within=30, what="intake listening")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 30)
 
 
 async def flap(proxy: CuttableProxy, overload: Overload, cycles: int, period: float) -> None:

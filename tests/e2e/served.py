@@ -39,8 +39,9 @@ def like(settings: ServiceSettings, kind: type[ServiceSettings], **changes: Any)
 
 
 @asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
-    port = free_port()
+async def served(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
+    """`app` (with its lifespan) on 127.0.0.1:`port` (by default a free one)."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     try:

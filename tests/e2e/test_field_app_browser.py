@@ -50,9 +50,9 @@ from tests.e2e.field_network import (
     CuttableProxy,
     Overload,
     flap,
-    served,
 )
 from tests.e2e.pipeline import KEYS, pipeline
+from tests.e2e.served import served
 from tests.e2e.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.waiting import eventually
 
