@@ -14,12 +14,26 @@ from aiokafka.admin.config_resource import (  # type: ignore[import-untyped]
 )
 
 from shared.messaging.topics import TopicPlan, TopicSpec, ensure_topics
+from tests.waiting import eventually
 
 
 async def _state(admin: AIOKafkaAdminClient, name: str) -> tuple[int, dict[str, str]]:
     [described] = await admin.describe_topics([name])
     [answer] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)])
     return len(described["partitions"]), {e[0]: e[1] for e in answer.resources[0][4]}
+
+
+async def _settled(
+    admin: AIOKafkaAdminClient, name: str, partitions: int
+) -> tuple[int, dict[str, str]]:
+    """The topic's state once the broker's metadata shows `partitions` (it lags a creation
+    or a growth by a moment: bounded wait)."""
+
+    async def shown() -> bool:
+        return (await _state(admin, name))[0] == partitions
+
+    await eventually(shown, what=f"{name} with {partitions} partitions")
+    return await _state(admin, name)
 
 
 async def test_topics_are_created_then_kept_true(kafka_bootstrap: str) -> None:
@@ -35,8 +49,8 @@ async def test_topics_are_created_then_kept_true(kafka_bootstrap: str) -> None:
             ],
         )
         assert await ensure_topics(admin, first) == {events: "created", intake: "created"}
-        assert (await _state(admin, events))[0] == 2
-        partitions, config = await _state(admin, intake)
+        assert (await _settled(admin, events, 2))[0] == 2
+        partitions, config = await _settled(admin, intake, 2)
         assert (partitions, config["retention.ms"]) == (2, "3600000")
 
         again = TopicPlan(
@@ -48,8 +62,8 @@ async def test_topics_are_created_then_kept_true(kafka_bootstrap: str) -> None:
         )
         done = await ensure_topics(admin, again)
         assert done == {events: "grown to 3 partitions", intake: "updated"}
-        assert (await _state(admin, events))[0] == 3
-        partitions, config = await _state(admin, intake)
+        assert (await _settled(admin, events, 3))[0] == 3
+        partitions, config = await _settled(admin, intake, 2)
         assert (partitions, config["retention.ms"]) == (2, "7200000")
     finally:
         await admin.delete_topics([events, intake])
