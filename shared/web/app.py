@@ -17,6 +17,8 @@ handler runs.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -42,6 +44,10 @@ from shared.web.shedder import LoadShedder
 from shared.web.store_breaker import RefuseWhileOpen, StoreBreaker, probing
 from shared.web.telemetry import RequestTelemetry
 
+log = logging.getLogger(__name__)
+# A consumer caught mid-rebalance can wait on the group for ever while it stops; the
+# process must still exit (and close its database client) in time for the next one.
+BROKER_STOP_SECONDS = 15.0
 PROBES = ("/health/", "/metrics")  # never shed nor refused: probes must see the process
 Check = Callable[[], Awaitable[Any]]
 # The service's own part of the lifespan: set up (include its routers in the broker,
@@ -77,7 +83,8 @@ def service_app(
             stack.push_async_callback(client.close)  # last: everything above may use it
             store = await stack.enter_async_context(set_up(app)) if set_up else None
             if broker is not None:
-                await stack.enter_async_context(broker)  # connects; stops it on the way out
+                await broker.connect()
+                stack.push_async_callback(_stop_within, broker, name, BROKER_STOP_SECONDS)
                 if consumes:
                     await broker.start()
             if store is not None:  # what was stored reaches Kafka before the broker stops
@@ -178,3 +185,11 @@ async def _failing(checks: dict[str, Check]) -> list[str]:
         except Exception:  # any failure: the dependency cannot serve now
             failed.append(name)
     return failed
+
+
+async def _stop_within(broker: KafkaBroker, name: str, seconds: float) -> None:
+    try:
+        async with asyncio.timeout(seconds):
+            await broker.stop()
+    except TimeoutError:
+        log.warning("%s: Kafka did not stop within %.0f s; leaving it", name, seconds)

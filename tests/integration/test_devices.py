@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -107,9 +108,12 @@ async def test_a_revocation_holds_at_once_on_every_instance(
     assert await mongo_db["events"].count_documents({}) == 0
 
 
-def devices_cli(db: str, *args: str) -> subprocess.CompletedProcess[str]:
+async def devices_cli(db: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Runs the CLI in a thread: the app's Kafka consumer in this loop keeps its heartbeats
+    (a loop blocked for seconds once left the group mid-rebalance and its stop hung)."""
     env = {**os.environ, "JEMPUT_MONGO_DB": db}
-    return subprocess.run(
+    return await asyncio.to_thread(
+        subprocess.run,
         [str(Path(sys.executable).parent / "jemput-devices"), *args],
         capture_output=True,
         text=True,
@@ -124,24 +128,25 @@ def devices_cli(db: str, *args: str) -> subprocess.CompletedProcess[str]:
 async def test_the_cli_enrols_lists_and_revokes(
     api: httpx.AsyncClient, mongo_db: AsyncDatabase[Document]
 ) -> None:
-    enrolled = devices_cli(
+    enrolled = await devices_cli(
         mongo_db.name, "enrol", "--device", "tablet-09", "--office", "Kel. Tebet"
     )
     assert enrolled.returncode == 0, enrolled.stderr
     key = {"X-API-Key": json.loads(enrolled.stdout)["key"]}
     me = await api.get("/v1/devices/me", headers=key)
     assert me.json() == {"device_id": "tablet-09", "office": "Kel. Tebet"}
-    again = devices_cli(mongo_db.name, "enrol", "--device", "tablet-09")
+    again = await devices_cli(mongo_db.name, "enrol", "--device", "tablet-09")
     assert again.returncode == 1
     assert "enrolled" in again.stderr
-    listed = devices_cli(mongo_db.name, "list")
+    listed = await devices_cli(mongo_db.name, "list")
     [row] = [json.loads(line) for line in listed.stdout.splitlines()]
     assert (row["device_id"], row["revoked_at"]) == ("tablet-09", None)
     assert key["X-API-Key"] not in listed.stdout
-    assert devices_cli(mongo_db.name, "revoke", "--device", "tablet-09").returncode == 0
+    revoked = await devices_cli(mongo_db.name, "revoke", "--device", "tablet-09")
+    assert revoked.returncode == 0
     refused = await api.post("/v1/requests", json=form(), headers=key)
     assert (refused.status_code, refused.json()) == (401, {"detail": "device key revoked"})
-    unknown = devices_cli(mongo_db.name, "revoke", "--device", "tablet-99")
+    unknown = await devices_cli(mongo_db.name, "revoke", "--device", "tablet-99")
     assert (unknown.returncode, unknown.stderr.strip()) == (1, "no device with this id")
-    bad = devices_cli(mongo_db.name, "enrol", "--device", "Tablet 9")
+    bad = await devices_cli(mongo_db.name, "enrol", "--device", "Tablet 9")
     assert bad.returncode == 1

@@ -4,16 +4,19 @@ the middleware in place (counted by route, headers on refusals too)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
 from shared.eventstore.store import EventStore
 from shared.settings import ServiceSettings
+import shared.web.app
 from shared.web.app import service_app
 
 SETTINGS = ServiceSettings(store_probe_seconds=0)
@@ -42,14 +45,15 @@ class FakeClient:
 
 
 class FakeBroker:
-    def __init__(self, journal: Journal, answers: bool = True) -> None:
-        self.journal, self.answers = journal, answers
+    def __init__(self, journal: Journal, answers: bool = True, hangs: bool = False) -> None:
+        self.journal, self.answers, self.hangs = journal, answers, hangs
 
-    async def __aenter__(self) -> FakeBroker:
+    async def connect(self) -> None:
         self.journal.append("broker connected")
-        return self
 
-    async def __aexit__(self, *_: object) -> None:
+    async def stop(self) -> None:
+        if self.hangs:  # a consumer left waiting on its group
+            await asyncio.Event().wait()
         self.journal.append("broker stopped")
 
     async def start(self) -> None:
@@ -113,6 +117,18 @@ async def test_a_producer_only_broker_is_connected_but_not_started() -> None:
     async with app.router.lifespan_context(app):
         assert "broker started" not in journal
         assert "broker connected" in journal
+
+
+async def test_a_broker_that_will_not_stop_is_left_and_the_client_still_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shared.web.app, "BROKER_STOP_SECONDS", 0.05)
+    journal = Journal()
+    app = app_over(journal, broker=FakeBroker(journal, hangs=True))
+    async with asyncio.timeout(5):
+        async with app.router.lifespan_context(app):
+            journal.clear()
+    assert journal == ["stopped serving", "store flushed", "torn down", "client closed"]
 
 
 async def _get(app: FastAPI, path: str) -> httpx.Response:
