@@ -14,9 +14,9 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
+import shared.web.app
 from shared.eventstore.store import EventStore
 from shared.settings import ServiceSettings
-import shared.web.app
 from shared.web.app import service_app
 
 SETTINGS = ServiceSettings(store_probe_seconds=0)
