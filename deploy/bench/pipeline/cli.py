@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from .budget import parse_budget
 from .run import Bench, Options
 
 
@@ -51,9 +52,21 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     add("--ready-timeout", type=float, default=90, help="seconds for every process to get ready")
     add("--out", default=None, help="folder for the JSON, Markdown and PNG (docs/bench)")
     add("--keep", action="store_true", help="keep the run's database")
+    add(
+        "--budget",
+        type=parse_budget,
+        default=None,
+        help="CPU ms per request to fail over: 20 (all processes) or total=20,intake=5",
+    )
+    add("--partitions", type=int, default=4, help="of the run's own events topic")
+    add("--profile", type=float, default=None, help="py-spy every jemput process at this rate")
     args = parser.parse_args(argv)
     if args.instances < 1 or args.relays < 0:
         parser.error("--instances must be 1 or more, --relays 0 or more")
+    if args.profile is not None and args.profile not in (
+        [args.only_rate] if args.only_rate else args.rates
+    ):
+        parser.error("--profile must be one of the steps' rates")
     if args.http_port_step < max(args.instances, args.relays):
         parser.error("--http-port-step must leave a port for every instance")
     return Options(
@@ -76,6 +89,9 @@ def parse(argv: Sequence[str] | None = None) -> Options:
         ready_timeout=args.ready_timeout,
         out=args.out,
         keep=args.keep,
+        partitions=args.partitions,
+        budget=args.budget,
+        profile_rate=args.profile,
     )
 
 

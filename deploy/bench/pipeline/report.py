@@ -9,6 +9,7 @@ from typing import Any
 
 from deploy.benchkit.reports import write_report
 
+from . import pyspy
 from .procs import Proc, log_problems
 from .stats import COMPONENTS
 
@@ -43,7 +44,8 @@ def markdown(result: Mapping[str, Any]) -> str:
         f"Kafka {result['kafka_bootstrap']}, topic {result['topic']} "
         f"({result.get('topic_partitions', '?')} partition(s))",
         f"- processes: intake x{inst['intake']}, verification x{inst['verification']}, "
-        f"notification x{inst['notification']}, relay x{inst['relay']}",
+        f"notification x{inst['notification']}, dashboard x{inst.get('dashboard', 0)}, "
+        f"relay x{inst['relay']}",
         f"- load: open loop, {result['step_seconds']} s per step, timeout {result['timeout']} s, "
         f"HTTP/1.1 pool of {result['connections']}; kinds ektp_recording, birth_certificate, "
         "skds in turn, one new applicant each, all verified under the rules in force",
@@ -121,6 +123,11 @@ def markdown(result: Mapping[str, Any]) -> str:
             for s in steps
         ],
     )
+    budget = result.get("budget")
+    if budget:
+        limits = ", ".join(f"{k} {v:g}" for k, v in budget["limits"].items())
+        verdict = "; ".join(budget["overruns"]) or "every step within it"
+        out += ["", f"CPU budget (ms per request): {limits}: **{verdict}**."]
     out += ["", "## Peak resident memory, MiB (largest instance, sampled every second)", ""]
     out += _table(
         ["offered/s", *present],
@@ -135,6 +142,7 @@ def markdown(result: Mapping[str, Any]) -> str:
         "time or until the step's last one, if later (so a lagging pipeline shows its real "
         "pace). Latencies run from each request's scheduled send time.",
     ]
+    out += pyspy.markdown(result.get("profiles") or {}, result.get("profile_rate") or 0)
     problems: Mapping[str, Any] = result.get("log_problems", {})
     if problems:
         out += ["", "## Warnings and errors in the processes' logs", ""]

@@ -28,6 +28,8 @@ from services.verification.settings import VerificationSettings
 from shared.settings import InfraSettings, ServiceSettings
 
 from . import fill as filling
+from . import pyspy
+from .budget import overruns
 from .ceiling import ceiling
 from .forms import Forms
 from .load import Sent, client, drain, open_loop
@@ -35,13 +37,14 @@ from .mailbox import Mailbox, port_free
 from .procs import Fleet, Proc, Sampler, cpu_snapshot, stack_procs, tail
 from .report import progress_line, publish, summary
 from .stats import Window, ceiling_ratio, step_result
-from .watcher import EventWatcher
+from .watcher import EventWatcher, create_topic, delete_topic
 
 REPO = Path(__file__).resolve().parents[3]
 SERVICES = (  # name, module, which block of --http-port-step ports
     ("intake", "services.intake", 0),
     ("verification", "services.verification", 1),
     ("notification", "services.notification", 2),
+    ("dashboard", "services.dashboard", 4),
 )
 RELAY_PORT_BLOCK = 3
 
@@ -67,6 +70,9 @@ class Options:
     ready_timeout: float
     out: str | None
     keep: bool
+    partitions: int = 4  # of the run's own events topic
+    budget: dict[str, float] | None = None  # CPU ms per request (budget.py)
+    profile_rate: float | None = None  # py-spy the processes during this step (pyspy.py)
 
 
 class Bench:
@@ -75,6 +81,9 @@ class Bench:
         self.run_id = secrets.token_hex(3)
         self.settings = InfraSettings()
         self.db_name = f"jemput_bench_{self.run_id}"
+        # A topic of the run's own: consumers never meet events of other runs' databases.
+        self.own_topic = not os.environ.get("JEMPUT_EVENTS_TOPIC")
+        self.topic = os.environ.get("JEMPUT_EVENTS_TOPIC") or f"jemput.bench.{self.run_id}.events"
         self.state_dir = Path(os.environ.get("JEMPUT_STATE_DIR") or REPO / ".local")
         self.log_dir = self.state_dir / "log" / f"bench-{self.run_id}"
         self.api_key = secrets.token_urlsafe(24)
@@ -92,6 +101,7 @@ class Bench:
         digest = hashlib.sha256(self.api_key.encode()).hexdigest()
         env |= {
             "JEMPUT_MONGO_DB": self.db_name,
+            "JEMPUT_EVENTS_TOPIC": self.topic,
             "JEMPUT_API_KEYS": json.dumps({"bench-officer": {"role": "officer", "sha256": digest}}),
             "JEMPUT_SMTP_HOST": self.mailbox.host,
             "JEMPUT_SMTP_PORT": str(self.mailbox.port),
@@ -115,7 +125,7 @@ class Bench:
             "server": server_name(await mongo.server_info(), REPO),
             "mongo_url": s.mongo_url,
             "kafka_bootstrap": s.kafka_bootstrap,
-            "topic": s.events_topic,
+            "topic": self.topic,
             "database": self.db_name,
             "logs": str(self.log_dir),
             "options": asdict(o),
@@ -123,6 +133,7 @@ class Bench:
                 "intake": o.instances,
                 "verification": o.instances,
                 "notification": o.instances,
+                "dashboard": o.instances,
                 "relay": o.relays,
             },
             "step_seconds": o.step_seconds,
@@ -151,21 +162,26 @@ class Bench:
                 found = await ceiling(db, filler.seal_stream(10**7, 1), o.ceiling_docs)
                 self.result["ceiling"] = found
                 print(f"bench: raw ceiling {found['rates']} documents/s (insert_many x100)")
+            if self.own_topic:
+                await create_topic(s.kafka_bootstrap, self.topic, o.partitions)
             await self._start_processes()
             watcher = self.watcher = EventWatcher(
-                s.kafka_bootstrap, s.events_topic, f"jemput-bench-{self.run_id}", "bench-"
+                s.kafka_bootstrap, self.topic, f"jemput-bench-{self.run_id}", "bench-"
             )
             await watcher.start()
             self.result["topic_partitions"] = watcher.partitions()
             if watcher.partitions() < o.instances:
                 print(
-                    f"bench: WARNING {s.events_topic} has {watcher.partitions()} partitions: "
+                    f"bench: WARNING {self.topic} has {watcher.partitions()} partitions: "
                     f"{o.instances - watcher.partitions()} instance(s) of each consumer stay idle"
                 )
             await self._steps(watcher)
         finally:
             await self._finish(mongo, watcher)
-        return 1 if self.dead else 0
+        over = overruns(self.result["steps"], o.budget) if o.budget else []
+        for line in over:
+            print(f"bench: OVER BUDGET {line}")
+        return 1 if self.dead or over else 0
 
     async def _start_processes(self) -> None:
         o = self.o
@@ -229,7 +245,15 @@ class Bench:
                     sampler.reset()
                     before = cpu_snapshot(procs)
                     count = max(round(rate * o.step_seconds), 1)
+                    profiling = pyspy.start(
+                        self.fleet.procs if rate == o.profile_rate else [],
+                        o.step_seconds,
+                        self.log_dir,
+                    )
                     sent, window, _ = await self._send(http, urls, count, rate, f"{rate:g}/s")
+                    if profiling:
+                        self.result["profiles"] = pyspy.finish(profiling)
+                        self.result["profile_rate"] = rate
                     sampler.sample()
                     self.mailbox.poll()
                     step = step_result(
@@ -318,6 +342,13 @@ class Bench:
             with contextlib.suppress(Exception):
                 await mongo.drop_database(self.db_name)
         await mongo.close()
+        if self.own_topic:
+            await delete_topic(self.settings.kafka_bootstrap, self.topic)
+        if self.o.budget:
+            self.result["budget"] = {
+                "limits": self.o.budget,
+                "overruns": overruns(self.result.get("steps", []), self.o.budget),
+            }
         if self.result.get("steps"):
             folder = Path(self.o.out) if self.o.out else REPO / "docs" / "bench"
             stem = f"pipeline-{self.result['date']}"

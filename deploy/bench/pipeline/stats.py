@@ -18,6 +18,7 @@ COMPONENTS = (
     "intake",
     "verification",
     "notification",
+    "dashboard",
     "relay",
     "ferretdb",
     "kafka",

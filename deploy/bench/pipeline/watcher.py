@@ -22,9 +22,11 @@ from collections import Counter
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped]
+from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped]
 
 from shared.domain.events import Decision
 from shared.domain.request_ids import as_sent
+from shared.messaging.topics import TopicPlan, TopicSpec, ensure_topics
 
 DECISIONS = frozenset(cls.event_type for cls in Decision.__subclasses__())
 
@@ -113,3 +115,27 @@ def _from_body(value: bytes) -> tuple[str, str, str]:
         return str(event.get("event_type", "")), str(event.get("event_id", "")), request_id
     except (ValueError, AttributeError):
         return "", "", ""
+
+
+async def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
+    """The run's own events topic, made before any process subscribes to it."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="jemput-bench")
+    await admin.start()
+    try:
+        spec = TopicSpec(name=topic, partitions=partitions)
+        await ensure_topics(admin, TopicPlan(replication_factor=1, topics=[spec]))
+    finally:
+        await admin.close()
+
+
+async def delete_topic(bootstrap: str, topic: str) -> None:
+    """Best effort: a run's topic left behind costs disk, not correctness."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="jemput-bench")
+    try:
+        await admin.start()
+        await admin.delete_topics([topic])
+    except Exception as exc:  # reported; the run's results stand
+        print(f"bench: topic {topic} not deleted: {type(exc).__name__}")
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
