@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.nonmultipart import MIMENonMultipart
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -14,6 +15,24 @@ import aiosmtplib
 import httpx
 
 from shared.domain.requests import one_address
+
+UTF8_QP = Charset("utf-8")
+UTF8_QP.header_encoding = UTF8_QP.body_encoding = QP  # readable in a raw message
+
+
+def mime_bytes(sender: str, to: str, message: Message) -> bytes:
+    """The email as sent: plain UTF-8 text, quoted-printable. Built with the compat32 MIME
+    classes, four times cheaper than `EmailMessage` (whose header parser was a fifth of
+    the notification service's CPU, docs/bench). Every header value is ours or checked:
+    `to` by `one_address`, the rest from the templates and the message's key."""
+    email = MIMENonMultipart("text", "plain")
+    email.set_payload(message.text, UTF8_QP)
+    email["From"] = sender
+    email["To"] = to
+    email["Subject"] = Header(message.subject, UTF8_QP).encode()
+    email["Message-ID"] = f"<{message.key}@jemput>"
+    email["Content-Language"] = message.language
+    return email.as_bytes()
 
 
 class ChannelError(Exception):
@@ -96,24 +115,18 @@ class EmailChannel:
             to = one_address(message.to)
         except ValueError:
             raise ChannelError("email:invalid_address", permanent=True) from None
-        email = EmailMessage()
-        email["From"] = self._sender
-        email["To"] = Address(addr_spec=to)
-        email["Subject"] = message.subject
-        email["Message-ID"] = f"<{message.key}@jemput>"
-        email.set_content(message.text)
-        email["Content-Language"] = message.language  # after: set_content drops Content-*
+        email = mime_bytes(self._sender, to, message)
         reused = bool(self._idle)
         smtp = self._idle.pop() if reused else None
         try:
             try:
                 smtp = smtp or await self._connect()
-                await smtp.send_message(email, recipients=[to])
+                await smtp.sendmail(self._sender, [to], email)
             except aiosmtplib.SMTPServerDisconnected:
                 if not reused:
                     raise
                 smtp = await self._connect()  # the kept connection had gone stale
-                await smtp.send_message(email, recipients=[to])
+                await smtp.sendmail(self._sender, [to], email)
         except (aiosmtplib.SMTPException, OSError) as exc:
             if smtp is not None:
                 smtp.close()

@@ -174,6 +174,8 @@ class PersonalData:
         """Forget cached keys that an erasure destroyed (seen in a log or on the topic): a
         process that saw the erasure never opens with them again, however fresh."""
         refs = set(key_refs)
+        if not refs:  # nearly always: no erasure in sight, and the cache is large
+            return
         for doc_id in [i for i, c in self._cache.items() if c.key_ref in refs]:
             del self._cache[doc_id]
 
