@@ -55,7 +55,12 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     serve_metrics(settings)
     tracing.configure(app.title.removeprefix("jemput "))  # OTLP only if its endpoint is set
     uvicorn.run(
-        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        loop="uvloop",  # measured: the event loop is a fifth of a busy service's CPU (docs/bench)
     )
 
 
