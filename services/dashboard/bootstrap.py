@@ -80,6 +80,7 @@ def create_app(
         log = history or await open_store(client, settings)
         broker.include_router(events_router(settings, model, log))
         yield None  # it appends nothing: no store to flush
+        await model.flush()  # the consumer has stopped: the versions written behind
 
     app = service_app(
         settings,

@@ -68,6 +68,10 @@ class RequestRow(BaseModel):
 class Rows(Protocol):
     async def get(self, request_id: str) -> RequestRow | None: ...
 
+    async def add(self, row: RequestRow) -> bool:
+        """Store a new row; False (and nothing changed) if its request has one."""
+        ...
+
     async def put(self, row: RequestRow) -> None: ...
 
     async def submitted_between(self, start: datetime, end: datetime) -> list[RequestRow]: ...
@@ -76,7 +80,14 @@ class Rows(Protocol):
         """The stream's version applied so far (0: none)."""
         ...
 
-    async def mark_applied(self, stream_id: str, version: int) -> None: ...
+    async def mark_applied(self, stream_id: str, version: int) -> None:
+        """May be written behind: a version read back is never ahead of the rows, and may
+        lag them (the versions between are applied again, changing nothing)."""
+        ...
+
+    async def flush(self) -> None:
+        """Write what is written behind (on the way out)."""
+        ...
 
 
 class StreamHistory(Protocol):
@@ -201,11 +212,7 @@ async def _apply(rows: Rows, record: RecordedEvent) -> bool:
     if record.event_type not in FED_BY_TYPE:
         return False
     if record.event_type == RequestSubmitted.event_type:
-        row = submitted(record)
-        if await rows.get(row.request_id) is not None:
-            return False
-        await rows.put(row)
-        return True
+        return await rows.add(submitted(record))
     event = registry.load(_sealed_text_withheld(record))
     if not isinstance(event, RequestEvent):  # every FED_BY class is one: for the types
         return False
@@ -226,6 +233,12 @@ class InMemoryRows:
     async def get(self, request_id: str) -> RequestRow | None:
         return self.rows.get(request_id)
 
+    async def add(self, row: RequestRow) -> bool:
+        if row.request_id in self.rows:
+            return False
+        self.rows[row.request_id] = row
+        return True
+
     async def put(self, row: RequestRow) -> None:
         self.rows[row.request_id] = row
 
@@ -237,3 +250,6 @@ class InMemoryRows:
 
     async def mark_applied(self, stream_id: str, version: int) -> None:
         self.versions[stream_id] = version
+
+    async def flush(self) -> None:
+        """Nothing is written behind."""

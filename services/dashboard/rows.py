@@ -5,10 +5,23 @@ The consumer applies a batch's streams concurrently, each stream's events in ord
 (shared/messaging/events_consumer.py), so the calls of one round (every stream's
 `applied`, then every `get`, every `put`, every `mark_applied`) arrive together: each kind
 shares one command (a `Batcher`), as the event store's reads and appends do. A batch of
-fifty applicants' events costs a handful of commands, not four per event."""
+fifty applicants' events costs a handful of commands, not four per event.
+
+On FerretDB an upsert costs about 0.6 ms of server CPU per document even in a bulk write,
+an insert in a batch a third of that (measured, docs/bench): a new row is inserted, and
+the stream versions applied are written behind, every `MARK_EVERY_SECONDS`, only the
+latest of each stream. A version written late is never ahead of the rows (it is kept
+only once its rows are stored), so after a crash or a partition moving to another
+instance the consumer finds a lower version than it applied: it reads the versions
+between from the log and applies them again, which changes nothing (each row remembers
+the events it took)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
@@ -16,12 +29,17 @@ from typing import Any
 
 from pymongo import ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from services.dashboard.model import RequestRow
 from shared.eventstore.batching import Batcher
 
+log = logging.getLogger(__name__)
 UNSEEN = {"seen": 0}  # what the views never need
 MAX_BATCH = 500  # keys or writes per command
+MARK_EVERY_SECONDS = 1.0
+KNOWN_STREAMS = 50_000  # versions applied kept in memory (the newest streams)
+DUPLICATE_KEY = 11000
 
 
 class MongoRows:
@@ -39,13 +57,17 @@ class MongoRows:
         self._puts: Batcher[ReplaceOne[dict[str, Any]], None] = Batcher(
             partial(_write, collection), MAX_BATCH
         )
-        self._marks: Batcher[ReplaceOne[dict[str, Any]], None] = Batcher(
-            partial(_write, streams), MAX_BATCH
-        )
+        self._adds: Batcher[dict[str, Any], bool] = Batcher(partial(_insert, collection), MAX_BATCH)
+        self._known: OrderedDict[str, int] = OrderedDict()  # stream -> version applied
+        self._unwritten: dict[str, int] = {}  # marks not yet written
+        self._writing: asyncio.Task[None] | None = None
 
     async def get(self, request_id: str) -> RequestRow | None:
         doc = await self._gets.submit(request_id)
         return None if doc is None else RequestRow.model_validate(doc)
+
+    async def add(self, row: RequestRow) -> bool:
+        return await self._adds.submit(_doc(row))
 
     async def put(self, row: RequestRow) -> None:
         await self._puts.submit(ReplaceOne({"_id": row.request_id}, _doc(row), upsert=True))
@@ -59,11 +81,47 @@ class MongoRows:
         ]
 
     async def applied(self, stream_id: str) -> int:
+        known = self._known.get(stream_id)
+        if known is not None:
+            return known
         doc = await self._versions.submit(stream_id)
         return 0 if doc is None else int(doc["version"])
 
     async def mark_applied(self, stream_id: str, version: int) -> None:
-        await self._marks.submit(ReplaceOne({"_id": stream_id}, {"version": version}, upsert=True))
+        self._known[stream_id] = self._unwritten[stream_id] = version
+        self._known.move_to_end(stream_id)
+        while len(self._known) > KNOWN_STREAMS:
+            self._known.popitem(last=False)
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write_marks_soon())
+
+    async def flush(self) -> None:
+        """Write the versions not yet written (on the way out)."""
+        if self._writing is not None:
+            self._writing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writing
+        await self._write_marks()
+
+    async def _write_marks_soon(self) -> None:
+        while True:  # until no mark came while the last ones were written
+            await asyncio.sleep(MARK_EVERY_SECONDS)
+            try:
+                await self._write_marks()
+            except Exception as exc:  # written next time; until then the rows are ahead
+                log.warning("stream versions not written: %s", type(exc).__name__)
+            if not self._unwritten:
+                return
+
+    async def _write_marks(self) -> None:
+        marks, self._unwritten = self._unwritten, {}
+        writes = [ReplaceOne({"_id": s}, {"version": v}, upsert=True) for s, v in marks.items()]
+        try:
+            for first in range(0, len(writes), MAX_BATCH):
+                await self._streams.bulk_write(writes[first : first + MAX_BATCH], ordered=False)
+        except Exception:
+            self._unwritten = marks | self._unwritten  # newer ones win
+            raise
 
     async def replace_all(self, rows: Iterable[RequestRow], versions: dict[str, int]) -> int:
         """The rebuild's last step: these rows and stream versions, and no other."""
@@ -86,6 +144,21 @@ async def _find(
     """Many callers' documents by id, with one `$in`."""
     found = {d["_id"]: d async for d in collection.find({"_id": {"$in": sorted(set(ids))}})}
     return [found.get(i) for i in ids]
+
+
+async def _insert(
+    collection: AsyncCollection[dict[str, Any]], docs: list[dict[str, Any]]
+) -> list[bool]:
+    """Many callers' new rows in one insert; False for each that was there already."""
+    try:
+        await collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        there = {int(e["index"]) for e in errors}
+        return [i not in there for i in range(len(docs))]
+    return [True] * len(docs)
 
 
 async def _write(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from services.dashboard.model import RequestRow, Rows
@@ -35,6 +36,14 @@ class DashboardRowsContract:
         await rows.put(verified)
         assert await rows.get("request-0001") == verified
 
+    async def test_a_new_row_is_added_once(self, rows: Rows) -> None:
+        assert await rows.add(row(1)) is True
+        later = row(1).model_copy(update={"status": Status.VERIFIED})
+        assert await rows.add(later) is False  # a repeat changes nothing
+        assert await rows.get("request-0001") == row(1)
+        together = await asyncio.gather(rows.add(row(2)), rows.add(row(3)), rows.add(row(1)))
+        assert list(together) == [True, True, False]
+
     async def test_rows_submitted_in_a_window(self, rows: Rows) -> None:
         for n, minutes in ((1, 0), (2, 10), (3, 20)):
             await rows.put(row(n, minutes))
@@ -46,4 +55,6 @@ class DashboardRowsContract:
         await rows.mark_applied("stream-a", 3)
         await rows.mark_applied("stream-b", 1)
         await rows.mark_applied("stream-a", 4)
+        assert (await rows.applied("stream-a"), await rows.applied("stream-b")) == (4, 1)
+        await rows.flush()
         assert (await rows.applied("stream-a"), await rows.applied("stream-b")) == (4, 1)

@@ -19,6 +19,7 @@ from tests.contract.data_keys_contract import DataKeysContract
 from tests.contract.devices_contract import DevicesContract
 from tests.contract.review_queue_contract import ReviewQueueContract
 from tests.contract.tracking_index_contract import TrackingIndexContract
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -51,7 +52,27 @@ def rows(mongo_db: AsyncDatabase[Document]) -> MongoRows:
 
 
 class TestMongoDashboardRows(DashboardRowsContract):
-    pass
+    async def test_versions_written_behind_reach_another_instance_never_ahead(
+        self, rows: MongoRows, mongo_db: AsyncDatabase[Document]
+    ) -> None:
+        other = MongoRows(mongo_db["dashboard_requests"], mongo_db["dashboard_streams"])
+        await rows.mark_applied("stream-a", 2)
+        assert await other.applied("stream-a") in (0, 2)  # behind, or written: never ahead
+        await rows.mark_applied("stream-a", 3)
+        await rows.flush()
+        fresh = MongoRows(mongo_db["dashboard_requests"], mongo_db["dashboard_streams"])
+        assert await fresh.applied("stream-a") == 3
+
+    async def test_versions_are_written_without_a_flush(
+        self, rows: MongoRows, mongo_db: AsyncDatabase[Document]
+    ) -> None:
+        await rows.mark_applied("stream-b", 5)
+
+        async def written() -> bool:
+            doc = await mongo_db["dashboard_streams"].find_one({"_id": "stream-b"})
+            return doc is not None and doc["version"] == 5
+
+        await eventually(written, within=10, what="the version written behind")
 
 
 class TestMongoReviewQueue(ReviewQueueContract):
