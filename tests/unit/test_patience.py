@@ -8,7 +8,7 @@ from pymongo.errors import AutoReconnect
 
 from shared.messaging.patience import while_store_away
 
-PAUSES = {"first": 0.001, "longest": 0.002, "limit": 5.0}
+FIRST, LONGEST, LIMIT = 0.001, 0.002, 5.0
 
 
 async def test_a_step_that_succeeds_runs_once_and_reports_no_retry() -> None:
@@ -19,7 +19,12 @@ async def test_a_step_that_succeeds_runs_once_and_reports_no_retry() -> None:
         calls.append(1)
         return "done"
 
-    assert await while_store_away(step, retrying=retried.append, **PAUSES) == "done"
+    assert (
+        await while_store_away(
+            step, retrying=retried.append, first=FIRST, longest=LONGEST, limit=LIMIT
+        )
+        == "done"
+    )
     assert (len(calls), retried) == (1, [])
 
 
@@ -33,7 +38,12 @@ async def test_an_outage_is_waited_out_and_each_retry_reported() -> None:
             raise failure
         return "back"
 
-    assert await while_store_away(step, retrying=retried.append, **PAUSES) == "back"
+    assert (
+        await while_store_away(
+            step, retrying=retried.append, first=FIRST, longest=LONGEST, limit=LIMIT
+        )
+        == "back"
+    )
     assert retried == [2, 3, 4]
 
 
@@ -45,7 +55,7 @@ async def test_an_error_in_what_was_asked_is_raised_at_once() -> None:
         raise ValueError("bad input")
 
     with pytest.raises(ValueError, match="bad input"):
-        await while_store_away(step, **PAUSES)
+        await while_store_away(step, first=FIRST, longest=LONGEST, limit=LIMIT)
     assert len(calls) == 1
 
 
