@@ -23,7 +23,7 @@ DATA_KEYS = "data_keys"
 DEVICES = "devices"
 DASHBOARD_REQUESTS = "dashboard_requests"  # one row a request, without personal data
 DASHBOARD_STREAMS = "dashboard_streams"  # stream id -> the version the rows have applied
-RATE_LIMITS = "rate_limits"  # slots of the public lookups' fixed windows (shared/rate_limit.py)
+RATE_LIMITS = "rate_limits"  # slots of the public lookups' fixed windows (shared/web/rate_limit.py)
 
 SERVICES = ("intake", "verification", "notification", "audit", "dashboard", "relay")
 

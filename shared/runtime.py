@@ -14,12 +14,12 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import start_http_server
 from pymongo import AsyncMongoClient
 
-from shared import tracing
 from shared.eventstore.mongo import MongoRecorder
 from shared.eventstore.store import EventStore
 from shared.messaging.kafka import KafkaEventPublisher
+from shared.observability import tracing
+from shared.observability.store_metrics import StoreCommandMetrics
 from shared.settings import InfraSettings, ServiceSettings
-from shared.store_metrics import StoreCommandMetrics
 
 
 class JsonLines(logging.Formatter):

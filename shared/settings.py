@@ -7,9 +7,9 @@ import os
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.api_keys import ApiKey
 from shared.eventstore.chain import ChainKeys, KeyId
 from shared.privacy.crypto import Keyring, kek_from_secret
+from shared.web.api_keys import ApiKey
 
 DEV_CHAIN_KEY = "dev-only-chain-key-never-in-production"
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-never-in-production"

@@ -25,8 +25,8 @@ from services.dashboard.settings import DashboardSettings
 from shared.collections import DASHBOARD_REQUESTS, DASHBOARD_STREAMS
 from shared.domain.applicant import Status
 from shared.domain.calendar import WIB
-from shared.http import ApiKey, Role, key_digest
 from shared.runtime import mongo_client
+from shared.web.http import ApiKey, Role, key_digest
 
 KECAMATAN = {
     "317401": ["Tebet Barat", "Bukit Duri", "Manggarai"],

@@ -36,13 +36,13 @@ from shared.event_schema import DomainEvent, NewEvent, RecordedEvent
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.store import EventStore
-from shared.identity import pseudonym
 from shared.privacy.crypto import Keyring, kek_from_secret
 from shared.privacy.dead_letters import dead_letter
+from shared.privacy.identity import pseudonym
 from shared.privacy.keys import InMemoryDataKeys
 from shared.privacy.personal_data import PersonalData
+from shared.repositories.tracking import tracking_code
 from shared.retention import load_policy
-from shared.tracking import tracking_code
 
 SAMPLE = Path(__file__).resolve().parents[1] / "local" / "sample-request.json"
 DOC_KEY = "documentation-only-0123456789"  # signs nothing real

@@ -13,15 +13,15 @@ from services.audit.erasure import Erasure
 from services.audit.explain import Explanation
 from services.audit.replay import Change, HistoryLine, RequestView
 from services.audit.service import Auditor, AuditService
-from shared.access_log import CASE_PATTERN, AccessRecord
-from shared.api_errors import BROKEN, GUARDED, WITH_BODY, errors
 from shared.domain.requests import Digits16, Text
 from shared.event_schema import RecordedEvent
 from shared.event_schema.base import utc_millis
 from shared.eventstore.chain import BreakKind, ChainBreak
 from shared.eventstore.digest import Checkpoint
-from shared.http import Caller, Role, invalid_parameter, requires
-from shared.instant import Instant
+from shared.formats.instant import Instant
+from shared.repositories.access_log import CASE_PATTERN, AccessRecord
+from shared.web.api_errors import BROKEN, GUARDED, WITH_BODY, errors
+from shared.web.http import Caller, Role, invalid_parameter, requires
 
 router = APIRouter(prefix="/v1/audit", responses=errors(*GUARDED))
 AuditorRole = Annotated[Caller, Depends(requires(Role.AUDITOR))]

@@ -18,8 +18,8 @@ from services.audit.broken import BrokenStreamError
 from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
-from shared.api_errors import BrokenChain
 from shared.runtime import mongo_client
+from shared.web.api_errors import BrokenChain
 from shared.web.app import service_app
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from shared.domain.applicant import OPEN, ApplicantHistory
 from shared.domain.events import PersonalDataErased, RequestSubmitted
 from shared.event_schema import RecordedEvent
 from shared.event_schema.base import utc_millis
-from shared.histories import ApplicantHistories, ToRecord, derived_id
 from shared.privacy.keys import key_doc_id
 from shared.privacy.personal_data import MARKER, key_generations
 from shared.privacy.policy import ERASABLE, DataClass
+from shared.repositories.histories import ApplicantHistories, ToRecord, derived_id
 
 RETENTION_CALLER = "retention"
 

@@ -10,7 +10,7 @@ from shared.domain.events import Decision, RuleOutcome, registry
 from shared.domain.regions import RegionTable
 from shared.domain.rules import Context, RuleSet, decide
 from shared.event_schema import RecordedEvent
-from shared.histories import history_of
+from shared.repositories.histories import history_of
 from shared.rulesets import load_rule_set
 
 

@@ -9,14 +9,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from shared.csv_cells import inert, restore
 from shared.event_schema import RecordedEvent
 from shared.eventstore.chain import HASHED_FIELDS, ChainBreak, ChainKeys
 from shared.eventstore.walk import walk_streams
+from shared.formats.csv_cells import inert, restore
 
 CSV_FIELDS = (*HASHED_FIELDS, "hash")  # every field the chain needs to be checked again
 # Cells a spreadsheet would run (a request id, a payload's text) are made inert, and read
-# back exactly, so that the export still verifies (shared/csv_cells.py).
+# back exactly, so that the export still verifies (shared/formats/csv_cells.py).
 
 
 def to_jsonl(records: Iterable[RecordedEvent]) -> str:

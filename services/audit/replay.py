@@ -22,7 +22,7 @@ from shared.domain.events import (
     registry,
 )
 from shared.event_schema import DomainEvent, RecordedEvent
-from shared.histories import history_of
+from shared.repositories.histories import history_of
 
 
 class HistoryLine(BaseModel):

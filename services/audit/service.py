@@ -22,8 +22,6 @@ from services.audit.broken import (
 )
 from services.audit.explain import Explanation, explain
 from services.audit.projections import Rebuilt, rebuild
-from shared import pipeline_metrics
-from shared.access_log import AccessLogPort
 from shared.collections import (
     REVIEW_QUEUE,
     TRACKING_CODES,
@@ -36,8 +34,10 @@ from shared.eventstore.chain import ChainKeys, VerificationReport
 from shared.eventstore.digest import Checkpoint, checkpoint, seal_valid
 from shared.eventstore.errors import EventStoreError
 from shared.eventstore.store import EventStore
-from shared.histories import ApplicantHistories
-from shared.tracking import TrackingIndex
+from shared.observability import pipeline_metrics
+from shared.repositories.access_log import AccessLogPort
+from shared.repositories.histories import ApplicantHistories
+from shared.repositories.tracking import TrackingIndex
 
 
 class NotFoundError(LookupError):

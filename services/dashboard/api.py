@@ -13,11 +13,11 @@ from services.dashboard.campaign import Campaign
 from services.dashboard.model import Rows
 from services.dashboard.tables import to_csv
 from services.dashboard.views import Summary, summarize
-from shared.api_errors import GUARDED, errors
 from shared.domain.calendar import WIB, local_date
 from shared.domain.regions import RegionTable
 from shared.domain.requests import RequestKind
-from shared.http import Caller, Role, invalid_parameter, requires
+from shared.web.api_errors import GUARDED, errors
+from shared.web.http import Caller, Role, invalid_parameter, requires
 
 router = APIRouter(prefix="/v1/dashboard", responses=errors(*GUARDED))
 SupervisorRole = Annotated[Caller, Depends(requires(Role.SUPERVISOR))]

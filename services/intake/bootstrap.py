@@ -21,15 +21,15 @@ from services.intake.public import install_public
 from services.intake.settings import IntakeSettings
 from shared.collections import DEVICES, TRACKING_CODES
 from shared.eventstore.store import EventStore
-from shared.histories import ApplicantHistories
-from shared.http import ApiKeys
 from shared.messaging.kafka import make_broker
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
-from shared.rate_limit import SlotStore
+from shared.repositories.histories import ApplicantHistories
+from shared.repositories.tracking import MongoTrackingIndex, TrackingIndex
 from shared.runtime import mongo_client, open_store
-from shared.tracking import MongoTrackingIndex, TrackingIndex
 from shared.web.app import service_app
+from shared.web.http import ApiKeys
+from shared.web.rate_limit import SlotStore
 
 DESCRIPTION = """Officers' devices and other systems submit civil-registration requests
 (e-KTP recording, birth certificates, SKDS) and follow them up by tracking code.

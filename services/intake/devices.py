@@ -19,8 +19,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from shared.api_keys import Caller, RevokedKeyError, Role, key_digest
 from shared.domain.requests import Text
+from shared.web.api_keys import Caller, RevokedKeyError, Role, key_digest
 
 DEVICE_PREFIX = "device:"
 

@@ -18,8 +18,8 @@ from services.intake.devices import (
     Enrolment,
     UnknownDeviceError,
 )
-from shared.api_errors import GUARDED, WITH_BODY, errors
-from shared.http import Caller, Role, requires
+from shared.web.api_errors import GUARDED, WITH_BODY, errors
+from shared.web.http import Caller, Role, requires
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
 Supervisor = Annotated[Caller, Depends(requires(Role.SUPERVISOR))]

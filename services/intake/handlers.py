@@ -16,7 +16,6 @@ from pydantic import (
     field_validator,
 )
 
-from shared.api_keys import Role
 from shared.domain.applicant import (
     ApplicantHistory,
     DomainError,
@@ -30,10 +29,16 @@ from shared.domain.messages import Reason, next_step, reason_codes
 from shared.domain.request_ids import scoped
 from shared.domain.requests import Document, Language, RequestForm, Text
 from shared.eventstore.store import IdempotencyConflictError
-from shared.histories import ApplicantHistories, ToRecord, derived_id
-from shared.instant import Instant
+from shared.formats.instant import Instant
+from shared.repositories.histories import ApplicantHistories, ToRecord, derived_id
+from shared.repositories.tracking import (
+    Tracked,
+    TrackingConflictError,
+    TrackingIndex,
+    tracking_code,
+)
 from shared.rulesets import load_reason_texts
-from shared.tracking import Tracked, TrackingConflictError, TrackingIndex, tracking_code
+from shared.web.api_keys import Role
 
 
 def _no_id_number(value: str) -> str:

@@ -1,7 +1,7 @@
 """Intake over Kafka, for systems that post events instead of calling HTTP.
 
 The same checks as HTTP: the body is read by the one reader both doors share
-(shared/json_body.py: size, strict UTF-8 without BOM, no duplicate keys, bounded
+(shared/formats/json_body.py: size, strict UTF-8 without BOM, no duplicate keys, bounded
 nesting), then the same model. Whatever goes wrong with one message sends it to the
 dead-letter topic with its reason (field-level, never the values) and the consumer goes
 on: only a store outage is not the message's fault, and it is waited out in place
@@ -23,11 +23,11 @@ from pydantic import ValidationError
 from services.intake.handlers import IntakeDeps, Submission, SubmissionConflictError, submit
 from services.intake.settings import IntakeSettings
 from shared.eventstore.errors import store_unavailable
-from shared.http import field_errors
-from shared.json_body import BodyError, parse_json_body
+from shared.formats.json_body import BodyError, parse_json_body
 from shared.messaging.consumers import raw_body
 from shared.messaging.patience import while_store_away
 from shared.privacy.dead_letters import dead_letter
+from shared.web.http import field_errors
 
 log = logging.getLogger(__name__)
 # A dead letter keeps a body that could be taken (UTF-8, within the size limit) whole, so

@@ -1,6 +1,6 @@
 """What intake shows the public: the applicants' status page at /cek/, and the limit on
 how fast one client may look up tracking codes (the page, `GET /v1/status/…` and
-`POST /v1/status`), counted in the shared store (shared/rate_limit.py, ADR 11).
+`POST /v1/status`), counted in the shared store (shared/web/rate_limit.py, ADR 11).
 
 The code never reaches the server in a URL: the page takes it from the fragment
 (`/cek/#JB-…`), which browsers do not send, and posts it in a body."""
@@ -22,13 +22,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.intake.api import NO_CODE, Deps
 from services.intake.handlers import StatusView, find, status_view
 from services.intake.settings import IntakeSettings
-from shared.api_errors import ANY, WITH_BODY, errors
 from shared.collections import RATE_LIMITS
 from shared.domain.requests import Language
 from shared.eventstore.errors import store_unavailable
-from shared.http import unavailable
-from shared.rate_limit import MongoSlotStore, RateLimiter, SlotStore, client_key, peer_address
+from shared.web.api_errors import ANY, WITH_BODY, errors
+from shared.web.http import unavailable
 from shared.web.page_headers import security_headers
+from shared.web.rate_limit import MongoSlotStore, RateLimiter, SlotStore, client_key, peer_address
 
 STATIC = Path(__file__).parent / "static"
 LIMITED = ("/v1/status", "/cek/")  # the page's own files (script, style) are not counted

@@ -19,12 +19,12 @@ from services.notification.handlers import ChannelDownError, NotificationDeps, n
 from services.notification.settings import NotificationSettings
 from shared.domain.applicant import STATUS_EVENTS
 from shared.eventstore.store import EventStore
-from shared.histories import ApplicantHistories
 from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
 from shared.messaging.routes import on
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
+from shared.repositories.histories import ApplicantHistories
 from shared.runtime import mongo_client, open_store
 from shared.web.app import service_app
 

@@ -20,7 +20,6 @@ from prometheus_client import Counter
 
 from services.notification.channels import Channel, ChannelError, Message
 from services.notification.templates import render
-from shared import pipeline_metrics, tracing
 from shared.domain.applicant import TOLD, ApplicantHistory, RequestState, status_after
 from shared.domain.events import (
     NotificationAttempted,
@@ -38,7 +37,8 @@ from shared.domain.notifying import (
     first_try,
 )
 from shared.event_schema import RecordedEvent
-from shared.histories import ApplicantHistories, ToRecord, derived_id
+from shared.observability import pipeline_metrics, tracing
+from shared.repositories.histories import ApplicantHistories, ToRecord, derived_id
 
 log = logging.getLogger(__name__)
 

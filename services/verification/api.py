@@ -18,13 +18,13 @@ from services.verification.handlers import (
     earlier_decision,
 )
 from services.verification.review_queue import QueuedReview
-from shared.api_errors import GUARDED, WITH_BODY, Problem, errors
 from shared.domain.applicant import DomainError
 from shared.domain.events import ReviewOutcome
 from shared.domain.messages import Reason
 from shared.domain.requests import Document, Language, RequestForm, RequestKind, Text
-from shared.http import Caller, Role, requires
 from shared.rulesets import load_reason_texts
+from shared.web.api_errors import GUARDED, WITH_BODY, Problem, errors
+from shared.web.http import Caller, Role, requires
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/reviews", responses=errors(*GUARDED))

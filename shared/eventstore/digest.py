@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from shared.eventstore.chain import ChainKeys, KeyId
 from shared.eventstore.recorder import Document, event_key
 from shared.eventstore.walk import walk_stored_streams
-from shared.instant import Instant
+from shared.formats.instant import Instant
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 

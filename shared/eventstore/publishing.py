@@ -8,9 +8,9 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from shared import tracing
 from shared.event_schema.base import RecordedEvent
 from shared.eventstore.batching import Batcher
+from shared.observability import tracing
 
 log = logging.getLogger(__name__)
 

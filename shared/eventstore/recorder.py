@@ -19,9 +19,9 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from shared import tracing
 from shared.event_schema.base import RecordedEvent
 from shared.eventstore.errors import EventStoreError
+from shared.observability import tracing
 
 Document = dict[str, Any]
 TRACEPARENT = "traceparent"  # an outbox entry's field, beside the event's own

@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from shared import tracing
 from shared.event_schema.base import NewEvent, RecordedEvent, utc_millis
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys, VerificationReport
 from shared.eventstore.errors import (
@@ -39,6 +38,7 @@ from shared.eventstore.publishing import EventPublisher, Publications
 from shared.eventstore.recorder import Document, Recorder, checked_document, event_key
 from shared.eventstore.stream_cache import StreamCache
 from shared.eventstore.walk import walk_stored_streams
+from shared.observability import tracing
 
 __all__ = [
     "ConcurrencyError",

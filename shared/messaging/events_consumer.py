@@ -47,9 +47,9 @@ from shared.eventstore.errors import store_unavailable
 from shared.messaging.consumers import raw_body
 from shared.messaging.patience import while_store_away
 from shared.messaging.routes import Route, Routes, by_event_type
+from shared.observability.tracing import handling, received
 from shared.privacy.dead_letters import dead_letter
 from shared.privacy.personal_data import PersonalData
-from shared.tracing import handling, received
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Publishing stored events to Kafka, keyed so that one applicant's events stay in order.
 
-The key is the stream id, which is a pseudonym (see shared.identity), never a NIK.
+The key is the stream id, which is a pseudonym (see shared.privacy.identity), never a NIK.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 
 from faststream.kafka import KafkaBroker
 
-from shared import tracing
 from shared.event_schema.base import RecordedEvent
+from shared.observability import tracing
 
 
 def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:

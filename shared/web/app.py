@@ -32,13 +32,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pymongo import AsyncMongoClient
 from starlette.exceptions import HTTPException
 
-from shared.api_errors import FieldError, InvalidRequest
 from shared.eventstore.store import EventStore
-from shared.http import FASTAPI_OFF, ApiKeys, allowed_methods, field_errors
 from shared.runtime import kafka_answers
 from shared.settings import ServiceSettings
+from shared.web.api_errors import FieldError, InvalidRequest
 from shared.web.body_guard import BodyGuard
 from shared.web.failures import AnswerFailures
+from shared.web.http import FASTAPI_OFF, ApiKeys, allowed_methods, field_errors
 from shared.web.page_headers import SecurityHeaders
 from shared.web.shedder import LoadShedder
 from shared.web.store_breaker import RefuseWhileOpen, StoreBreaker, probing

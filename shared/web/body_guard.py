@@ -10,7 +10,7 @@ which refuse before any body is read. What it checks, on a POST, PUT or PATCH:
   than the limit is 413, counted on the bytes that arrive, whatever the headers say (a
   Content-Length can lie; a chunked body, `Transfer-Encoding: chunked`, has none);
 - a body that is not `application/json` is 415: no `+json` variants, no other charsets;
-- then the body is read as every door reads one (shared/json_body.py, which the intake
+- then the body is read as every door reads one (shared/formats/json_body.py, which the intake
   topic uses too): not UTF-8 or with a byte-order mark is 415; a key twice in one object,
   NaN, or nesting deeper than its limit is 422.
 Malformed JSON passes through to the framework, which names it as such.
@@ -21,7 +21,7 @@ from __future__ import annotations
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.json_body import BodyError, MalformedJsonError, parse_json_body
+from shared.formats.json_body import BodyError, MalformedJsonError, parse_json_body
 
 WITH_BODY = {"POST", "PUT", "PATCH"}
 

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.eventstore.errors import ConcurrencyError, store_unavailable
-from shared.http import unavailable
+from shared.web.http import unavailable
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from prometheus_client import Gauge
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.http import HTTP_REQUESTS, unavailable
+from shared.web.http import HTTP_REQUESTS, unavailable
 
 IN_FLIGHT = Gauge("jemput_http_in_flight", "Requests being handled now", ["service"])
 

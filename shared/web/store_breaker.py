@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from prometheus_client import Counter, Gauge
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.http import HTTP_REQUESTS, unavailable
+from shared.web.http import HTTP_REQUESTS, unavailable
 
 log = logging.getLogger(__name__)
 

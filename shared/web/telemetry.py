@@ -1,5 +1,5 @@
 """Each request counted by route and status (`jemput_http_requests_total`) and traced as
-a server span named by its route, never by its URL (shared/tracing.py)."""
+a server span named by its route, never by its URL (shared/observability/tracing.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import tracing
-from shared.http import HTTP_REQUESTS
+from shared.observability import tracing
+from shared.web.http import HTTP_REQUESTS
 
 
 class RequestTelemetry:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shared.access_log import AccessLogPort
+from shared.repositories.access_log import AccessLogPort
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from services.intake.devices import (
     UnknownDeviceError,
     device_caller,
 )
-from shared.api_keys import Caller, RevokedKeyError, Role, key_digest
+from shared.web.api_keys import Caller, RevokedKeyError, Role, key_digest
 
 
 class DevicesContract:

@@ -6,7 +6,12 @@ import asyncio
 
 import pytest
 
-from shared.tracking import Tracked, TrackingConflictError, TrackingIndex, tracking_code
+from shared.repositories.tracking import (
+    Tracked,
+    TrackingConflictError,
+    TrackingIndex,
+    tracking_code,
+)
 
 KEY = b"contract-tracking-key-0123456789"
 CODE = tracking_code(KEY, "request-0001")

@@ -21,9 +21,9 @@ from services.relay.bootstrap import create_app as relay_app
 from services.relay.settings import RelaySettings
 from services.verification.bootstrap import create_app as verification_app
 from services.verification.settings import VerificationSettings
-from shared.http import ApiKey, Role, key_digest
 from shared.runtime import mongo_client
 from shared.settings import ServiceSettings
+from shared.web.http import ApiKey, Role, key_digest
 from tests.e2e.receivers import Mailbox, smtp_server
 
 Clients = Callable[[str, ServiceSettings], AsyncMongoClient[dict[str, Any]]]

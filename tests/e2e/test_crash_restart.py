@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.notification.settings import NotificationSettings
 from shared.eventstore.recorder import Document
-from shared.http import key_digest
+from shared.web.http import key_digest
 from tests.e2e.receivers import Mailbox, free_port, smtp_server
 from tests.factories import form
 from tests.waiting import eventually

@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.intake.bootstrap import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from shared.eventstore.recorder import Document
-from shared.http import ApiKey, Role, key_digest
+from shared.web.http import ApiKey, Role, key_digest
 from tests.e2e.pipeline import common
 
 ROOT = Path(__file__).resolve().parents[2]

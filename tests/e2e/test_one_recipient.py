@@ -14,8 +14,8 @@ from shared.domain.applicant import submit as submit_request
 from shared.domain.requests import RequestForm
 from shared.event_schema.registry import RECORDED
 from shared.eventstore.recorder import Document
-from shared.histories import ApplicantHistories, ToRecord, derived_id
 from shared.privacy.setup import open_personal_data
+from shared.repositories.histories import ApplicantHistories, ToRecord, derived_id
 from shared.runtime import mongo_client, open_store
 from tests.e2e.pipeline import Pipeline, pipeline
 from tests.factories import ADULT_NIK, form

@@ -30,8 +30,8 @@ import pytest
 from pymongo import MongoClient
 
 from shared.domain.request_ids import scoped
-from shared.http import key_digest
 from shared.settings import InfraSettings
+from shared.web.http import key_digest
 from tests.factories import form
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")

@@ -20,9 +20,9 @@ from services.audit.bootstrap import create_app as audit_app
 from services.audit.settings import AuditSettings
 from shared.domain.requests import RequestForm
 from shared.eventstore.recorder import Document
-from shared.histories import ApplicantHistories
 from shared.privacy.policy import ERASED
 from shared.privacy.setup import open_personal_data
+from shared.repositories.histories import ApplicantHistories
 from shared.runtime import JsonLines, open_store
 from tests.e2e.kafka_reader import everything_on
 from tests.e2e.pipeline import Pipeline, pipeline

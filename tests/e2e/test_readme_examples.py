@@ -23,7 +23,7 @@ from services.intake.settings import IntakeSettings
 from services.verification.bootstrap import create_app as verification_app
 from services.verification.settings import VerificationSettings
 from shared.eventstore.recorder import Document
-from shared.http import ApiKey, Role, key_digest
+from shared.web.http import ApiKey, Role, key_digest
 from tests.e2e.pipeline import common
 
 ROOT = Path(__file__).resolve().parents[2]

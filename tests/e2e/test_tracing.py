@@ -1,8 +1,8 @@
 """One submission is one trace on the real stack: intake's HTTP span, then verification's
 and notification's handling of the events it caused, joined by the W3C `traceparent`
-header each Kafka message carries (shared/tracing.py). The services run in this process
-under the SDK with an in-memory exporter; what joins them is the header, not memory: a
-consumer's span takes its parent only from the message it read."""
+header each Kafka message carries (shared/observability/tracing.py). The services run in
+this process under the SDK with an in-memory exporter; what joins them is the header, not
+memory: a consumer's span takes its parent only from the message it read."""
 
 from __future__ import annotations
 

@@ -24,8 +24,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.api_keys import key_digest
 from shared.eventstore.recorder import Document
+from shared.web.api_keys import key_digest
 from tests.e2e.receivers import free_port, smtp_server
 from tests.factories import form
 from tests.waiting import eventually

@@ -10,7 +10,7 @@ import httpx
 
 from services.intake.bootstrap import create_app
 from services.intake.settings import IntakeSettings
-from shared.http import ApiKey, Role, key_digest
+from shared.web.http import ApiKey, Role, key_digest
 
 OFFICER_KEY = "officer-key-" + "x" * 20
 AUDITOR_KEY = "auditor-key-" + "y" * 20

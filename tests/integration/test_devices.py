@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.intake.api import NO_CODE_OR_NOT_YOURS
 from services.intake.settings import IntakeSettings
 from shared.eventstore.recorder import Document
-from shared.http import ApiKey, Role, key_digest
+from shared.web.http import ApiKey, Role, key_digest
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.integration.intake_client import intake, intake_settings
 

@@ -155,7 +155,7 @@ async def test_loose_bodies_are_refused(
 async def test_bodies_the_intake_topic_refuses_are_refused_alike(
     api: httpx.AsyncClient, mongo_db: AsyncDatabase[Document], content: bytes, error: str
 ) -> None:
-    """One reader for both doors (shared/json_body.py)."""
+    """One reader for both doors (shared/formats/json_body.py)."""
     response = await api.post(
         "/v1/requests", content=content, headers={"Content-Type": "application/json"}
     )

@@ -9,10 +9,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.dashboard.rows import MongoRows
 from services.intake.devices import MongoDevices
 from services.verification.review_queue import ReviewQueue
-from shared.access_log import AccessLog
 from shared.eventstore.recorder import Document
 from shared.privacy.mongo_keys import MongoDataKeys
-from shared.tracking import MongoTrackingIndex
+from shared.repositories.access_log import AccessLog
+from shared.repositories.tracking import MongoTrackingIndex
 from tests.contract.access_log_contract import AccessLogContract, MinuteClock
 from tests.contract.dashboard_rows_contract import DashboardRowsContract
 from tests.contract.data_keys_contract import DataKeysContract

@@ -12,10 +12,10 @@ from shared.eventstore.chain import ChainKeys
 from shared.eventstore.mongo import MongoRecorder
 from shared.eventstore.recorder import Document
 from shared.eventstore.store import EventStore
-from shared.histories import ApplicantHistories, ToRecord
 from shared.privacy.crypto import Keyring, kek_from_secret
 from shared.privacy.mongo_keys import MongoDataKeys
 from shared.privacy.personal_data import PersonalData
+from shared.repositories.histories import ApplicantHistories, ToRecord
 from shared.retention import load_policy
 from tests.factories import request_form
 

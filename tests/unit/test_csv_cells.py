@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.csv_cells import inert, restore
+from shared.formats.csv_cells import inert, restore
 
 FORMULAS = [
     "=1+1",

@@ -12,10 +12,10 @@ from shared.event_schema import RecordedEvent
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.store import EventStore
-from shared.histories import ApplicantHistories, ToRecord
 from shared.privacy.crypto import Keyring, kek_from_secret
 from shared.privacy.keys import InMemoryDataKeys, key_doc_id
 from shared.privacy.personal_data import MARKER, PersonalData
+from shared.repositories.histories import ApplicantHistories, ToRecord
 from shared.retention import load_policy
 from tests.factories import request_form
 

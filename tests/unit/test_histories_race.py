@@ -14,10 +14,10 @@ from shared.eventstore.chain import ChainKeys
 from shared.eventstore.errors import IdempotencyConflictError
 from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.store import EventStore
-from shared.histories import ApplicantHistories, Decide, ToRecord
 from shared.privacy.crypto import Keyring, kek_from_secret
 from shared.privacy.keys import InMemoryDataKeys
 from shared.privacy.personal_data import PersonalData
+from shared.repositories.histories import ApplicantHistories, Decide, ToRecord
 from shared.retention import load_policy
 from tests.factories import request_form
 

@@ -1,4 +1,4 @@
-from shared.identity import pseudonym
+from shared.privacy.identity import pseudonym
 
 NIK = "3174015708990001"
 

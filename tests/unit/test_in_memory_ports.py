@@ -8,9 +8,9 @@ import pytest
 from services.dashboard.model import InMemoryRows
 from services.intake.devices import InMemoryDevices
 from services.verification.review_queue import InMemoryReviewQueue
-from shared.access_log import InMemoryAccessLog
 from shared.privacy.keys import InMemoryDataKeys
-from shared.tracking import InMemoryTrackingIndex
+from shared.repositories.access_log import InMemoryAccessLog
+from shared.repositories.tracking import InMemoryTrackingIndex
 from tests.contract.access_log_contract import AccessLogContract, MinuteClock
 from tests.contract.dashboard_rows_contract import DashboardRowsContract
 from tests.contract.data_keys_contract import DataKeysContract

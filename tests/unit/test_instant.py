@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from shared.instant import Instant
+from shared.formats.instant import Instant
 
 instant: TypeAdapter[datetime] = TypeAdapter(Instant)
 

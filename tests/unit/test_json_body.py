@@ -1,4 +1,5 @@
-"""The one reading of a JSON body that HTTP and the intake topic share (shared/json_body.py)."""
+"""The one reading of a JSON body that HTTP and the intake topic share
+(shared/formats/json_body.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 
 import pytest
 
-from shared.json_body import MAX_DEPTH, BodyError, MalformedJsonError, parse_json_body
+from shared.formats.json_body import MAX_DEPTH, BodyError, MalformedJsonError, parse_json_body
 
 LIMIT = 256 * 1024
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from shared import tracing
 from shared.event_schema.base import NewEvent, RecordedEvent
 from shared.eventstore.chain import GENESIS_HASH, ChainKeys
 from shared.eventstore.group_commit import seal_events
@@ -18,6 +17,7 @@ from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.recorder import TRACEPARENT, outbox_document
 from shared.eventstore.relay import OutboxRelay
 from shared.eventstore.store import EventStore
+from shared.observability import tracing
 
 tracer = TracerProvider().get_tracer("test")
 

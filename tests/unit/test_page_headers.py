@@ -23,8 +23,8 @@ from services.intake.bootstrap import create_app as intake_app
 from services.notification.bootstrap import create_app as notification_app
 from services.relay.bootstrap import create_app as relay_app
 from services.verification.bootstrap import create_app as verification_app
-from shared.rate_limit import InMemorySlotStore
 from shared.web.page_headers import PAGE_POLICY
+from shared.web.rate_limit import InMemorySlotStore
 
 APPS: dict[str, Callable[[], FastAPI]] = {
     "intake": lambda: intake_app(rate_slots=InMemorySlotStore()),

@@ -1,6 +1,6 @@
-"""What the latency histograms and the verify gauges measure (shared/pipeline_metrics.py):
-from the submission as stored, only to its first decision and that decision's
-notification; a whole-store verify's breaks by kind."""
+"""What the latency histograms and the verify gauges measure
+(shared/observability/pipeline_metrics.py): from the submission as stored, only to its
+first decision and that decision's notification; a whole-store verify's breaks by kind."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client import REGISTRY
 
-from shared import pipeline_metrics
 from shared.event_schema import RecordedEvent
 from shared.eventstore.chain import ChainBreak, VerificationReport
+from shared.observability import pipeline_metrics
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from pymongo.errors import ServerSelectionTimeoutError
 
 from services.intake.bootstrap import create_app
 from services.intake.settings import IntakeSettings
-from shared.rate_limit import InMemorySlotStore
+from shared.web.rate_limit import InMemorySlotStore
 
 
 class StoreAway(InMemorySlotStore):

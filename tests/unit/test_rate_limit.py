@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from shared.rate_limit import InMemorySlotStore, RateLimiter, client_key, peer_address
+from shared.web.rate_limit import InMemorySlotStore, RateLimiter, client_key, peer_address
 
 
 class CountingStore(InMemorySlotStore):

@@ -11,11 +11,11 @@ from shared.event_schema.base import utc_millis
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.store import EventStore
-from shared.histories import ApplicantHistories, ToRecord
 from shared.privacy.crypto import Keyring, kek_from_secret
 from shared.privacy.keys import InMemoryDataKeys
 from shared.privacy.personal_data import PersonalData
 from shared.privacy.policy import ERASED
+from shared.repositories.histories import ApplicantHistories, ToRecord
 from shared.retention import load_policy
 from tests.factories import request_form
 

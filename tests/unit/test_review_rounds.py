@@ -29,9 +29,9 @@ from shared.domain.requests import Document
 from shared.domain.reviews import decide_manual_review
 from shared.event_schema import DomainEvent, RecordedEvent
 from shared.eventstore.memory import InMemoryRecorder
-from shared.histories import ToRecord
 from shared.privacy.keys import InMemoryDataKeys
 from shared.privacy.personal_data import MARKER
+from shared.repositories.histories import ToRecord
 from shared.rulesets import load_rule_set
 from tests.factories import request_form
 from tests.unit.test_erasure_keys import process

@@ -1,6 +1,6 @@
-"""Tracing's parts that need no Kafka (shared/tracing.py): off unless an OTLP endpoint is
-set, a context handed from appender to publisher by event id, and the trace id in every
-JSON log line written inside a span. One trace across the real stack:
+"""Tracing's parts that need no Kafka (shared/observability/tracing.py): off unless an
+OTLP endpoint is set, a context handed from appender to publisher by event id, and the
+trace id in every JSON log line written inside a span. One trace across the real stack:
 tests/e2e/test_tracing.py."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from pathlib import Path
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from shared import tracing
+from shared.observability import tracing
 from shared.runtime import JsonLines
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import os
 from opentelemetry import trace
-from shared import tracing
+from shared.observability import tracing
 print(tracing.configure("intake"), type(trace.get_tracer_provider()).__name__)
 """
 

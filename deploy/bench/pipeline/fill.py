@@ -41,10 +41,10 @@ from shared.eventstore.chain import GENESIS_HASH, ChainKeys, StreamChecker
 from shared.eventstore.mongo import MongoRecorder
 from shared.eventstore.recorder import event_key, to_document
 from shared.eventstore.store import EventStore
-from shared.histories import derived_id
-from shared.identity import pseudonym
+from shared.privacy.identity import pseudonym
+from shared.repositories.histories import derived_id
+from shared.repositories.tracking import tracking_code
 from shared.rulesets import load_rule_set
-from shared.tracking import tracking_code
 
 from .forms import KINDS, form_body
 
@@ -213,7 +213,7 @@ async def fill(
 
 async def check(db: AsyncDatabase[dict[str, Any]], filler: Filler, applicants: int) -> str:
     """Verify the first and last filled streams' chains and read them back as histories."""
-    from shared.histories import history_of
+    from shared.repositories.histories import history_of
 
     store = EventStore(MongoRecorder(db), filler.keys)
     problems = []

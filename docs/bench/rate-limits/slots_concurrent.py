@@ -1,4 +1,4 @@
-"""shared/rate_limit.py on FerretDB (ADR 11): 300 hits, 8 concurrent callers split over two
+"""shared/web/rate_limit.py on FerretDB (ADR 11): 300 hits, 8 concurrent callers split over two
 limiters with their own clients (two processes' worth), limit 50 a minute.
 Run from the repository root: `.venv/bin/python docs/bench/rate-limits/slots_concurrent.py`.
 """
@@ -10,7 +10,7 @@ import uuid
 
 from pymongo import AsyncMongoClient
 
-from shared.rate_limit import MongoSlotStore, RateLimiter
+from shared.web.rate_limit import MongoSlotStore, RateLimiter
 
 HITS, CALLERS, URL = 300, 8, "mongodb://127.0.0.1:27017/"
 

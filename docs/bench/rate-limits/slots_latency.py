@@ -1,4 +1,4 @@
-"""shared/rate_limit.py on FerretDB (ADR 11): what an allowed hit costs (one insert) and
+"""shared/web/rate_limit.py on FerretDB (ADR 11): what an allowed hit costs (one insert) and
 what a refused one costs once the client is known full (nothing).
 Run from the repository root: `.venv/bin/python docs/bench/rate-limits/slots_latency.py`.
 """
@@ -10,7 +10,7 @@ import uuid
 
 from pymongo import AsyncMongoClient
 
-from shared.rate_limit import MongoSlotStore, RateLimiter
+from shared.web.rate_limit import MongoSlotStore, RateLimiter
 
 
 async def timed(limiter, clients):

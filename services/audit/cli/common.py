@@ -20,7 +20,7 @@ from services.audit.broken import BrokenStreamError
 from services.audit.service import AuditService
 from services.audit.settings import AuditSettings
 from services.audit.wiring import audit_service
-from shared.access_log import CASE_PATTERN, READER_PATTERN
+from shared.repositories.access_log import CASE_PATTERN, READER_PATTERN
 from shared.runtime import mongo_client
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)

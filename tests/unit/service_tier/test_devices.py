@@ -10,8 +10,8 @@ import httpx
 from services.intake.api import NO_CODE_OR_NOT_YOURS
 from shared.domain.applicant import submit as submit_request
 from shared.domain.requests import RequestForm
-from shared.histories import ApplicantHistories, ToRecord, derived_id
-from shared.tracking import Tracked, tracking_code
+from shared.repositories.histories import ApplicantHistories, ToRecord, derived_id
+from shared.repositories.tracking import Tracked, tracking_code
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.unit.service_tier.requests import birth, status
 from tests.unit.service_tier.tier import ServiceTier, as_

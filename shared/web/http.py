@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
-from shared.api_keys import ApiKey, Caller, RevokedKeyError, Role, key_digest
+from shared.web.api_keys import ApiKey, Caller, RevokedKeyError, Role, key_digest
 
 __all__ = [  # ApiKey, Caller, Role, … live in api_keys.py (no FastAPI); kept here too
     "FASTAPI_OFF",

@@ -12,13 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared import tracing
 from shared.domain.applicant import ApplicantHistory
 from shared.domain.events import registry
 from shared.event_schema import DomainEvent, RecordedEvent
 from shared.eventstore.errors import IdempotencyConflictError
 from shared.eventstore.store import ConcurrencyError, EventStore
-from shared.identity import pseudonym
+from shared.observability import tracing
+from shared.privacy.identity import pseudonym
 from shared.privacy.personal_data import PersonalData
 
 EVENT_IDS = uuid.UUID("6f1d4a52-3c9e-4b8e-9a57-0d1c2b3a4f60")  # namespace for derived ids

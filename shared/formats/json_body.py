@@ -1,4 +1,5 @@
-"""One reading of a JSON body for every door: HTTP (body_guard.py) and the intake topic.
+"""One reading of a JSON body for every door: HTTP (shared/web/body_guard.py) and the
+intake topic.
 
 What a body must be before anything looks at its fields, so that the same bytes mean the
 same thing to every reader and no body can make a reader work without end:
