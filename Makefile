@@ -86,6 +86,9 @@ docs: .venv/.synced ## write each service's OpenAPI and AsyncAPI documents to do
 bench: up ## event store append rate vs raw insert_one into the same server
 	.venv/bin/python deploy/bench/append_rate.py
 
+bench-store-ops: up ## server CPU per document of each store command jemput sends, vs a raw insert
+	.venv/bin/python deploy/bench/store_ops.py $(ARGS)
+
 bench-audit: up ## verify, digest, rebuild, history reads at 100,000 events vs raw reads
 	.venv/bin/python deploy/bench/audit_scan.py --events 100000
 
@@ -101,4 +104,4 @@ drill: setup ## faults under steady load (own Kafka and FerretDB), checked; resu
 clean: down ## stop the stack and delete its data (downloads stay cached)
 	rm -rf .local/kafka/data .local/ferretdb/data .local/log .local/run
 
-.PHONY: tools jaeger browser demo-data drill bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean
+.PHONY: tools jaeger browser demo-data drill bench-store-ops bench-audit bench-audit-1m bench-pipeline help setup up down status run docs test test-unit test-integration test-e2e lint format bench clean

@@ -49,6 +49,17 @@ def mongo(settings: InfraSettings) -> Iterator[MongoClient[dict[str, object]]]:
     client.close()
 
 
+def test_store_ops_prints_a_row_per_command_and_drops_its_database(
+    mongo: MongoClient[dict[str, object]],
+) -> None:
+    db = f"jemput_smoke_ops_{uuid.uuid4().hex[:8]}"
+    out = run(["deploy/bench/store_ops.py", "--docs", "20", "--batch", "5", "--db", db], 120)
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "ms/doc" not in line]
+    assert len(rows) == 8, out
+    assert rows[0].startswith("| raw: insert_one")  # the baseline, measured first
+    assert db not in mongo.list_database_names()
+
+
 def test_append_rate_prints_its_three_rows(
     mongo: MongoClient[dict[str, object]],
 ) -> None:

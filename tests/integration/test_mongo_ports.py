@@ -3,6 +3,8 @@ log, devices) against the real MongoDB-wire server."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -14,7 +16,7 @@ from shared.privacy.mongo_keys import MongoDataKeys
 from shared.repositories.access_log import AccessLog
 from shared.repositories.tracking import MongoTrackingIndex
 from tests.contract.access_log_contract import AccessLogContract, MinuteClock
-from tests.contract.dashboard_rows_contract import DashboardRowsContract
+from tests.contract.dashboard_rows_contract import DashboardRowsContract, row
 from tests.contract.data_keys_contract import DataKeysContract
 from tests.contract.devices_contract import DevicesContract
 from tests.contract.review_queue_contract import ReviewQueueContract
@@ -62,6 +64,22 @@ class TestMongoDashboardRows(DashboardRowsContract):
         await rows.flush()
         fresh = MongoRows(mongo_db["dashboard_requests"], mongo_db["dashboard_streams"])
         assert await fresh.applied("stream-a") == 3
+
+    @pytest.mark.timeout(60)
+    async def test_hundreds_of_rows_and_versions_are_written_again_in_one_go(
+        self, rows: MongoRows, mongo_db: AsyncDatabase[Document]
+    ) -> None:
+        # FerretDB hangs on an update command of 100 statements on existing documents.
+        many = [row(n) for n in range(1, 301)]
+        for version in (1, 2):
+            for n in range(300):
+                await rows.mark_applied(f"stream-{n}", version)
+            await asyncio.wait_for(rows.flush(), 20)
+            await asyncio.wait_for(asyncio.gather(*(rows.put(r) for r in many)), 20)
+        fresh = MongoRows(mongo_db["dashboard_requests"], mongo_db["dashboard_streams"])
+        fresh_versions = [await fresh.applied(f"stream-{n}") for n in (0, 299)]
+        assert fresh_versions == [2, 2]
+        assert await rows.get("request-0300") == many[-1]
 
     async def test_versions_are_written_without_a_flush(
         self, rows: MongoRows, mongo_db: AsyncDatabase[Document]
