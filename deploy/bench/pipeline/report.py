@@ -9,6 +9,7 @@ from typing import Any
 
 from deploy.benchkit.reports import write_report
 
+from . import commands as store_commands
 from . import pyspy
 from .procs import Proc, log_problems
 from .stats import COMPONENTS
@@ -142,6 +143,7 @@ def markdown(result: Mapping[str, Any]) -> str:
         "time or until the step's last one, if later (so a lagging pipeline shows its real "
         "pace). Latencies run from each request's scheduled send time.",
     ]
+    out += store_commands.markdown(steps)
     out += pyspy.markdown(result.get("profiles") or {}, result.get("profile_rate") or 0)
     problems: Mapping[str, Any] = result.get("log_problems", {})
     if problems:

@@ -27,6 +27,7 @@ from deploy.benchkit.process import memory_kib as memory_kb
 from services.verification.settings import VerificationSettings
 from shared.settings import InfraSettings, ServiceSettings
 
+from . import commands as store_commands
 from . import fill as filling
 from . import pyspy
 from .budget import overruns
@@ -244,6 +245,7 @@ class Bench:
                         break
                     sampler.reset()
                     before = cpu_snapshot(procs)
+                    commands_before = await store_commands.snapshot(self.fleet.procs)
                     count = max(round(rate * o.step_seconds), 1)
                     profiling = pyspy.start(
                         self.fleet.procs if rate == o.profile_rate else [],
@@ -261,6 +263,11 @@ class Bench:
                     )
                     step["vs_ceiling"] = ceiling_ratio(
                         step, (self.result.get("ceiling") or {}).get("best")
+                    )
+                    step["store_commands"] = store_commands.per_request(
+                        commands_before,
+                        await store_commands.snapshot(self.fleet.procs),
+                        int(step["accepted"]),
                     )
                     self.result["steps"].append(step)
                     print(progress_line(step))
