@@ -16,15 +16,17 @@ from .run import Drill, Options
 from .stack import REPO
 
 # Half of what `make bench-pipeline` sustained end to end on the reference machine (two
-# cores: ~70 emailed/s, docs/bench/pipeline-2026-11-30.md), rounded down: the drill adds a
-# second Kafka and FerretDB and two notification instances on the same two cores.
+# cores: ~70 emailed/s, docs/bench/pipeline-2026-11-30.md, one instance of each service,
+# no dashboard), rounded down: on the same two cores the full drill adds a second Kafka
+# and FerretDB, the dashboard (a third group reading every event and writing its rows)
+# and a second instance of verification, notification and the dashboard (layout.py).
 DEFAULT_RATE = 30.0
 
 
 def parse(argv: list[str]) -> Options:
     p = argparse.ArgumentParser(prog="drill", description=(__doc__ or "").split("\n", 1)[0])
     p.add_argument("--rate", type=float, default=DEFAULT_RATE, help="steady requests/s")
-    p.add_argument("--short", action="store_true", help="the e2e tier's three faults")
+    p.add_argument("--short", action="store_true", help="the e2e tier's four faults")
     p.add_argument("--scale", type=float, default=1.0, help="outage lengths x this")
     p.add_argument("--settle", type=float, default=15.0, help="steady seconds after each fault")
     p.add_argument("--catch-up-limit", type=float, default=180.0, help="seconds to catch up")

@@ -1,7 +1,7 @@
 """The faults, in the order the drill injects them, each with what it does to the running
 drill (run.Drill). A fault ends when the part it took away is back (restarted and ready,
-or started again after its outage), or when the overload stops; recovery is measured
-from there."""
+started again after its outage, or resumed after a freeze), or when the overload stops;
+recovery is measured from there."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class Target(Protocol):
 
     async def kill_and_restart(self, proc: str) -> None: ...
     async def stack_stop(self, part: str, seconds: float) -> None: ...
+    async def stack_freeze(self, part: str, seconds: float) -> None: ...
     async def stack_kill(self, part: str) -> None: ...
     async def receivers_down(self, seconds: float) -> None: ...
     def set_load(self, rate: float) -> None: ...
@@ -36,6 +37,12 @@ def kill9(proc: str) -> Fault:
 
 def stopped(part: str, seconds: float) -> Fault:
     return Fault(f"{part} stopped {seconds:g} s", lambda t: t.stack_stop(part, seconds))
+
+
+def frozen(part: str, seconds: float) -> Fault:
+    """SIGSTOP, SIGCONT after `seconds`: connections stay open and nothing answers (a hung
+    host): the store probe must refuse requests at once and consumers wait."""
+    return Fault(f"{part} frozen (SIGSTOP) {seconds:g} s", lambda t: t.stack_freeze(part, seconds))
 
 
 def killed(part: str) -> Fault:
@@ -64,10 +71,13 @@ def poisoned(seconds: float) -> Fault:
 
 def full(scale: float = 1.0, own_kafka: bool = True) -> list[Fault]:
     """Every fault of issue 9; `scale` shortens (or lengthens) the outages."""
+    # Verification, notification and the dashboard run two instances each (layout.py):
+    # instance 1 goes on, its group hands it the partitions. The others are simply down.
     faults = [
         kill9("intake-0"),
         kill9("verification-0"),
-        kill9("notification-0"),  # notification-1 goes on: the group hands it the partitions
+        kill9("notification-0"),
+        kill9("dashboard-0"),
         kill9("audit-0"),
         kill9("relay-0"),
     ]
@@ -76,6 +86,7 @@ def full(scale: float = 1.0, own_kafka: bool = True) -> list[Fault]:
     faults += [
         stopped("ferretdb", 15 * scale),
         killed("ferretdb"),
+        frozen("ferretdb", 15 * scale),
         receivers_down(60 * scale),
         overload(3, 30 * scale),
         poisoned(30 * scale),

@@ -23,19 +23,12 @@ from deploy.bench.pipeline.procs import Fleet, Proc
 from deploy.benchkit.reports import text_or_empty
 
 from . import faults as catalogue
-from . import poison
+from . import layout, poison
 from .check import Checker, FaultWindow
 from .history import History
 from .stack import REPO, OwnStack
 
 GATEWAY = "deploy.drill.gateway"  # run as a module: its folder stays off sys.path
-SERVICES = (  # component, module, instances
-    ("relay", "services.relay", 1),
-    ("intake", "services.intake", 1),
-    ("verification", "services.verification", 1),
-    ("notification", "services.notification", 2),
-    ("audit", "services.audit", 1),
-)
 
 
 def quiet_ports(count: int) -> int:
@@ -82,6 +75,7 @@ class Drill:
         self.history = History(Forms(self.run_id), self.api_key, rate=self.o.rate)
         self.rate = self.o.rate
         self.receivers: dict[str, Proc] = {}
+        self.services = layout.services(self.o.short)
 
     def _env(self) -> dict[str, str]:
         digest = hashlib.sha256(self.api_key.encode()).hexdigest()
@@ -102,21 +96,25 @@ class Drill:
             "PYTHONUNBUFFERED": "1",
         }
 
+    def dead_letter_topic(self, component: str) -> str:
+        return f"drill.{self.run_id}.{component}.dlq"
+
     def dead_letter_topics(self) -> list[str]:
-        return [f"drill.{self.run_id}.{c}.dlq" for c in ("intake", "verification", "notification")]
+        """Those of the consumers this drill runs (the short drill has no dashboard)."""
+        return [self.dead_letter_topic(c) for c in layout.dead_letter_components(self.services)]
 
     # ---- processes ------------------------------------------------------------------
     def _start(self, name: str) -> Proc:
-        component, module, _ = next(s for s in SERVICES if name.startswith(s[0]))
-        k = int(name.rsplit("-", 1)[1])
-        offset = [s[0] for s in SERVICES].index(component)
-        port = self.http_base + 10 * offset + k
-        env_topic = {"verification", "notification"}
-        if component in env_topic:
-            self.fleet.env = dict(self.fleet.env) | {
-                "JEMPUT_DEAD_LETTER_TOPIC": f"drill.{self.run_id}.{component}.dlq"
-            }
-        return self.fleet.start(name, component, module, port)
+        service, _ = layout.service_of(self.services, name)
+        port = layout.port(self.services, self.http_base, name)
+        shared = self.fleet.env
+        if service.component in layout.OWN_DEAD_LETTER_TOPIC:  # for this process only
+            topic = self.dead_letter_topic(service.component)
+            self.fleet.env = dict(shared) | {"JEMPUT_DEAD_LETTER_TOPIC": topic}
+        try:
+            return self.fleet.start(name, service.component, service.module, port)
+        finally:
+            self.fleet.env = shared
 
     def _receiver(self, name: str) -> Proc:
         if name == "smtp-sink":
@@ -155,6 +153,16 @@ class Drill:
         await asyncio.sleep(seconds)
         await asyncio.to_thread(self.stack.start, part)
 
+    async def stack_freeze(self, part: str, seconds: float) -> None:
+        """SIGSTOP, then SIGCONT: a store that hangs with its connections open. Resumed
+        whatever happens meanwhile (a Ctrl-C cancels the sleep, not the SIGCONT; and
+        stack.stop_all resumes before it stops)."""
+        try:
+            await asyncio.to_thread(self.stack.pause, part)
+            await asyncio.sleep(seconds)
+        finally:
+            self.stack.resume(part)
+
     async def stack_kill(self, part: str) -> None:
         await asyncio.to_thread(self.stack.kill, part)
         await asyncio.to_thread(self.stack.start, part)
@@ -185,9 +193,9 @@ class Drill:
         try:
             await asyncio.to_thread(self.stack.start)
             self.fleet.env = self._env()
-            self.http_base = quiet_ports(10 * len(SERVICES))
+            self.http_base = quiet_ports(layout.port_count(self.services))
             await self._receivers_up()
-            names = [f"{c}-{k}" for c, _, n in SERVICES for k in range(n)]
+            names = layout.names(self.services)
             await self.fleet.wait_ready([self._start(n) for n in names], 120)
             return await self._under_load()
         finally:

@@ -26,7 +26,7 @@ def main_state() -> Path:
 
 @dataclass
 class OwnStack:
-    """`kafka` and `ferretdb`, each stopped politely, killed or started again."""
+    """`kafka` and `ferretdb`, each stopped politely, killed, frozen or started again."""
 
     state: Path
     kafka_port: int
@@ -106,8 +106,37 @@ class OwnStack:
             time.sleep(0.2)
 
     def stop(self, name: str) -> None:
-        """SIGTERM and wait (stack.sh stop): an operator's stop."""
+        """SIGTERM and wait (stack.sh stop): an operator's stop (of a frozen one too)."""
+        self.resume(name)  # a stopped process would hold SIGTERM until SIGCONT
         self._stack("stop", name)
+
+    def pause(self, name: str, within: float = 10.0) -> None:
+        """SIGSTOP, and wait until it is stopped: its connections stay open, nothing
+        answers (a hung host). Undone by resume()."""
+        pid = self.pid(name)
+        if pid is None:
+            raise RuntimeError(f"{name} is not running")
+        os.kill(pid, signal.SIGSTOP)
+        deadline = time.monotonic() + within
+        while state(pid) != "T":
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGCONT)
+                raise RuntimeError(f"{name} (pid {pid}) did not stop in {within:g} s")
+            time.sleep(0.01)
+
+    def resume(self, name: str) -> None:
+        """SIGCONT (nothing if it is not running; harmless if it was not paused)."""
+        pid = self.pid(name)
+        if pid is not None:
+            os.kill(pid, signal.SIGCONT)
+
+    def freeze(self, name: str, seconds: float) -> None:
+        """Paused for `seconds`, then resumed, even if the wait is interrupted."""
+        self.pause(name)
+        try:
+            time.sleep(seconds)
+        finally:
+            self.resume(name)
 
     def kill(self, name: str) -> None:
         """SIGKILL: a crash. The pid file stays; start() sees the process gone."""
@@ -125,15 +154,21 @@ class OwnStack:
             pid = int((self.state / "run" / f"{name}.pid").read_text().strip())
         except (OSError, ValueError):
             return None
-        stat = Path(f"/proc/{pid}/stat")
-        if not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
-            return None
-        return pid
+        return None if state(pid) in (None, "Z") else pid
 
     def stop_all(self) -> None:
         for name in self.parts():
             if self.pid(name) is not None:
                 self.stop(name)
+
+
+def state(pid: int) -> str | None:
+    """The process's state letter in /proc (R, S, T when stopped, Z...), None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
 
 
 def _listening(port: int) -> bool:
