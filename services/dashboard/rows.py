@@ -37,12 +37,11 @@ from shared.eventstore.batching import Batcher
 log = logging.getLogger(__name__)
 UNSEEN = {"seen": 0}  # what the views never need
 MAX_BATCH = 500  # keys or inserts per command
-# FerretDB 1.24 on SQLite never answers an update command of 100 or more statements on
-# existing documents (measured: 90 take 0.1 s, 100 hang and hold the database's write
-# lock for good, so every writer of the database waits; a client's timeout does not
-# release it). Replacements go 25 at most per command, one command at a time (a lock per
-# `MongoRows`, one in a process), so that two instances' commands together stay far below.
-MAX_UPDATES = 25
+# Replacements per command. FerretDB 1.24 on SQLite as released never answers an update
+# of 100 or more statements on existing documents and keeps the database's write lock
+# (our build is patched: deploy/local/ferretdb/patches/0002-*.patch, ADR 15); a hundred
+# keeps each command's cost low on any server.
+MAX_UPDATES = 100
 MARK_EVERY_SECONDS = 1.0
 KNOWN_STREAMS = 50_000  # versions applied kept in memory (the newest streams)
 DUPLICATE_KEY = 11000
@@ -54,7 +53,6 @@ class MongoRows:
     ) -> None:
         self._collection = collection
         self._streams = streams
-        self._updating = asyncio.Lock()
         self._gets: Batcher[str, dict[str, Any] | None] = Batcher(
             partial(_find, collection), MAX_BATCH
         )
@@ -62,7 +60,7 @@ class MongoRows:
             partial(_find, streams), MAX_BATCH
         )
         self._puts: Batcher[ReplaceOne[dict[str, Any]], None] = Batcher(
-            partial(_write, collection, self._updating), MAX_UPDATES
+            partial(_write, collection), MAX_UPDATES
         )
         self._adds: Batcher[dict[str, Any], bool] = Batcher(partial(_insert, collection), MAX_BATCH)
         self._known: OrderedDict[str, int] = OrderedDict()  # stream -> version applied
@@ -125,8 +123,7 @@ class MongoRows:
         writes = [ReplaceOne({"_id": s}, {"version": v}, upsert=True) for s, v in marks.items()]
         try:
             for first in range(0, len(writes), MAX_UPDATES):
-                async with self._updating:
-                    await self._streams.bulk_write(writes[first : first + MAX_UPDATES])
+                await self._streams.bulk_write(writes[first : first + MAX_UPDATES])
         except Exception:
             self._unwritten = marks | self._unwritten  # newer ones win
             raise
@@ -138,8 +135,7 @@ class MongoRows:
         for collection, writes in ((self._collection, docs), (self._streams, marks)):
             await collection.delete_many({})
             for first in range(0, len(writes), MAX_UPDATES):
-                async with self._updating:
-                    await collection.bulk_write(writes[first : first + MAX_UPDATES])
+                await collection.bulk_write(writes[first : first + MAX_UPDATES])
         return len(docs)
 
 
@@ -171,12 +167,9 @@ async def _insert(
 
 
 async def _write(
-    collection: AsyncCollection[dict[str, Any]],
-    updating: asyncio.Lock,
-    writes: list[ReplaceOne[dict[str, Any]]],
+    collection: AsyncCollection[dict[str, Any]], writes: list[ReplaceOne[dict[str, Any]]]
 ) -> list[None]:
     """Many callers' replacements in one ordered bulk write (a later one of the same id,
     from the same stream's next event, lands after the earlier)."""
-    async with updating:
-        await collection.bulk_write(writes, ordered=True)
+    await collection.bulk_write(writes, ordered=True)
     return [None] * len(writes)
