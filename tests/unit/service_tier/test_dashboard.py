@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 from csv import DictReader
-from datetime import date
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from services.dashboard.model import InMemoryRows, take
 from services.dashboard.rebuild import replay
 from services.dashboard.settings import DashboardSettings
+from shared.domain.calendar import local_date
 from shared.event_schema import RecordedEvent
 from tests.factories import ADULT_NIK, BANDUNG_NIK, form
 from tests.unit.service_tier.requests import birth, submit
@@ -30,7 +31,7 @@ async def summary(tier: ServiceTier, **params: str) -> dict[str, Any]:
 
 
 async def test_counts_follow_requests_per_kecamatan_and_point(tier: ServiceTier) -> None:
-    today = date.today().isoformat()
+    today = local_date(datetime.now(UTC)).isoformat()  # the office's day (WIB), not the host's
     await submit(tier, form())  # verified
     await submit(tier, form("skds", ADULT_NIK))  # rejected: a Jakartan needs no SKDS
     await submit(tier, {**birth(), "documents": []}, settle=True)  # documents asked
@@ -176,7 +177,7 @@ async def test_full_width_and_look_alike_formulas_download_as_text(tier: Service
 
 async def test_a_slash_in_a_kelurahan_makes_no_two_places_one(tier: ServiceTier) -> None:
     """Joined with '/', these two outreach points had one key and one label."""
-    today = date.today().isoformat()
+    today = local_date(datetime.now(UTC)).isoformat()  # the office's day (WIB), not the host's
     first = {**form()["outreach_point"], "kelurahan": "Manggarai/school", "name": "X"}
     second = {**form()["outreach_point"], "kelurahan": "Manggarai", "name": "school/X"}
     await submit(tier, {**form(), "request_id": "tablet07-00001", "outreach_point": first})
