@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.charset import QP, Charset
 from email.header import Header
 from email.mime.nonmultipart import MIMENonMultipart
-from typing import Protocol
+from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 import aiosmtplib
@@ -29,7 +29,10 @@ def mime_bytes(sender: str, to: str, message: Message) -> bytes:
     email.set_payload(message.text, UTF8_QP)
     email["From"] = sender
     email["To"] = to
-    email["Subject"] = Header(message.subject, UTF8_QP).encode()
+    # In clear when it can be (as readers and filters expect), encoded words when not.
+    subject = message.subject
+    # (A Header is what compat32 folds as encoded words; typeshed types the value as str.)
+    email["Subject"] = subject if subject.isascii() else cast(str, Header(subject, UTF8_QP))
     email["Message-ID"] = f"<{message.key}@jemput>"
     email["Content-Language"] = message.language
     return email.as_bytes()

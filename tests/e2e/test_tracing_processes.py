@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parents[2]
 OFFICER_KEY = "officer-key-0123456789"
 EMAIL = "siti@example.id"
 
+VERIFIED = "jemput-verification handle RequestSubmitted"
+NOTIFIED = "jemput-notification handle RequestVerified"
+
 
 class Collector(BaseHTTPRequestHandler):
     """OTLP/HTTP's trace endpoint: keeps (service, span name, trace id) of what it gets."""
@@ -147,16 +150,20 @@ async def test_spans_from_three_processes_share_one_trace(
             # intake's span (ended once its answer was sent) has been exported.
             await eventually(
                 lambda: (
+                    # A parent span ends after its children (the handler after its email):
+                    # every span asserted on below is waited for.
                     bool(by("jemput-notification", "send email"))
+                    and bool(by("jemput-notification", NOTIFIED))
+                    and bool(by("jemput-verification", VERIFIED))
                     and bool(by("jemput-intake", "intake POST /v1/requests"))
                 ),
                 within=30,
-                what="intake's and notification's spans exported",
+                what="every process's spans exported",
             )
             submitted = by("jemput-intake", "intake POST /v1/requests")
     [trace_id] = submitted
-    assert by("jemput-verification", "jemput-verification handle RequestSubmitted") == {trace_id}
-    assert by("jemput-notification", "jemput-notification handle RequestVerified") == {trace_id}
+    assert by("jemput-verification", VERIFIED) == {trace_id}
+    assert by("jemput-notification", NOTIFIED) == {trace_id}
     assert by("jemput-notification", "send email") == {trace_id}
     # The trace id is in the services' JSON logs too, to read one request across pods.
     log = (tmp_path / "notification.log").read_text().splitlines()
