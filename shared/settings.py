@@ -48,6 +48,10 @@ class InfraSettings(BaseSettings):
     mongo_timeout_ms: int | None = None
     kafka_bootstrap: str = "127.0.0.1:9092"
     events_topic: str = "jemput.events.v1"
+    # Consumer groups are "<prefix>-<service>": installations sharing a Kafka cluster (or
+    # tests sharing a broker) keep their offsets apart, and one's members never hold up
+    # another's rebalance (a consumer's start waits for its group's assignment).
+    kafka_group_prefix: str = "jemput"
     relay_batch_size: int = 500
     publish_appends: bool = True
     # Applicants' streams each process keeps in memory (events never change): enough to
@@ -58,6 +62,11 @@ class InfraSettings(BaseSettings):
     # (their writer died or Kafka was away), looking every relay_idle_seconds.
     relay_min_age_seconds: float = 2.0
     relay_idle_seconds: float = 0.5
+
+    def group(self, service: str) -> str:
+        """The consumer group of `service` (e.g. "intake") in this installation."""
+        return f"{self.kafka_group_prefix}-{service}"
+
     chain_key_id: KeyId = "dev"
     chain_key: SecretStr = SecretStr(DEV_CHAIN_KEY)
     # Keys that sealed older events, by key id, after a rotation: they verify, never seal.

@@ -20,6 +20,7 @@ from shared.eventstore.chain import ChainKeys
 from shared.settings import InfraSettings
 
 TIERS = ("unit", "integration", "e2e")
+pytest_plugins = ["tests.hang_report"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -30,7 +30,6 @@ from shared.runtime import mongo_client, open_store
 from shared.web.app import service_app
 
 STATIC = Path(__file__).parent / "static"
-GROUP = "jemput-dashboard"
 
 
 async def _take(rows: Rows, history: StreamHistory, record: RecordedEvent) -> None:
@@ -44,7 +43,7 @@ def events_router(settings: DashboardSettings, rows: Rows, history: StreamHistor
     # early waits for the versions it skipped, read from the log), so a replayed event
     # changes nothing.
     EventsConsumer(
-        GROUP,
+        settings.group("dashboard"),
         # Every event type: those the rows do not show still move a stream's version on.
         [on_record(event, partial(_take, rows, history), reads) for event, reads in READS.items()],
         kafka.publisher(settings.dead_letter_topic, description="Events it could not read"),
@@ -65,7 +64,7 @@ def create_app(
     replace the real adapters (the in-memory tier passes its own)."""
     settings = settings or DashboardSettings()
     client = client or mongo_client(settings)
-    broker = broker or make_broker(settings.kafka_bootstrap, GROUP)
+    broker = broker or make_broker(settings.kafka_bootstrap, "jemput-dashboard")
     db = client[settings.mongo_db]
     model = rows or MongoRows(db[DASHBOARD_REQUESTS], db[DASHBOARD_STREAMS])
 

@@ -96,7 +96,7 @@ def intake_router(settings: IntakeSettings, deps: IntakeDeps) -> KafkaRouter:
 
     @router.subscriber(
         Topic(settings.intake_topic, declare=False),  # partitions: the broker's default
-        group_id="jemput-intake",
+        group_id=settings.group("intake"),
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_body,

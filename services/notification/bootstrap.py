@@ -43,7 +43,7 @@ def subscribe(
     dead_letters: DefaultPublisher,
 ) -> None:
     EventsConsumer(
-        "jemput-notification",
+        settings.group("notification"),
         # Every status change; `notify` tells those the domain says applicants are told.
         [on(event, partial(notify, deps)) for event in STATUS_EVENTS],
         dead_letters,

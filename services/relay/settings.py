@@ -25,8 +25,8 @@ class RelaySettings(ServiceSettings):
             return self.lag_groups
         events = self.events_topic
         return {
-            "jemput-intake": self.intake_topic,
-            "jemput-verification": events,
-            "jemput-notification": events,
-            "jemput-dashboard": events,
+            self.group("intake"): self.intake_topic,
+            self.group("verification"): events,
+            self.group("notification"): events,
+            self.group("dashboard"): events,
         }

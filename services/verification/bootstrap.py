@@ -49,7 +49,7 @@ def events_router(settings: VerificationSettings, deps: VerificationDeps) -> Kaf
         on(RequestWithdrawn, partial(handlers.sync_review, deps)),
     ]
     EventsConsumer(
-        "jemput-verification",
+        settings.group("verification"),
         routes,
         kafka.publisher(settings.dead_letter_topic, description="Events it could not take"),
         settings.chain_keys(),

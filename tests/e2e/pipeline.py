@@ -47,6 +47,8 @@ def common(db: str) -> dict[str, Any]:
     return {
         "mongo_db": db,
         "events_topic": f"test.events.{suffix}",
+        # Groups of its own: a test's consumers never wait on another test's in a rebalance.
+        "kafka_group_prefix": f"test-{suffix}",
         "api_keys": {n: ApiKey(role=r, sha256=key_digest(k)) for n, (r, k) in KEYS.items()},
         "chain_key_id": "test",
         "chain_key": "test-chain-key-0123456789",

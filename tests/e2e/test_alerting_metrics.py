@@ -61,7 +61,7 @@ async def test_a_submission_is_measured_to_its_decision_and_its_email(
         # Measured after the email (the topic holds the request's events by then): every
         # consumer of the topic committed what it read, no lag left.
         emailed_at = time.time()
-        groups = ("jemput-verification", "jemput-notification")
+        groups = (jb.settings.group("verification"), jb.settings.group("notification"))
         await eventually(
             lambda: (
                 sample("jemput_consumer_lag_timestamp_seconds") > emailed_at + 0.5

@@ -106,6 +106,7 @@ def test_pipeline_bench_carries_requests_from_http_to_email(
     topics = f"smoke.{uuid.uuid4().hex[:8]}"
     env = {
         "JEMPUT_EVENTS_TOPIC": f"{topics}.events",
+        "JEMPUT_KAFKA_GROUP_PREFIX": topics,
         "JEMPUT_INTAKE_TOPIC": f"{topics}.intake",
         "JEMPUT_INTAKE_DEAD_LETTER_TOPIC": f"{topics}.intake.dlq",
         "JEMPUT_STATE_DIR": str(tmp_path / "state"),

@@ -72,10 +72,14 @@ def processes(
     tmp_path: Path,
     mail: tuple[Mailbox, int],
 ) -> Iterator[Processes]:
+    suffix = uuid.uuid4().hex[:8]
     env = {
         **os.environ,
         "JEMPUT_MONGO_DB": mongo_db.name,
-        "JEMPUT_EVENTS_TOPIC": f"test.crash.{uuid.uuid4().hex[:8]}",
+        "JEMPUT_EVENTS_TOPIC": f"test.crash.{suffix}",
+        # Killed processes stay in their groups until the session times out: groups of
+        # this test's own keep that wait away from other tests' consumers.
+        "JEMPUT_KAFKA_GROUP_PREFIX": f"test-crash-{suffix}",
         "JEMPUT_API_KEYS": json.dumps(
             {"officer": {"role": "officer", "sha256": key_digest(OFFICER_KEY)}}
         ),

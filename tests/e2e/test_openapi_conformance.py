@@ -89,6 +89,7 @@ def services(
         "JEMPUT_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "JEMPUT_MONGO_DB": f"jemput_st_{suffix}",
         "JEMPUT_EVENTS_TOPIC": f"test.st.events.{suffix}",
+        "JEMPUT_KAFKA_GROUP_PREFIX": f"test-st-{suffix}",
         "JEMPUT_API_KEYS": "{" + api_keys + "}",
         "JEMPUT_CHAIN_KEY_ID": "st",
         "JEMPUT_CHAIN_KEY": "st-chain-key-0123456789",

@@ -51,4 +51,5 @@ async def test_unreadable_events_are_dead_lettered_and_the_pipeline_keeps_going(
         await eventually(lambda: bool(jb.mailbox.messages), what="its email")
         metrics = (await jb.verification.get("/metrics")).text
     assert sorted(d["reason"] for d in dead[:2]) == ["not_an_event", "unsealed"]
-    assert 'jemput_dead_letters_total{group="jemput-verification",reason="not_an_event"}' in metrics
+    group = jb.settings.group("verification")
+    assert f'jemput_dead_letters_total{{group="{group}",reason="not_an_event"}}' in metrics

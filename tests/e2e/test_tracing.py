@@ -70,6 +70,9 @@ async def headers_on(bootstrap: str, topic: str) -> list[dict[str, str]]:
         await consumer.stop()
 
 
+SUBMITTED, VERIFIED = "handle RequestSubmitted", "handle RequestVerified"
+
+
 def named(spans: tuple[ReadableSpan, ...], name: str) -> list[ReadableSpan]:
     return [s for s in spans if s.name == name]
 
@@ -83,13 +86,17 @@ async def test_one_submission_is_one_trace_across_kafka(
         await eventually(lambda: len(jb.mailbox.to(EMAIL)) == 1, what="the email")
         await eventually(
             lambda: bool(
-                named(spans.get_finished_spans(), "jemput-notification handle RequestVerified")
+                named(spans.get_finished_spans(), f"{jb.settings.group('notification')} {VERIFIED}")
             ),
             what="notification's span",
         )
         messages = await headers_on(kafka_bootstrap, jb.settings.events_topic)
 
     finished = spans.get_finished_spans()
+    verification, notification = (
+        jb.settings.group("verification"),
+        jb.settings.group("notification"),
+    )
     [submit] = named(finished, "intake POST /v1/requests")
     trace_id = submit.context.trace_id
     assert submit.attributes is not None
@@ -97,11 +104,11 @@ async def test_one_submission_is_one_trace_across_kafka(
     handled = [
         s
         for s in finished
-        if s.name.startswith(("jemput-verification handle", "jemput-notification handle"))
+        if s.name.startswith((f"{verification} handle", f"{notification} handle"))
     ]
     assert {s.name for s in handled} >= {
-        "jemput-verification handle RequestSubmitted",
-        "jemput-notification handle RequestVerified",
+        f"{verification} {SUBMITTED}",
+        f"{notification} {VERIFIED}",
     }
     assert {s.context.trace_id for s in handled} == {trace_id}
     # Inside them, the steps: intake's and verification's appends, the email's send.
@@ -132,7 +139,7 @@ async def test_events_the_relay_publishes_stay_in_the_submissions_trace(
         await eventually(lambda: len(jb.mailbox.to(EMAIL)) == 1, what="the email")
         await eventually(
             lambda: bool(
-                named(spans.get_finished_spans(), "jemput-notification handle RequestVerified")
+                named(spans.get_finished_spans(), f"{jb.settings.group('notification')} {VERIFIED}")
             ),
             what="notification's span",
         )
@@ -140,12 +147,16 @@ async def test_events_the_relay_publishes_stay_in_the_submissions_trace(
         stored = await mongo_db["events"].find({}).to_list(None)
 
     finished = spans.get_finished_spans()
+    verification, notification = (
+        jb.settings.group("verification"),
+        jb.settings.group("notification"),
+    )
     [submit] = named(finished, "intake POST /v1/requests")
     trace_id = submit.context.trace_id
     handled = [s for s in finished if " handle Request" in s.name]
     assert {s.name for s in handled} >= {
-        "jemput-verification handle RequestSubmitted",
-        "jemput-notification handle RequestVerified",
+        f"{verification} {SUBMITTED}",
+        f"{notification} {VERIFIED}",
     }
     assert {s.context.trace_id for s in handled} == {trace_id}
     assert {m["traceparent"].split("-")[1] for m in messages} == {format(trace_id, "032x")}

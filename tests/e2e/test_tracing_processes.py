@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 OFFICER_KEY = "officer-key-0123456789"
 EMAIL = "siti@example.id"
 
-VERIFIED = "jemput-verification handle RequestSubmitted"
-NOTIFIED = "jemput-notification handle RequestVerified"
+VERIFIED = "verification handle RequestSubmitted"  # after the group prefix
+NOTIFIED = "notification handle RequestVerified"
 
 
 class Collector(BaseHTTPRequestHandler):
@@ -105,6 +105,7 @@ async def test_spans_from_three_processes_share_one_trace(
             **{k: v for k, v in os.environ.items() if not k.startswith(("JEMPUT_", "OTEL_"))},
             "JEMPUT_MONGO_DB": mongo_db.name,
             "JEMPUT_EVENTS_TOPIC": f"test.events.{suffix}",
+            "JEMPUT_KAFKA_GROUP_PREFIX": f"test-{suffix}",
             "JEMPUT_INTAKE_TOPIC": f"test.intake.{suffix}",
             "JEMPUT_DEAD_LETTER_TOPIC": f"test.dlq.{suffix}",
             "JEMPUT_INTAKE_DEAD_LETTER_TOPIC": f"test.intake.dlq.{suffix}",
@@ -153,8 +154,8 @@ async def test_spans_from_three_processes_share_one_trace(
                     # A parent span ends after its children (the handler after its email):
                     # every span asserted on below is waited for.
                     bool(by("jemput-notification", "send email"))
-                    and bool(by("jemput-notification", NOTIFIED))
-                    and bool(by("jemput-verification", VERIFIED))
+                    and bool(by("jemput-notification", f"test-{suffix}-{NOTIFIED}"))
+                    and bool(by("jemput-verification", f"test-{suffix}-{VERIFIED}"))
                     and bool(by("jemput-intake", "intake POST /v1/requests"))
                 ),
                 within=30,
@@ -162,8 +163,8 @@ async def test_spans_from_three_processes_share_one_trace(
             )
             submitted = by("jemput-intake", "intake POST /v1/requests")
     [trace_id] = submitted
-    assert by("jemput-verification", VERIFIED) == {trace_id}
-    assert by("jemput-notification", NOTIFIED) == {trace_id}
+    assert by("jemput-verification", f"test-{suffix}-{VERIFIED}") == {trace_id}
+    assert by("jemput-notification", f"test-{suffix}-{NOTIFIED}") == {trace_id}
     assert by("jemput-notification", "send email") == {trace_id}
     # The trace id is in the services' JSON logs too, to read one request across pods.
     log = (tmp_path / "notification.log").read_text().splitlines()
