@@ -8,6 +8,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.eventstore.chain import ChainKeys, KeyId
+from shared.messaging.fetch import Fetch
 from shared.privacy.crypto import Keyring, kek_from_secret
 from shared.web.api_keys import ApiKey
 
@@ -53,6 +54,12 @@ class InfraSettings(BaseSettings):
     # another's rebalance (a consumer's start waits for its group's assignment).
     kafka_group_prefix: str = "jemput"
     relay_batch_size: int = 500
+    # A consumer's fetch waits up to kafka_fetch_max_wait_ms for kafka_fetch_min_bytes
+    # (~13 events): one batch then carries several events, whose store reads and writes
+    # go out as one command each (docs/bench/speed-2026-12-06.md). Latency: at most this
+    # wait per hop, and none once that many bytes are waiting.
+    kafka_fetch_min_bytes: int = 16_384
+    kafka_fetch_max_wait_ms: int = 50
     publish_appends: bool = True
     # Applicants' streams each process keeps in memory (events never change): enough to
     # cover a request from submit to email under load, small enough for ~150 MB a process.
@@ -62,6 +69,9 @@ class InfraSettings(BaseSettings):
     # (their writer died or Kafka was away), looking every relay_idle_seconds.
     relay_min_age_seconds: float = 2.0
     relay_idle_seconds: float = 0.5
+
+    def fetch(self) -> Fetch:
+        return Fetch(self.kafka_fetch_min_bytes, self.kafka_fetch_max_wait_ms)
 
     def group(self, service: str) -> str:
         """The consumer group of `service` (e.g. "intake") in this installation."""

@@ -48,7 +48,12 @@ def events_router(settings: DashboardSettings, rows: Rows, history: StreamHistor
         [on_record(event, partial(_take, rows, history), reads) for event, reads in READS.items()],
         kafka.publisher(settings.dead_letter_topic, description="Events it could not read"),
         settings.chain_keys(),
-    ).subscribe(kafka, settings.events_topic, "The read model: one row a request, no personal data")
+    ).subscribe(
+        kafka,
+        settings.events_topic,
+        "The read model: one row a request, no personal data",
+        settings.fetch(),
+    )
     return kafka
 
 
@@ -87,6 +92,7 @@ def create_app(
         client,
         broker=broker,
         set_up=set_up,
+        pages=("/static/",),
         description="The campaign in numbers, for supervisors (`X-API-Key`). The page is at /.",
     )
     app.include_router(router)

@@ -80,6 +80,7 @@ def create_app(
         broker=broker,
         set_up=set_up,
         without={"kafka"},
+        pages=("/app/", "/cek/", "/v1/app-data"),
         description=DESCRIPTION,
     )
     app.state.devices = registry

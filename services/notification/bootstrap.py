@@ -52,7 +52,12 @@ def subscribe(
         seen=lambda record: deps.histories.remember(record),
         personal=lambda: deps.histories.personal,
         redeliver_on=(ChannelDownError,),  # a channel that stayed down: the events come again
-    ).subscribe(kafka, settings.events_topic, "Decisions and status changes to tell applicants")
+    ).subscribe(
+        kafka,
+        settings.events_topic,
+        "Decisions and status changes to tell applicants",
+        settings.fetch(),
+    )
 
 
 async def real_channels(settings: NotificationSettings, closing: AsyncExitStack) -> list[Channel]:

@@ -56,7 +56,9 @@ def events_router(settings: VerificationSettings, deps: VerificationDeps) -> Kaf
         confirm=lambda record: deps.histories.confirm(record),
         seen=lambda record: deps.histories.remember(record),
         personal=lambda: deps.histories.personal,
-    ).subscribe(kafka, settings.events_topic, "Requests to verify; review queue changes")
+    ).subscribe(
+        kafka, settings.events_topic, "Requests to verify; review queue changes", settings.fetch()
+    )
     return kafka
 
 
@@ -97,6 +99,7 @@ def create_app(
         client,
         broker=broker,
         set_up=set_up,
+        pages=("/app/",),
         description="The manual review queue. Authenticate with `X-API-Key` (verifier).",
     )
     app.include_router(router)

@@ -45,6 +45,7 @@ from shared.event_schema import DomainEvent, RecordedEvent
 from shared.eventstore.chain import ChainKeys
 from shared.eventstore.errors import store_unavailable
 from shared.messaging.consumers import raw_body
+from shared.messaging.fetch import Fetch
 from shared.messaging.patience import while_store_away
 from shared.messaging.routes import Route, Routes, by_event_type
 from shared.observability.tracing import handling, received
@@ -133,7 +134,11 @@ class EventsConsumer:
         self._personal = personal
         self._redeliver_on = redeliver_on
 
-    def subscribe(self, router: KafkaRouter, topic: str, description: str) -> None:
+    def subscribe(
+        self, router: KafkaRouter, topic: str, description: str, fetch: Fetch | None = None
+    ) -> None:
+        fetch = fetch or Fetch()
+
         @router.subscriber(
             # Not declared by FastStream, which would create it with one partition: the
             # broker's own default (num.partitions, 4 locally) or the operators decide.
@@ -144,6 +149,8 @@ class EventsConsumer:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             batch=True,
             max_records=MAX_BATCH,
+            fetch_min_bytes=fetch.min_bytes,
+            fetch_max_wait_ms=fetch.max_wait_ms,
             description=description,
         )
         async def on_events(bodies: list[bytes], msg: KafkaMessage) -> None:

@@ -67,11 +67,15 @@ def service_app(
     serving: Serving | None = None,
     consumes: bool = True,
     without: Collection[str] = (),
+    pages: Collection[str] = (),
     description: str = "",
 ) -> FastAPI:
     """The app of the service `name` (title `jemput <name>`). `broker`: connected while
     the app runs, its subscribers started if it `consumes`; readiness then asks it too,
-    unless "kafka" is in `without` (reported as degraded, the service still ready)."""
+    unless "kafka" is in `without` (reported as degraded, the service still ready).
+    `pages`: path prefixes of pages' own files, which need no store: served while the
+    store breaker refuses everything else (an app must load, and install its offline
+    copy, on a moment's store trouble)."""
     checks: dict[str, Check] = {"mongo": lambda: client.admin.command("ping")}
     if broker is not None:
         checks["kafka"] = lambda: kafka_answers(broker)
@@ -124,7 +128,11 @@ def service_app(
     )
     app.add_middleware(RequestTelemetry, service=name, untraced=PROBES)
     app.add_middleware(
-        RefuseWhileOpen, breaker=breaker, service=name, retry_after=retry_after, exempt=PROBES
+        RefuseWhileOpen,
+        breaker=breaker,
+        service=name,
+        retry_after=retry_after,
+        exempt=(*PROBES, *pages),
     )
     app.add_middleware(
         LoadShedder,

@@ -111,3 +111,20 @@ def test_every_reason_the_consumer_gives_is_one_the_documents_list() -> None:
     given |= set(re.findall(r'"(handler_failed)"', inspect.getsource(events_consumer)))
     assert given == {"not_an_event", "unsealed", "not_in_log", "unreadable_event", "handler_failed"}
     assert given <= set(REASONS)
+
+
+
+def test_a_fetch_waits_as_the_settings_say() -> None:
+    """One batch carries several events when a fetch waits for them (settings.fetch).
+    `_connection_args` is what FastStream hands aiokafka's consumer."""
+    from faststream.kafka import KafkaRouter
+
+    from shared.messaging.fetch import Fetch
+    from shared.settings import InfraSettings
+
+    router = KafkaRouter()
+    fetch = InfraSettings(kafka_fetch_min_bytes=4321, kafka_fetch_max_wait_ms=37).fetch()
+    assert fetch == Fetch(4321, 37)
+    EventsConsumer("test", [], router.publisher("dead"), KEYS).subscribe(router, "t", "", fetch)
+    args = router.subscribers[0]._connection_args  # type: ignore[attr-defined]
+    assert (args["fetch_min_bytes"], args["fetch_max_wait_ms"]) == (4321, 37)

@@ -224,8 +224,17 @@ addEventListener("online", online);
 addEventListener("offline", online);
 setInterval(() => sync?.run(), POLL_MS);
 
+// The offline copy: an install fails if one file fails to arrive (a flapping signal, a
+// busy server), so registering is tried again, less and less often, until it holds.
+async function keepOfflineCopy() {
+  for (let wait = 2000; !(await navigator.serviceWorker.getRegistration("./"))?.active; wait = Math.min(wait * 2, 60000)) {
+    await navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
 async function main() {
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => {});
+  if ("serviceWorker" in navigator) keepOfflineCopy();
   data = await loadData();
   translate();
   online();

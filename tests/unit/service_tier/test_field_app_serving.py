@@ -73,3 +73,22 @@ async def test_app_data_answers_304_while_its_version_holds(tier: ServiceTier) -
     assert (again.status_code, again.content) == (304, b"")
     stale = await tier.intake.get("/v1/app-data", headers={"If-None-Match": '"0123456789abcdef"'})
     assert stale.status_code == 200
+
+
+async def test_the_pages_load_while_the_store_breaker_refuses_requests(tier: ServiceTier) -> None:
+    """A page's files need no store: on a moment's store trouble the app still loads and
+    installs its offline copy (its requests wait in its outbox), the workqueue and the
+    status page still open; what needs the store is refused with 503 at once."""
+    apps = {
+        name: client._transport.app  # type: ignore[attr-defined]
+        for name, client in (("intake", tier.intake), ("verification", tier.verification))
+    }
+    for app in apps.values():
+        app.state.store_breaker.open_for(60)
+    for path in ("/app/", "/app/sw.js", "/app/app.js", "/cek/", "/v1/app-data"):
+        assert (await tier.intake.get(path)).status_code == 200, path
+    assert (await tier.verification.get("/app/")).status_code == 200
+    refused = await tier.intake.get("/v1/status/ABCD-EFGH-JKLM")
+    assert (refused.status_code, refused.json()["reason"]) == (503, "store_down")
+    submitted = await tier.intake.post("/v1/requests", json={})
+    assert (submitted.status_code, submitted.json()["reason"]) == (503, "store_down")
