@@ -113,7 +113,6 @@ def test_every_reason_the_consumer_gives_is_one_the_documents_list() -> None:
     assert given <= set(REASONS)
 
 
-
 def test_a_fetch_waits_as_the_settings_say() -> None:
     """One batch carries several events when a fetch waits for them (settings.fetch).
     `_connection_args` is what FastStream hands aiokafka's consumer."""
