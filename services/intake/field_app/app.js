@@ -224,12 +224,14 @@ addEventListener("online", online);
 addEventListener("offline", online);
 setInterval(() => sync?.run(), POLL_MS);
 
-// The offline copy: an install fails if one file fails to arrive (a flapping signal, a
-// busy server), so registering is tried again, less and less often, until it holds.
+// The offline copy: registered on every start (which also looks for a new release). An
+// install fails if one file fails to arrive (a flapping signal, a busy server), so
+// registering is tried again, less and less often, until a worker is active.
 async function keepOfflineCopy() {
-  for (let wait = 2000; !(await navigator.serviceWorker.getRegistration("./"))?.active; wait = Math.min(wait * 2, 60000)) {
+  for (let wait = 2000; ; wait = Math.min(wait * 2, 60000)) {
     await navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, wait));
+    if ((await navigator.serviceWorker.getRegistration("./"))?.active) return;
   }
 }
 
