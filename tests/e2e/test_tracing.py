@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.eventstore.recorder import Document
 from tests.e2e.kafka_reader import _partitions
-from tests.e2e.pipeline import pipeline
+from tests.e2e.pipeline import Pipeline, pipeline
 from tests.factories import form
 from tests.waiting import eventually
 
@@ -70,7 +70,9 @@ async def headers_on(bootstrap: str, topic: str) -> list[dict[str, str]]:
         await consumer.stop()
 
 
-SUBMITTED, VERIFIED = "handle RequestSubmitted", "handle RequestVerified"
+def handler(jb: Pipeline, service: str, event_type: str) -> str:
+    """The name of `service`'s span for handling `event_type` (its group's name first)."""
+    return f"{jb.settings.group(service)} handle {event_type}"
 
 
 def named(spans: tuple[ReadableSpan, ...], name: str) -> list[ReadableSpan]:
@@ -86,17 +88,13 @@ async def test_one_submission_is_one_trace_across_kafka(
         await eventually(lambda: len(jb.mailbox.to(EMAIL)) == 1, what="the email")
         await eventually(
             lambda: bool(
-                named(spans.get_finished_spans(), f"{jb.settings.group('notification')} {VERIFIED}")
+                named(spans.get_finished_spans(), handler(jb, "notification", "RequestVerified"))
             ),
             what="notification's span",
         )
         messages = await headers_on(kafka_bootstrap, jb.settings.events_topic)
 
     finished = spans.get_finished_spans()
-    verification, notification = (
-        jb.settings.group("verification"),
-        jb.settings.group("notification"),
-    )
     [submit] = named(finished, "intake POST /v1/requests")
     trace_id = submit.context.trace_id
     assert submit.attributes is not None
@@ -104,11 +102,11 @@ async def test_one_submission_is_one_trace_across_kafka(
     handled = [
         s
         for s in finished
-        if s.name.startswith((f"{verification} handle", f"{notification} handle"))
+        if s.name.startswith((handler(jb, "verification", ""), handler(jb, "notification", "")))
     ]
     assert {s.name for s in handled} >= {
-        f"{verification} {SUBMITTED}",
-        f"{notification} {VERIFIED}",
+        handler(jb, "verification", "RequestSubmitted"),
+        handler(jb, "notification", "RequestVerified"),
     }
     assert {s.context.trace_id for s in handled} == {trace_id}
     # Inside them, the steps: intake's and verification's appends, the email's send.
@@ -139,7 +137,7 @@ async def test_events_the_relay_publishes_stay_in_the_submissions_trace(
         await eventually(lambda: len(jb.mailbox.to(EMAIL)) == 1, what="the email")
         await eventually(
             lambda: bool(
-                named(spans.get_finished_spans(), f"{jb.settings.group('notification')} {VERIFIED}")
+                named(spans.get_finished_spans(), handler(jb, "notification", "RequestVerified"))
             ),
             what="notification's span",
         )
@@ -147,16 +145,12 @@ async def test_events_the_relay_publishes_stay_in_the_submissions_trace(
         stored = await mongo_db["events"].find({}).to_list(None)
 
     finished = spans.get_finished_spans()
-    verification, notification = (
-        jb.settings.group("verification"),
-        jb.settings.group("notification"),
-    )
     [submit] = named(finished, "intake POST /v1/requests")
     trace_id = submit.context.trace_id
     handled = [s for s in finished if " handle Request" in s.name]
     assert {s.name for s in handled} >= {
-        f"{verification} {SUBMITTED}",
-        f"{notification} {VERIFIED}",
+        handler(jb, "verification", "RequestSubmitted"),
+        handler(jb, "notification", "RequestVerified"),
     }
     assert {s.context.trace_id for s in handled} == {trace_id}
     assert {m["traceparent"].split("-")[1] for m in messages} == {format(trace_id, "032x")}
